@@ -1,0 +1,1 @@
+"""Shouwang local stack: Kafka, PostgreSQL and the five services, started and stopped together."""

@@ -1,0 +1,97 @@
+"""shouwang-stack: run the whole system locally, or only Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+
+from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY, demo_registry, seed_registry
+from shouwang_stack.kafka import ensure_jars
+from shouwang_stack.paths import cache_dir
+from shouwang_stack.migrations import new_revision
+from shouwang_stack.services import SERVICES
+from shouwang_stack.stack import Stack, StackConfig
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _run(with_services: bool) -> None:
+    config = StackConfig.from_environment(cache_dir() / "dev")
+    config.env.setdefault("GATEWAY_API_KEYS_FILE", str(DEMO_AGENCY_KEYS))
+    stack = Stack(config)
+    try:
+        _say("starting Kafka and PostgreSQL …")
+        await stack.start_infrastructure()
+        _say(f"  Kafka       {stack.bootstrap_servers}")
+        _say(f"  PostgreSQL  {stack.database_url}")
+        if with_services:
+            _say("starting the services …")
+            await stack.start_services()
+            for name, service in stack.services.items():
+                _say(f"  {name:<15} {service.url}   (docs: {service.url}/docs)")
+            count = await seed_registry(stack.url("intake"))
+            person = demo_registry()["households"][0]["members"][0]
+            _say(f"demo county loaded: {count} households")
+            _say(f"logs: {config.data_dir / 'logs'}")
+            example = {
+                "signal_type": "new_dibao",
+                "occurred_on": "2026-11-20",
+                "person": {"name": person["name"], "id_number": person["id_number"]},
+            }
+            _say("\ntry it (a civil-affairs warning → a case → a notification):")
+            _say(
+                f"  curl -s -X POST {stack.url('agency-gateway')}/v1/warnings "
+                f"-H 'X-Api-Key: {DEMO_API_KEY}' -H 'Content-Type: application/json' "
+                f"-d '{json.dumps(example, ensure_ascii=False)}'"
+            )
+            _say(f"  curl -s {stack.url('casework')}/v1/cases")
+            _say(f"  curl -s {stack.url('notifier')}/v1/deliveries")
+        _say("\nrunning — press Ctrl-C to stop everything")
+        await _wait_for_signal()
+    finally:
+        _say("stopping …")
+        stack.stop()
+        _say("stopped")
+
+
+def main() -> None:
+    """Entry point of `shouwang-stack`."""
+    parser = argparse.ArgumentParser(prog="shouwang-stack", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="Kafka, PostgreSQL, the five services and the demo county")
+    sub.add_parser("infra", help="only Kafka and PostgreSQL")
+    sub.add_parser("fetch", help="download the Kafka jars from Maven Central into the cache")
+    rev = sub.add_parser("revision", help="autogenerate a migration for one service")
+    rev.add_argument("service", choices=[s.module for s in SERVICES])
+    rev.add_argument("-m", "--message", required=True)
+    args = parser.parse_args()
+    if args.command == "fetch":
+        _say(f"Kafka jars in {ensure_jars()}")
+        return
+    if args.command == "revision":
+        asyncio.run(new_revision(args.service, args.message))
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        try:
+            asyncio.run(_run(with_services=args.command == "run"))
+        except RuntimeError as exc:
+            print(f"shouwang-stack: {exc}", file=sys.stderr)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

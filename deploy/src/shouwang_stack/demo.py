@@ -1,0 +1,33 @@
+"""The demo county: a small registry loaded into intake over its public API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from shouwang_stack.paths import DEPLOY_DIR
+
+DEMO_DIR = DEPLOY_DIR / "demo"
+DEMO_REGISTRY = DEMO_DIR / "registry.json"
+DEMO_AGENCY_KEYS = DEMO_DIR / "agency-keys.json"
+DEMO_API_KEY = "demo-civil-affairs-key"
+
+
+def demo_registry() -> dict[str, Any]:
+    """The demo county's households and members."""
+    data: dict[str, Any] = json.loads(DEMO_REGISTRY.read_text(encoding="utf-8"))
+    return data
+
+
+async def seed_registry(intake_url: str) -> int:
+    """PUT every demo household to intake (idempotent); returns how many were sent."""
+    households = demo_registry()["households"]
+    async with httpx.AsyncClient(base_url=intake_url, timeout=10) as client:
+        for household in households:
+            response = await client.put(
+                f"/v1/registry/households/{household['household_number']}", json=household
+            )
+            response.raise_for_status()
+    return len(households)

@@ -1,0 +1,1 @@
+"""Shared plumbing for Shouwang services (no domain logic lives here)."""

@@ -1,0 +1,316 @@
+"""Transactional outbox and idempotent inbox over Kafka.
+
+State and the events it causes are written in one database transaction (outbox); a relay
+publishes them with an idempotent, acks=all producer. Consumers record each message id in an
+inbox table in the same transaction as their work, and commit Kafka offsets only afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from shouwang_proto import Envelope, decode, encode
+from shouwang_proto.topics import DEAD_LETTERS
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shouwang_kit.logs import get_logger
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, "Outbox"], Awaitable[None]]
+
+
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox and inbox tables, created in the metadata's schema."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("seq", BigInteger, Identity(), primary_key=True),
+        Column("message_id", UUID(as_uuid=True), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index("ix_outbox_pending", "seq", postgresql_where=text("published_at IS NULL")),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("message_id", UUID(as_uuid=True), primary_key=True),
+        Column("topic", String(200), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return outbox, inbox
+
+
+class Outbox:
+    """Writes outgoing events into the outbox table inside the caller's transaction."""
+
+    def __init__(self, table: Table, session: AsyncSession) -> None:
+        self._table = table
+        self._session = session
+
+    async def add(self, topic: str, envelope: Envelope) -> None:
+        """Queue one event for publication once the surrounding transaction commits."""
+        await self._session.execute(
+            insert(self._table).values(
+                message_id=envelope.id, topic=topic, key=envelope.subject, value=encode(envelope)
+            )
+        )
+
+
+def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15000,
+    )
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; one relay per schema at a time (advisory lock)."""
+
+    def __init__(
+        self,
+        *,
+        table: Table,
+        sessions: async_sessionmaker[AsyncSession],
+        producer: AIOKafkaProducer,
+        poll_interval_s: float = 0.05,
+        batch_size: int = 200,
+    ) -> None:
+        self._table = table
+        self._sessions = sessions
+        self._producer = producer
+        self._poll = poll_interval_s
+        self._batch = batch_size
+        schema = table.schema or "public"
+        self._lock_key = zlib.crc32(f"outbox:{schema}".encode())
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask the relay to look at the outbox now rather than at its next poll."""
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        t = self._table
+        async with self._sessions() as session, session.begin():
+            locked = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}
+            )
+            if not locked:
+                return 0
+            rows = (
+                await session.execute(
+                    select(t.c.seq, t.c.topic, t.c.key, t.c.value)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.seq)
+                    .limit(self._batch)
+                )
+            ).all()
+            if not rows:
+                return 0
+            futures = [
+                await self._producer.send(row.topic, value=row.value, key=row.key.encode())
+                for row in rows
+            ]
+            await asyncio.gather(*futures)
+            await session.execute(
+                update(t)
+                .where(t.c.seq.in_([row.seq for row in rows]))
+                .values(published_at=datetime.now(UTC))
+            )
+        return len(rows)
+
+    async def run(self) -> None:
+        """Relay until cancelled; Kafka outages are retried, nothing is skipped."""
+        while True:
+            try:
+                published = await self.publish_pending()
+            except (KafkaError, OSError) as exc:
+                log.warning("outbox.publish_failed", error=type(exc).__name__, detail=str(exc))
+                await asyncio.sleep(1.0)
+                continue
+            if published:
+                log.debug("outbox.published", count=published)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+
+class InboxConsumer:
+    """Consumes topics in a consumer group; each message is processed exactly once in the DB.
+
+    For every record: open a transaction, insert (consumer, message id) into the inbox (a
+    repeat is a no-op), call the handler with an Outbox bound to the same session, commit.
+    Offsets are committed to Kafka only after that. A message that still fails after
+    `max_attempts` goes to the dead-letter topic with the error, then the offset moves on.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        handler: Handler,
+        bootstrap_servers: str,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        outbox: Table,
+        producer: AIOKafkaProducer,
+        max_attempts: int = 3,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._topics = list(topics)
+        self._handler = handler
+        self._sessions = sessions
+        self._inbox = inbox
+        self._outbox = outbox
+        self._producer = producer
+        self._max_attempts = max_attempts
+        self._on_commit = on_commit
+        self._consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=bootstrap_servers,
+            group_id=name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+
+    async def start(self) -> None:
+        """Join the group."""
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        """Leave the group (offsets of finished work are already committed)."""
+        await self._consumer.stop()
+
+    async def run(self) -> None:
+        """Poll, process and commit until cancelled."""
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+            for tp, records in batches.items():
+                for record in records:
+                    await self._process(tp, record)
+                    await self._commit(tp, record.offset + 1)
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        try:
+            await self._consumer.commit({tp: offset})
+        except CommitFailedError:
+            # The partition moved to another member; it will see the record again and the
+            # inbox makes that a no-op.
+            log.info("consumer.commit_lost_to_rebalance", consumer=self.name, topic=tp.topic)
+
+    async def _process(self, tp: TopicPartition, record: Any) -> None:
+        try:
+            envelope = decode(record.value)
+        except ValueError as exc:
+            await self._dead_letter(record, f"undecodable: {exc}")
+            return
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handle_once(tp, record, envelope)
+                return
+            except Exception as exc:
+                log.warning(
+                    "consumer.handler_failed",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    message_id=str(envelope.id),
+                    attempt=attempt,
+                    error=type(exc).__name__,
+                    detail=str(exc)[:500],
+                )
+                if attempt == self._max_attempts:
+                    await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+                    return
+                await asyncio.sleep(0.2 * 2**attempt)
+
+    async def _handle_once(self, tp: TopicPartition, record: Any, envelope: Envelope) -> None:
+        async with self._sessions() as session, session.begin():
+            inserted = await session.execute(
+                insert(self._inbox)
+                .values(
+                    consumer=self.name,
+                    message_id=envelope.id,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    offset=record.offset,
+                )
+                .on_conflict_do_nothing()
+                .returning(self._inbox.c.message_id)
+            )
+            if inserted.first() is None:
+                log.info(
+                    "consumer.duplicate_skipped", consumer=self.name, message_id=str(envelope.id)
+                )
+                return
+            await self._handler(session, envelope, Outbox(self._outbox, session))
+        if self._on_commit is not None:
+            self._on_commit()
+
+    async def _dead_letter(self, record: Any, error: str) -> None:
+        headers = [
+            ("x-error", error[:2000].encode()),
+            ("x-consumer", self.name.encode()),
+            ("x-original-topic", record.topic.encode()),
+            ("x-original-partition", str(record.partition).encode()),
+            ("x-original-offset", str(record.offset).encode()),
+        ]
+        await self._producer.send_and_wait(
+            DEAD_LETTERS.name, value=record.value, key=record.key, headers=headers
+        )
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=error[:500],
+        )
+
+
+__all__ = [
+    "Handler",
+    "InboxConsumer",
+    "Outbox",
+    "OutboxRelay",
+    "make_producer",
+    "messaging_tables",
+]

@@ -1,0 +1,33 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Kafka, PostgreSQL, listening address and logging for one service."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka bootstrap servers, comma separated.",
+    )
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/shouwang",
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="PostgreSQL URL; each service uses its own schema in it.",
+    )
+    pseudonym_key: str = Field(
+        default="shouwang-dev-pseudonym-key",
+        validation_alias=AliasChoices("SHOUWANG_PSEUDONYM_KEY"),
+        description="Secret for keyed hashes of ID numbers (message keys, lookups).",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    outbox_poll_interval_s: float = Field(default=0.05, gt=0)

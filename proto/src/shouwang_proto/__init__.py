@@ -1,0 +1,14 @@
+"""Shouwang event contracts: one envelope, versioned payloads, topic names."""
+
+from shouwang_proto.envelope import Envelope, EventPayload, UnknownEventError, decode, encode
+from shouwang_proto.registry import EVENTS, payload_model
+
+__all__ = [
+    "EVENTS",
+    "Envelope",
+    "EventPayload",
+    "UnknownEventError",
+    "decode",
+    "encode",
+    "payload_model",
+]

@@ -1,0 +1,64 @@
+"""The agency and signal catalogue (部门与预警信号目录), kept as data in data/catalogue.json."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SignalType(BaseModel):
+    """A kind of warning an agency may send, with the detail fields it needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name_zh: str
+    name_en: str
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+
+class Agency(BaseModel):
+    """A sending agency and the signals it owns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name_zh: str
+    name_en: str
+    signals: tuple[SignalType, ...]
+
+    def signal(self, code: str) -> SignalType | None:
+        """The agency's signal type with this code, if it owns one."""
+        return next((s for s in self.signals if s.code == code), None)
+
+
+class Catalogue(BaseModel):
+    """All agencies, versioned."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    agencies: tuple[Agency, ...]
+
+    def agency(self, code: str) -> Agency | None:
+        """The agency with this code, if any."""
+        return next((a for a in self.agencies if a.code == code), None)
+
+    def signal_name(self, agency_code: str, signal_code: str) -> str:
+        """'县民政局·新纳入农村低保' for messages; the codes when unknown."""
+        agency = self.agency(agency_code)
+        signal = agency.signal(signal_code) if agency else None
+        if agency is None or signal is None:
+            return f"{agency_code}·{signal_code}"
+        return f"{agency.name_zh}·{signal.name_zh}"
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped with the contracts."""
+    text = resources.files("shouwang_proto").joinpath("data/catalogue.json").read_text("utf-8")
+    return Catalogue.model_validate(json.loads(text))

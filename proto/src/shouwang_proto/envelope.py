@@ -1,0 +1,82 @@
+"""The one envelope every Shouwang event travels in."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class UnknownEventError(ValueError):
+    """Raised when an envelope names a (type, version) no contract knows."""
+
+
+class EventPayload(BaseModel):
+    """Base of every versioned payload; subclasses set EVENT_TYPE and VERSION."""
+
+    # Unknown fields are ignored so that a newer producer (adding optional fields)
+    # never breaks an older consumer.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    EVENT_TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+
+class Envelope(BaseModel):
+    """Metadata around a payload: id, type, version, time, source, subject (the key)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: UUID = Field(description="Unique message id; consumers deduplicate on it.")
+    type: str = Field(description="Event type, e.g. 'warning.received'.")
+    version: int = Field(ge=1, description="Payload schema version for this type.")
+    time: AwareDatetime = Field(description="When the event happened (ISO 8601 with offset).")
+    source: str = Field(description="Service that emitted the event.")
+    subject: str = Field(description="Partition key: everything about one subject stays ordered.")
+    correlation_id: UUID = Field(description="Id shared by every event caused by one input.")
+    causation_id: UUID | None = Field(default=None, description="Id of the event that caused it.")
+    payload: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls,
+        payload: EventPayload,
+        *,
+        id: UUID,
+        time: AwareDatetime,
+        source: str,
+        subject: str,
+        correlation_id: UUID,
+        causation_id: UUID | None = None,
+    ) -> Envelope:
+        """Put a payload in an envelope; ids and time are passed in, never made here."""
+        return cls(
+            id=id,
+            type=payload.EVENT_TYPE,
+            version=payload.VERSION,
+            time=time,
+            source=source,
+            subject=subject,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            payload=payload.model_dump(mode="json"),
+        )
+
+    def parsed(self) -> EventPayload:
+        """The payload validated against its versioned contract."""
+        from shouwang_proto.registry import payload_model
+
+        return payload_model(self.type, self.version).model_validate(self.payload)
+
+
+def encode(envelope: Envelope) -> bytes:
+    """Serialise an envelope to UTF-8 JSON for the wire."""
+    return envelope.model_dump_json().encode("utf-8")
+
+
+def decode(raw: bytes) -> Envelope:
+    """Parse wire bytes into an envelope and validate its payload contract."""
+    envelope = Envelope.model_validate_json(raw)
+    envelope.parsed()
+    return envelope

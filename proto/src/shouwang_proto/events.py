@@ -1,0 +1,168 @@
+"""Versioned event payloads. A version is never changed incompatibly: add a new one instead."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shouwang_proto.envelope import EventPayload
+
+RegionCode = (
+    str  # 12-digit statistical division code: province 2 + city 2 + county 2 + town 3 + village 3
+)
+
+DetailValue = str | int | float | bool | None
+
+
+class PersonRef(BaseModel):
+    """Who a warning is about, as the sender knows them (any field may be missing but the name)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(min_length=1, description="Name as sent, normalised (NFKC, simplified).")
+    id_number: str | None = Field(default=None, description="18-digit resident ID (GB 11643).")
+    birth_date: date | None = None
+    phone: str | None = None
+    region_code: RegionCode | None = Field(default=None, description="Village or township code.")
+
+
+class WarningReceivedV1(EventPayload):
+    """A warning (预警信息) accepted from an agency, a household or a cadre."""
+
+    EVENT_TYPE: ClassVar[str] = "warning.received"
+    VERSION: ClassVar[int] = 1
+
+    warning_id: UUID
+    source_kind: Literal["agency", "self_declaration", "cadre_visit"] = "agency"
+    agency_code: str = Field(description="Catalogue code of the sender, e.g. 'civil_affairs'.")
+    signal_type: str = Field(description="Catalogue code of the signal, e.g. 'new_dibao'.")
+    source_record_id: str | None = Field(default=None, description="Sender's own id of the row.")
+    period: str | None = Field(default=None, description="Reporting month YYYY-MM for lists.")
+    occurred_on: date
+    person: PersonRef
+    details: dict[str, DetailValue] = Field(default_factory=dict)
+    received_at: AwareDatetime
+
+
+class MemberV1(BaseModel):
+    """A household member (成员) in a registry snapshot."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    person_id: UUID
+    id_number: str
+    name: str
+    gender: Literal["male", "female", "unknown"] = "unknown"
+    birth_date: date | None = None
+    relation: str = Field(default="", description="Relation to the head (户主, 配偶, 子女...).")
+    phone: str | None = None
+    is_head: bool = False
+
+
+class HouseholdSnapshotV1(EventPayload):
+    """The full current state of one household (户); the latest per key wins (compacted)."""
+
+    EVENT_TYPE: ClassVar[str] = "household.snapshot"
+    VERSION: ClassVar[int] = 1
+
+    household_id: UUID
+    household_number: str = Field(description="户编号 in the national monitoring system.")
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    category: Literal["lifted_out", "monitored", "ordinary"] = Field(
+        description="脱贫户 lifted_out / 监测户 monitored / 一般农户 ordinary."
+    )
+    members: list[MemberV1]
+    removed: bool = Field(default=False, description="True when the household left the registry.")
+
+
+class WarningMatchedV1(EventPayload):
+    """A warning joined to a registered person and household (匹配成功)."""
+
+    EVENT_TYPE: ClassVar[str] = "warning.matched"
+    VERSION: ClassVar[int] = 1
+
+    warning: WarningReceivedV1
+    household_id: UUID
+    household_number: str
+    person_id: UUID
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str = Field(description="Person's name masked for messages, e.g. 张*.")
+    method: Literal["exact_id", "review_confirmed", "fuzzy"]
+    score: float = Field(ge=0.0, le=1.0)
+    reasons: list[str]
+
+
+class WarningUnmatchedV1(EventPayload):
+    """A warning about someone not in the registry (未在库): reported, never dropped."""
+
+    EVENT_TYPE: ClassVar[str] = "warning.unmatched"
+    VERSION: ClassVar[int] = 1
+
+    warning: WarningReceivedV1
+    reason_code: str = Field(description="Machine code, e.g. 'not_in_registry', 'invalid_id'.")
+    reason: str = Field(description="Human explanation in Chinese.")
+
+
+class ClockV1(BaseModel):
+    """A response clock (时限) running on a case."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    clock_id: UUID
+    kind: str = Field(description="e.g. 'accept' (受理, same working day).")
+    rule: str = Field(description="e.g. 'same_working_day', 'working_days:2', 'calendar_month:1'.")
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    provisional: bool = Field(
+        default=False, description="True when the due time uses a year whose holidays are unknown."
+    )
+
+
+class SignalV1(BaseModel):
+    """One warning attached to a case."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    warning_id: UUID
+    agency_code: str
+    signal_type: str
+    occurred_on: date
+
+
+class CaseOpenedV1(EventPayload):
+    """A case (案件) opened for a household, with its first clock."""
+
+    EVENT_TYPE: ClassVar[str] = "case.opened"
+    VERSION: ClassVar[int] = 1
+
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    household_number: str
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str
+    opened_at: AwareDatetime
+    signals: list[SignalV1]
+    clocks: list[ClockV1]
+
+
+class CaseSignalAttachedV1(EventPayload):
+    """A further warning attached to an already open case for the same household."""
+
+    EVENT_TYPE: ClassVar[str] = "case.signal_attached"
+    VERSION: ClassVar[int] = 1
+
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    region_code: RegionCode
+    signal: SignalV1

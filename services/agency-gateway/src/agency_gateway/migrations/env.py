@@ -1,0 +1,4 @@
+from agency_gateway.adapters.tables import metadata
+from shouwang_kit.migrations import run_env
+
+run_env(metadata)

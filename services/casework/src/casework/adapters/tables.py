@@ -1,0 +1,86 @@
+"""Casework's tables in schema `casework`."""
+
+from __future__ import annotations
+
+from shouwang_kit.messaging import messaging_tables
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+SCHEMA = "casework"
+metadata = MetaData(schema=SCHEMA)
+
+case_number_seq = Sequence("case_number_seq", metadata=metadata)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("case_number", String(40), nullable=False, unique=True),
+    Column("household_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("household_number", String(32), nullable=False),
+    Column("region_code", String(12), nullable=False, index=True),
+    Column("village_name", String(100), nullable=False),
+    Column("township_name", String(100), nullable=False),
+    Column("masked_name", String(100), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Index(
+        "uq_cases_one_open_per_household",
+        "household_id",
+        unique=True,
+        postgresql_where=text("is_open"),
+    ),
+)
+
+signals = Table(
+    "signals",
+    metadata,
+    Column("warning_id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("casework.cases.case_id"), nullable=False),
+    Column("agency_code", String(64), nullable=False),
+    Column("signal_type", String(64), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("attached_at", DateTime(timezone=True), nullable=False),
+)
+
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("clock_id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("casework.cases.case_id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("provisional", Boolean, nullable=False),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("casework.cases.case_id"), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+outbox, inbox = messaging_tables(metadata)

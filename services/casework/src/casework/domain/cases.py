@@ -1,0 +1,95 @@
+"""Cases (案件): one open case per household; the first clock is acceptance (受理, same day)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from shouwang_proto.events import (
+    CaseOpenedV1,
+    CaseSignalAttachedV1,
+    ClockV1,
+    SignalV1,
+    WarningMatchedV1,
+    WarningReceivedV1,
+)
+
+from casework.domain.calendar import WorkingDayCalendar
+from casework.domain.clocks import same_working_day
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands; the skeleton knows only the first state."""
+
+    AWAITING_ACCEPTANCE = "awaiting_acceptance"  # 待受理
+
+
+class ClockKind(StrEnum):
+    """Which deadline a clock measures."""
+
+    ACCEPT = "accept"  # 受理: same working day
+
+
+def case_number(prefix: str, opened_at: datetime, sequence: int, tz: ZoneInfo) -> str:
+    """SW-20261123-000042: prefix, local opening date, county-wide sequence."""
+    return f"{prefix}-{opened_at.astimezone(tz):%Y%m%d}-{sequence:06d}"
+
+
+def signal_of(warning: WarningReceivedV1) -> SignalV1:
+    """The part of a warning a case keeps."""
+    return SignalV1(
+        warning_id=warning.warning_id,
+        agency_code=warning.agency_code,
+        signal_type=warning.signal_type,
+        occurred_on=warning.occurred_on,
+    )
+
+
+def open_case(
+    matched: WarningMatchedV1,
+    *,
+    case_id: UUID,
+    number: str,
+    clock_id: UUID,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    tz: ZoneInfo,
+) -> CaseOpenedV1:
+    """Open a case for the matched household, starting the acceptance clock at arrival."""
+    started = matched.warning.received_at
+    due = same_working_day(started, calendar, tz)
+    return CaseOpenedV1(
+        case_id=case_id,
+        case_number=number,
+        household_id=matched.household_id,
+        household_number=matched.household_number,
+        region_code=matched.region_code,
+        village_name=matched.village_name,
+        township_name=matched.township_name,
+        masked_name=matched.masked_name,
+        opened_at=now,
+        signals=[signal_of(matched.warning)],
+        clocks=[
+            ClockV1(
+                clock_id=clock_id,
+                kind=ClockKind.ACCEPT.value,
+                rule="same_working_day",
+                started_at=started,
+                due_at=due.at,
+                provisional=due.provisional,
+            )
+        ],
+    )
+
+
+def attach_signal(matched: WarningMatchedV1, *, case_id: UUID, number: str) -> CaseSignalAttachedV1:
+    """A further warning for a household that already has an open case joins that case."""
+    return CaseSignalAttachedV1(
+        case_id=case_id,
+        case_number=number,
+        household_id=matched.household_id,
+        region_code=matched.region_code,
+        signal=signal_of(matched.warning),
+    )

@@ -1,0 +1,108 @@
+"""HTTP API of casework: read cases with their signals, clocks and actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from shouwang_kit.runtime import ServiceRuntime
+from shouwang_kit.web import ApiError
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.adapters.tables import actions, cases, clocks, signals
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+def _case_summary(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "case_id": str(row.case_id),
+        "case_number": row.case_number,
+        "household_id": str(row.household_id),
+        "household_number": row.household_number,
+        "region_code": row.region_code,
+        "village_name": row.village_name,
+        "township_name": row.township_name,
+        "masked_name": row.masked_name,
+        "status": row.status,
+        "is_open": row.is_open,
+        "opened_at": row.opened_at.isoformat(),
+    }
+
+
+async def _details(session: AsyncSession, case_id: uuid.UUID) -> dict[str, Any]:
+    sig = (await session.execute(select(signals).where(signals.c.case_id == case_id))).all()
+    clk = (await session.execute(select(clocks).where(clocks.c.case_id == case_id))).all()
+    act = (
+        await session.execute(
+            select(actions).where(actions.c.case_id == case_id).order_by(actions.c.seq)
+        )
+    ).all()
+    return {
+        "signals": [
+            {
+                "warning_id": str(s.warning_id),
+                "agency_code": s.agency_code,
+                "signal_type": s.signal_type,
+                "occurred_on": s.occurred_on.isoformat(),
+                "attached_at": s.attached_at.isoformat(),
+            }
+            for s in sig
+        ],
+        "clocks": [
+            {
+                "clock_id": str(c.clock_id),
+                "kind": c.kind,
+                "rule": c.rule,
+                "state": c.state,
+                "started_at": c.started_at.isoformat(),
+                "due_at": c.due_at.isoformat(),
+                "provisional": c.provisional,
+            }
+            for c in clk
+        ],
+        "actions": [
+            {"action": a.action, "actor": a.actor, "at": a.at.isoformat(), "reason": a.reason}
+            for a in act
+        ],
+    }
+
+
+@router.get("/cases")
+async def list_cases(
+    request: Request,
+    household_id: uuid.UUID | None = None,
+    region_code: Annotated[str | None, Query(description="区划代码前缀（县、乡镇或村）")] = None,
+    is_open: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """Cases, newest first, filtered by household, region prefix and open/closed."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    query = select(cases).order_by(cases.c.opened_at.desc()).limit(limit)
+    if household_id is not None:
+        query = query.where(cases.c.household_id == household_id)
+    if region_code:
+        query = query.where(cases.c.region_code.startswith(region_code))
+    if is_open is not None:
+        query = query.where(cases.c.is_open.is_(is_open))
+    async with runtime.sessions() as session:
+        rows = (await session.execute(query)).all()
+        items = [{**_case_summary(r), **await _details(session, r.case_id)} for r in rows]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/cases/{case_ref}")
+async def get_case(case_ref: str, request: Request) -> dict[str, Any]:
+    """One case by id or case number, with its signals, clocks and action trail."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    try:
+        condition = cases.c.case_id == uuid.UUID(case_ref)
+    except ValueError:
+        condition = cases.c.case_number == case_ref
+    async with runtime.sessions() as session:
+        row = (await session.execute(select(cases).where(condition))).first()
+        if row is None:
+            raise ApiError(404, "case.not_found", f"未找到案件 {case_ref}")
+        return {**_case_summary(row), **await _details(session, row.case_id)}

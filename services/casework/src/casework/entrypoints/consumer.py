@@ -1,0 +1,34 @@
+"""Kafka handlers of casework."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from shouwang_kit.messaging import Handler, Outbox
+from shouwang_proto import Envelope
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.app.intake_signal import handle_matched_warning
+from casework.domain.calendar import WorkingDayCalendar
+
+
+def outcomes_handler(calendar: WorkingDayCalendar, tz: ZoneInfo, number_prefix: str) -> Handler:
+    """Matched warnings open or join cases; other outcomes are not casework's (yet)."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, outbox: Outbox) -> None:
+        if envelope.type != "warning.matched":
+            return
+        await handle_matched_warning(
+            envelope,
+            session=session,
+            outbox=outbox,
+            calendar=calendar,
+            tz=tz,
+            number_prefix=number_prefix,
+            now=datetime.now(UTC),
+            new_id=uuid.uuid4,
+        )
+
+    return handle

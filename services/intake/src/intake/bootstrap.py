@@ -1,0 +1,28 @@
+"""The one place that picks intake's concrete adapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from shouwang_kit.runtime import ServiceRuntime, create_app
+
+from intake.adapters.tables import SCHEMA, inbox, outbox
+from intake.config import get_settings
+from intake.entrypoints.api import router
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
+
+
+def build_app() -> FastAPI:
+    """The intake app: registry API and outbox relay."""
+    runtime = ServiceRuntime(
+        service="intake",
+        settings=get_settings(),
+        schema=SCHEMA,
+        migrations=MIGRATIONS,
+        outbox=outbox,
+        inbox=inbox,
+    )
+    return create_app(runtime, title="Shouwang intake (农户信息库)", routers=[router])
