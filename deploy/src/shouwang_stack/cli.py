@@ -11,8 +11,8 @@ import sys
 
 from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY, demo_registry, seed_registry
 from shouwang_stack.kafka import ensure_jars
-from shouwang_stack.paths import cache_dir
 from shouwang_stack.migrations import new_revision
+from shouwang_stack.paths import cache_dir
 from shouwang_stack.services import SERVICES
 from shouwang_stack.stack import Stack, StackConfig
 

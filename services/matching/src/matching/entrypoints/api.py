@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from matching.adapters.tables import decisions
+from matching.adapters.tables import decisions, households, persons
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
@@ -35,3 +35,13 @@ async def get_decision(warning_id: uuid.UUID, request: Request) -> dict[str, Any
         "reasons": row.reasons,
         "decided_at": row.decided_at.isoformat(),
     }
+
+
+@router.get("/read-model", tags=["ops"])
+async def get_read_model(request: Request) -> dict[str, int]:
+    """How much of intake's registry this service has caught up with."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        household_count = await session.scalar(select(func.count()).select_from(households))
+        person_count = await session.scalar(select(func.count()).select_from(persons))
+    return {"households": household_count or 0, "persons": person_count or 0}

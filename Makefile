@@ -1,0 +1,57 @@
+# Shouwang (守望) — two commands matter: `make run` and `make test`.
+# Everything they need is installed here: uv (into .tools), the Python workspace (.venv, from
+# uv.lock), Java and Maven when missing (Debian packages), and the Kafka jars (Maven Central).
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PYTEST_ARGS ?=
+
+.PHONY: run test setup system-deps lint typecheck unit schemas bench clean
+
+run: setup ## Kafka, PostgreSQL, the five services and the demo county, until Ctrl-C
+	$(UV) run shouwang-stack run
+
+test: setup ## ruff, mypy, then every test (unit, integration on real Kafka/PostgreSQL, e2e)
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy .
+	$(UV) run pytest $(PYTEST_ARGS)
+
+setup: system-deps $(UV) .venv/.synced .cache/kafka/.fetched
+
+system-deps:
+	@command -v java >/dev/null && command -v mvn >/dev/null || { \
+	  echo "installing Java 17 and Maven (Debian packages)"; \
+	  apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless maven; }
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml libs/*/pyproject.toml)
+	$(UV) sync --frozen
+	@touch $@
+
+.cache/kafka/.fetched: deploy/kafka/pom.xml .venv/.synced
+	$(UV) run shouwang-stack fetch
+	@touch $@
+
+lint: setup
+	$(UV) run ruff check . && $(UV) run ruff format --check .
+
+typecheck: setup
+	$(UV) run mypy .
+
+unit: setup ## only the fast tests (no broker, no database)
+	$(UV) run pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+schemas: setup ## regenerate proto/schemas after changing a contract
+	$(UV) run shouwang-proto-export
+
+bench: setup
+	$(UV) run python -m bench
+
+clean:
+	rm -rf .cache/dev .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""The event contracts: golden samples of every version keep parsing; schemas are current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from shouwang_proto import EVENTS, Envelope, UnknownEventError, decode, encode
+from shouwang_proto.export import render
+from shouwang_proto.topics import ALL_TOPICS
+
+PROTO = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((PROTO / "samples").glob("*.json"))
+
+
+def test_every_event_version_has_a_golden_sample() -> None:
+    names = {p.stem for p in SAMPLES}
+    missing = {f"{t}.v{v}" for t, v in EVENTS} - names
+    assert not missing, f"add a golden sample under proto/samples for {missing}"
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_golden_sample_still_parses_and_round_trips(sample: Path) -> None:
+    raw = sample.read_bytes()
+    envelope = decode(raw)
+    assert f"{envelope.type}.v{envelope.version}" == sample.stem
+    assert json.loads(encode(envelope)) == json.loads(raw)
+    payload = envelope.parsed()
+    assert payload.model_dump(mode="json") == json.loads(raw)["payload"]
+
+
+def test_a_newer_producer_adding_fields_does_not_break_this_consumer() -> None:
+    data = json.loads((PROTO / "samples" / "warning.received.v1.json").read_text())
+    data["payload"]["added_in_a_later_release"] = "x"
+    data["payload"]["person"]["nickname"] = "y"
+    data["traceparent"] = "00-abc"
+    assert decode(json.dumps(data).encode()).parsed().EVENT_TYPE == "warning.received"
+
+
+def test_missing_required_field_is_refused() -> None:
+    data = json.loads((PROTO / "samples" / "case.opened.v1.json").read_text())
+    del data["payload"]["case_number"]
+    with pytest.raises(ValueError, match="case_number"):
+        decode(json.dumps(data).encode())
+
+
+def test_unknown_type_or_version_is_refused() -> None:
+    data = json.loads((PROTO / "samples" / "warning.received.v1.json").read_text())
+    data["version"] = 99
+    with pytest.raises(UnknownEventError):
+        decode(json.dumps(data).encode())
+    with pytest.raises(UnknownEventError):
+        Envelope.model_validate({**data, "type": "nobody.knows", "version": 1}).parsed()
+
+
+def test_checked_in_schemas_match_the_contracts() -> None:
+    out = PROTO / "schemas"
+    for path, text in render(out).items():
+        assert path.exists(), f"{path.name} missing: run `make schemas`"
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} stale: run `make schemas`"
+
+
+def test_every_event_travels_on_exactly_one_topic() -> None:
+    carried = [event for topic in ALL_TOPICS for event in topic.events]
+    assert sorted(carried) == sorted(EVENTS)

@@ -1,0 +1,106 @@
+"""What an officer reads, and how the WeChat Work robot's answers are understood."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from notifier.adapters.channels import WeComRobotChannel
+from notifier.domain.messages import alerts_for_case_opened, format_due
+from shouwang_proto.catalogue import load_catalogue
+from shouwang_proto.events import CaseOpenedV1, ClockV1, SignalV1
+
+TZ = ZoneInfo("Asia/Shanghai")
+OPENED = CaseOpenedV1(
+    case_id=uuid.UUID(int=1),
+    case_number="SW-20261123-000001",
+    household_id=uuid.UUID(int=2),
+    household_number="5329291010010001",
+    region_code="532929101001",
+    village_name="诺邓村",
+    township_name="诺邓镇",
+    masked_name="李**",
+    opened_at=datetime(2026, 11, 23, 10, tzinfo=TZ),
+    signals=[
+        SignalV1(
+            warning_id=uuid.UUID(int=3),
+            agency_code="civil_affairs",
+            signal_type="new_dibao",
+            occurred_on=date(2026, 11, 20),
+        )
+    ],
+    clocks=[
+        ClockV1(
+            clock_id=uuid.UUID(int=4),
+            kind="accept",
+            rule="same_working_day",
+            started_at=datetime(2026, 11, 23, 10, tzinfo=TZ),
+            due_at=datetime(2026, 11, 24, tzinfo=TZ),
+        )
+    ],
+)
+
+
+def test_new_case_alert_goes_to_the_township_group_and_says_what_is_due() -> None:
+    (alert,) = alerts_for_case_opened(
+        OPENED, event_id=uuid.UUID(int=9), channel="wecom_robot", catalogue=load_catalogue(), tz=TZ
+    )
+    assert alert.recipient == "township:532929101"
+    assert "SW-20261123-000001" in alert.text
+    assert "诺邓镇诺邓村 李**户" in alert.text
+    assert "县民政局·新纳入农村低保" in alert.text
+    assert "请于11月23日24:00前受理" in alert.text
+    assert "李玉兰" not in alert.text
+
+
+def test_delivery_key_is_one_per_event_recipient_and_channel() -> None:
+    catalogue = load_catalogue()
+    a = alerts_for_case_opened(
+        OPENED, event_id=uuid.UUID(int=9), channel="log", catalogue=catalogue, tz=TZ
+    )[0]
+    b = alerts_for_case_opened(
+        OPENED, event_id=uuid.UUID(int=9), channel="log", catalogue=catalogue, tz=TZ
+    )[0]
+    c = alerts_for_case_opened(
+        OPENED, event_id=uuid.UUID(int=9), channel="wecom_robot", catalogue=catalogue, tz=TZ
+    )[0]
+    assert a.delivery_key == b.delivery_key != c.delivery_key
+
+
+def test_due_times_read_naturally() -> None:
+    assert format_due(datetime(2026, 11, 24, tzinfo=TZ), TZ) == "11月23日24:00"
+    assert format_due(datetime(2026, 11, 24, 17, 30, tzinfo=TZ), TZ) == "11月24日17:30"
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        ({"errcode": 0, "errmsg": "ok"}, "sent"),
+        ({"errcode": 45009, "errmsg": "api freq out of limit"}, "retry"),
+        ({"errcode": 93000, "errmsg": "invalid webhook url"}, "failed"),
+    ],
+)
+async def test_robot_answers(answer: dict[str, object], status: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=answer)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(provider)) as client:
+        channel = WeComRobotChannel(client, "https://robot.example/cgi-bin/webhook/send", "K1")
+        result = await channel.send("township:532929101", "hello")
+    assert result.status == status
+    assert seen[0].url.params["key"] == "K1"
+    assert json.loads(seen[0].content) == {"msgtype": "markdown", "markdown": {"content": "hello"}}
+
+
+async def test_robot_server_error_is_retried() -> None:
+    transport = httpx.MockTransport(lambda _r: httpx.Response(502))
+    async with httpx.AsyncClient(transport=transport) as client:
+        result = await WeComRobotChannel(client, "https://robot.example/send", "K").send("x", "y")
+    assert result.status == "retry"

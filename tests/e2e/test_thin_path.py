@@ -1,0 +1,265 @@
+"""The thin path with the five services running as processes on real Kafka and PostgreSQL:
+an agency posts a warning → matching joins it by ID → casework opens a case with its
+acceptance clock → notifier alerts the township group through the WeChat Work robot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry, seed_registry
+from shouwang_stack.services import SERVICES
+
+from tests.conftest import Infra
+from tests.fakes.wecom_robot import FakeRobot, serve_robot
+
+pytestmark = pytest.mark.e2e
+
+ROBOT_KEY = "e2e-robot-key"
+CIVIL = {"X-Api-Key": "demo-civil-affairs-key"}
+MEDICAL = {"X-Api-Key": "demo-medical-insurance-key"}
+
+
+class System:
+    """Handles on the running services."""
+
+    def __init__(self, infra: Infra, robot: FakeRobot) -> None:
+        self.infra = infra
+        self.robot = robot
+        self.http = httpx.AsyncClient(timeout=10)
+
+    def url(self, service: str) -> str:
+        return self.infra.stack.url(service)
+
+    async def post_warning(
+        self, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"{self.url('agency-gateway')}/v1/warnings", json=body, headers=headers or CIVIL
+        )
+
+    async def case_for(self, household_id: str, signals: int = 1) -> dict[str, Any]:
+        async with asyncio.timeout(20):
+            while True:
+                answer = await self.http.get(
+                    f"{self.url('casework')}/v1/cases", params={"household_id": household_id}
+                )
+                items = answer.json()["items"]
+                if items and len(items[0]["signals"]) >= signals:
+                    return dict(items[0])
+                await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+async def system(infra: Infra) -> AsyncIterator[System]:
+    robot = FakeRobot(key=ROBOT_KEY)
+    async with serve_robot(robot) as robot_url:
+        infra.stack.config.env.update(
+            {
+                "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
+                "NOTIFIER_CHANNEL": "wecom_robot",
+                "NOTIFIER_WECOM_ROBOT_URL": robot_url,
+                "NOTIFIER_WECOM_ROBOT_KEY": ROBOT_KEY,
+            }
+        )
+        await infra.stack.start_services()
+        system = System(infra, robot)
+        await seed_registry(infra.stack.url("intake"))
+        households = len(demo_registry()["households"])
+        async with asyncio.timeout(20):
+            while (await system.http.get(f"{infra.stack.url('matching')}/v1/read-model")).json()[
+                "households"
+            ] < households:
+                await asyncio.sleep(0.1)
+        try:
+            yield system
+        finally:
+            await system.http.aclose()
+            for service in list(infra.stack.services.values()):
+                service.stop()
+            infra.stack.services.clear()
+
+
+def _member(household: int, member: int = 0) -> dict[str, Any]:
+    return dict(demo_registry()["households"][household]["members"][member])
+
+
+async def _household_id(system: System, index: int) -> str:
+    number = demo_registry()["households"][index]["household_number"]
+    answer = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
+    return str(answer.json()["household_id"])
+
+
+async def test_every_service_reports_health_and_readiness(system: System) -> None:
+    for definition in SERVICES:
+        base = system.url(definition.name)
+        assert (await system.http.get(f"{base}/healthz")).json()["status"] == "ok"
+        ready = await system.http.get(f"{base}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"database": True, "kafka": True}
+
+
+async def test_a_warning_becomes_a_case_and_a_robot_message(system: System) -> None:
+    person = _member(0)
+    answer = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-20",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+            "source_record_id": "MZ-E2E-1",
+        }
+    )
+    assert answer.status_code == 202, answer.text
+    warning_id = answer.json()["warning_id"]
+
+    case = await system.case_for(await _household_id(system, 0))
+    assert case["signals"][0]["warning_id"] == warning_id
+    assert case["status"] == "awaiting_acceptance"
+    (clock,) = case["clocks"]
+    assert (clock["kind"], clock["state"], clock["rule"]) == (
+        "accept",
+        "running",
+        "same_working_day",
+    )
+    assert case["actions"][0]["action"] == "opened"
+
+    by_number = await system.http.get(f"{system.url('casework')}/v1/cases/{case['case_number']}")
+    assert by_number.json()["case_id"] == case["case_id"]
+
+    async with asyncio.timeout(20):
+        while not any(case["case_number"] in str(m) for m in system.robot.received):
+            await asyncio.sleep(0.1)
+    message = next(m for m in system.robot.received if case["case_number"] in str(m))
+    text = message["markdown"]["content"]
+    assert "诺邓镇诺邓村 李**户" in text and "受理" in text
+    assert person["name"] not in text and person["id_number"] not in text
+
+    deliveries = await system.http.get(
+        f"{system.url('notifier')}/v1/deliveries", params={"case_id": case["case_id"]}
+    )
+    (delivery,) = deliveries.json()["items"]
+    assert (delivery["status"], delivery["channel"]) == ("sent", "wecom_robot")
+
+
+async def test_more_warnings_for_the_household_join_its_open_case(system: System) -> None:
+    person = _member(1)
+    household_id = await _household_id(system, 1)
+    first = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-01",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+        }
+    )
+    spouse = _member(1, 1)
+    second = await system.post_warning(
+        {
+            "signal_type": "high_out_of_pocket",
+            "occurred_on": "2026-11-02",
+            "person": {"name": spouse["name"], "id_number": spouse["id_number"]},
+            "details": {"amount": 23000},
+        },
+        MEDICAL,
+    )
+    assert first.status_code == second.status_code == 202
+    case = await system.case_for(household_id, signals=2)
+    assert {s["agency_code"] for s in case["signals"]} == {"civil_affairs", "medical_insurance"}
+    cases = await system.http.get(
+        f"{system.url('casework')}/v1/cases", params={"household_id": household_id}
+    )
+    assert cases.json()["count"] == 1
+
+
+async def test_idempotency_key_replays_and_conflicts(system: System) -> None:
+    person = _member(2)
+    body = {
+        "signal_type": "temporary_assistance",
+        "occurred_on": "2026-11-10",
+        "person": {"name": person["name"], "id_number": person["id_number"]},
+    }
+    key = {"Idempotency-Key": f"e2e-{uuid.uuid4()}", **CIVIL}
+    first = await system.post_warning(body, key)
+    again = await system.post_warning(body, key)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["warning_id"] == again.json()["warning_id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    other = await system.post_warning({**body, "occurred_on": "2026-11-11"}, key)
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency.conflict"
+
+    case = await system.case_for(await _household_id(system, 2))
+    await asyncio.sleep(1)
+    case = await system.case_for(await _household_id(system, 2))
+    assert [s["warning_id"] for s in case["signals"]] == [first.json()["warning_id"]]
+
+
+async def test_someone_not_in_the_registry_is_reported_not_dropped(system: System) -> None:
+    answer = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-20",
+            "person": {"name": "赵六", "id_number": "11010519491231002X"},
+        }
+    )
+    warning_id = answer.json()["warning_id"]
+    async with asyncio.timeout(20):
+        while (
+            decision := await system.http.get(f"{system.url('matching')}/v1/decisions/{warning_id}")
+        ).status_code == 404:
+            await asyncio.sleep(0.1)
+    assert decision.json()["outcome"] == "unmatched"
+    assert decision.json()["reason_code"] == "not_in_registry"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "code"),
+    [
+        ({}, {}, 401, "auth.missing_key"),
+        ({"X-Api-Key": "wrong"}, {}, 401, "auth.invalid_key"),
+        (
+            CIVIL,
+            {
+                "signal_type": "dangerous_house",
+                "occurred_on": "2026-11-01",
+                "person": {"name": "李玉兰", "id_number": "532929196803150024"},
+                "details": {"house_grade": "D"},
+            },
+            403,
+            "signal_type.not_allowed",
+        ),
+        (
+            CIVIL,
+            {
+                "signal_type": "new_dibao",
+                "occurred_on": "2026-11-01",
+                "person": {"name": "李玉兰", "id_number": "532929196803150021"},
+            },
+            422,
+            "warning.invalid",
+        ),
+        (CIVIL, {"signal_type": "new_dibao"}, 422, "request.invalid"),
+    ],
+)
+async def test_bad_requests_get_clear_errors(
+    system: System, headers: dict[str, str], body: dict[str, Any], status: int, code: str
+) -> None:
+    answer = await system.http.post(
+        f"{system.url('agency-gateway')}/v1/warnings", json=body, headers=headers
+    )
+    assert answer.status_code == status, answer.text
+    assert answer.json()["code"] == code
+    assert answer.json()["message"]
+
+
+async def test_reloading_the_same_registry_changes_nothing(system: System) -> None:
+    household = demo_registry()["households"][3]
+    answer = await system.http.put(
+        f"{system.url('intake')}/v1/registry/households/{household['household_number']}",
+        json=household,
+    )
+    assert answer.json()["outcome"] == "unchanged"

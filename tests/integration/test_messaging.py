@@ -1,0 +1,228 @@
+"""Outbox → real Kafka → inbox consumer: ordered, exactly once in the database, poison to DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from shouwang_kit.db import make_engine, make_sessionmaker
+from shouwang_kit.messaging import (
+    InboxConsumer,
+    Outbox,
+    OutboxRelay,
+    make_producer,
+    messaging_tables,
+)
+from shouwang_proto import Envelope, encode
+from shouwang_proto.events import PersonRef, WarningReceivedV1
+from shouwang_proto.topics import DEAD_LETTERS, Topic
+from shouwang_stack.kafka import create_topics
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.conftest import Infra
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _envelope(subject: str, n: int) -> Envelope:
+    warning = WarningReceivedV1(
+        warning_id=uuid.uuid4(),
+        agency_code="civil_affairs",
+        signal_type="new_dibao",
+        occurred_on=date(2026, 11, 20),
+        person=PersonRef(name=f"测试{n}"),
+        details={"n": n},
+        received_at=NOW,
+    )
+    return Envelope.wrap(
+        warning,
+        id=uuid.uuid4(),
+        time=NOW,
+        source="test",
+        subject=subject,
+        correlation_id=uuid.uuid4(),
+    )
+
+
+class Harness:
+    """A private schema, topic and consumer group per test."""
+
+    def __init__(self, infra: Infra) -> None:
+        suffix = uuid.uuid4().hex[:8]
+        self.schema = f"it_{suffix}"
+        self.topic = Topic(name=f"it.{suffix}", description="", key="", events=(), partitions=3)
+        self.metadata = MetaData(schema=self.schema)
+        self.outbox, self.inbox = messaging_tables(self.metadata)
+        self.seen = Table(
+            "seen",
+            self.metadata,
+            Column("seq", Integer, primary_key=True, autoincrement=True),
+            Column("subject", String(50)),
+            Column("n", Integer),
+        )
+        self.engine = make_engine(infra.database_url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.infra = infra
+        self.fail_on: set[int] = set()
+        self.calls = 0
+
+    async def setup(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            await conn.run_sync(self.metadata.create_all)
+        await create_topics(self.infra.bootstrap_servers, (self.topic,))
+
+    async def handler(self, session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
+        self.calls += 1
+        n = int(envelope.payload["details"]["n"])
+        if n in self.fail_on:
+            raise RuntimeError(f"cannot handle {n}")
+        await session.execute(self.seen.insert().values(subject=envelope.subject, n=n))
+
+    def consumer(self, producer: AIOKafkaProducer, group: str = "it-group") -> InboxConsumer:
+        return InboxConsumer(
+            name=group,
+            topics=[self.topic.name],
+            handler=self.handler,
+            bootstrap_servers=self.infra.bootstrap_servers,
+            sessions=self.sessions,
+            inbox=self.inbox,
+            outbox=self.outbox,
+            producer=producer,
+            max_attempts=2,
+        )
+
+    async def seen_rows(self) -> list[tuple[str, int]]:
+        async with self.sessions() as session:
+            rows = (await session.execute(select(self.seen).order_by(self.seen.c.seq))).all()
+        return [(r.subject, r.n) for r in rows]
+
+    async def wait_for(self, count: int, timeout: float = 30) -> list[tuple[str, int]]:
+        async with asyncio.timeout(timeout):
+            while len(rows := await self.seen_rows()) < count:
+                await asyncio.sleep(0.1)
+        return rows
+
+
+@pytest.fixture
+async def harness(infra: Infra) -> AsyncIterator[Harness]:
+    h = Harness(infra)
+    await h.setup()
+    yield h
+    await h.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: InboxConsumer) -> AsyncIterator[None]:
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await consumer.stop()
+
+
+async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
+    harness: Harness,
+) -> None:
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        async with harness.sessions() as session, session.begin():
+            outbox = Outbox(harness.outbox, session)
+            for n in range(30):
+                await outbox.add(harness.topic.name, _envelope(f"household-{n % 3}", n))
+        relay = OutboxRelay(table=harness.outbox, sessions=harness.sessions, producer=producer)
+        published = 0
+        while (batch := await relay.publish_pending()) > 0:
+            published += batch
+        assert published == 30
+        assert await relay.publish_pending() == 0  # nothing is published twice
+
+        async with running(harness.consumer(producer)):
+            rows = await harness.wait_for(30)
+        assert sorted(n for _s, n in rows) == list(range(30))
+        for key in ("household-0", "household-1", "household-2"):
+            ns = [n for s, n in rows if s == key]
+            assert ns == sorted(ns), f"{key} out of order: {ns}"
+    finally:
+        await producer.stop()
+
+
+async def test_a_redelivered_message_is_a_no_op_and_offsets_are_committed(
+    harness: Harness,
+) -> None:
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        envelope = _envelope("household-x", 1)
+        for _ in range(3):
+            await producer.send_and_wait(harness.topic.name, encode(envelope), key=b"household-x")
+        await producer.send_and_wait(
+            harness.topic.name, encode(_envelope("household-x", 2)), key=b"household-x"
+        )
+        async with running(harness.consumer(producer)):
+            rows = await harness.wait_for(2)
+            await asyncio.sleep(0.5)
+        assert rows == [("household-x", 1), ("household-x", 2)]
+        assert harness.calls == 2  # the two repeats never reached the handler
+
+        # A restarted member of the same group starts after the committed offsets.
+        harness.calls = 0
+        async with running(harness.consumer(producer)):
+            await asyncio.sleep(3)
+        assert harness.calls == 0
+    finally:
+        await producer.stop()
+
+
+async def test_a_message_that_keeps_failing_goes_to_the_dead_letter_topic(
+    harness: Harness,
+) -> None:
+    harness.fail_on = {2}
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    dlq = AIOKafkaConsumer(
+        DEAD_LETTERS.name,
+        bootstrap_servers=harness.infra.bootstrap_servers,
+        group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+    )
+    await dlq.start()
+    try:
+        for n in (1, 2, 3):
+            await producer.send_and_wait(
+                harness.topic.name, encode(_envelope("household-y", n)), key=b"household-y"
+            )
+        await producer.send_and_wait(harness.topic.name, b"not json", key=b"household-y")
+        async with running(harness.consumer(producer)):
+            rows = await harness.wait_for(2)
+        assert rows == [("household-y", 1), ("household-y", 3)]
+
+        dead: dict[str, dict[str, str]] = {}
+        async with asyncio.timeout(20):
+            while len(dead) < 2:
+                batch = await dlq.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        headers = {k: v.decode() for k, v in record.headers}
+                        if headers.get("x-original-topic") == harness.topic.name:
+                            dead[headers["x-error"][:30]] = headers
+        errors = list(dead)
+        assert any("cannot handle 2" in e for e in errors)
+        assert any(e.startswith("undecodable") for e in errors)
+        assert all(h["x-consumer"] == "it-group" for h in dead.values())
+    finally:
+        await dlq.stop()
+        await producer.stop()
