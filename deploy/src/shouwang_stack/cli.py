@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 
 from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY, demo_registry, seed_registry
-from shouwang_stack.kafka import ensure_jars
+from shouwang_stack.kafka import create_topics, ensure_jars, wait_for_broker
 from shouwang_stack.migrations import new_revision
 from shouwang_stack.paths import cache_dir
 from shouwang_stack.services import SERVICES
@@ -68,6 +69,11 @@ async def _run(with_services: bool) -> None:
         _say("stopped")
 
 
+async def _topics(bootstrap: str) -> list[str]:
+    await wait_for_broker(bootstrap)
+    return await create_topics(bootstrap)
+
+
 def main() -> None:
     """Entry point of `shouwang-stack`."""
     parser = argparse.ArgumentParser(prog="shouwang-stack", description=__doc__)
@@ -75,12 +81,23 @@ def main() -> None:
     sub.add_parser("run", help="Kafka, PostgreSQL, the five services and the demo county")
     sub.add_parser("infra", help="only Kafka and PostgreSQL")
     sub.add_parser("fetch", help="download the Kafka jars from Maven Central into the cache")
+    sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
+    seed = sub.add_parser("seed-demo", help="load the demo county into a running intake")
+    seed.add_argument("--intake-url", default="http://127.0.0.1:8102")
     rev = sub.add_parser("revision", help="autogenerate a migration for one service")
     rev.add_argument("service", choices=[s.module for s in SERVICES])
     rev.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
     if args.command == "fetch":
         _say(f"Kafka jars in {ensure_jars()}")
+        return
+    if args.command == "topics":
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+        created = asyncio.run(_topics(bootstrap))
+        _say(f"topics created: {', '.join(created) or 'none (all existed)'}")
+        return
+    if args.command == "seed-demo":
+        _say(f"demo households loaded: {asyncio.run(seed_registry(args.intake_url))}")
         return
     if args.command == "revision":
         asyncio.run(new_revision(args.service, args.message))
