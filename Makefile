@@ -8,7 +8,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system-deps lint typecheck unit schemas bench clean
+.PHONY: run test setup system-deps lint typecheck unit schemas clean
 
 run: setup ## Kafka, PostgreSQL, the five services and the demo county, until Ctrl-C
 	$(UV) run shouwang-stack run
@@ -49,9 +49,6 @@ unit: setup ## only the fast tests (no broker, no database)
 
 schemas: setup ## regenerate proto/schemas after changing a contract
 	$(UV) run shouwang-proto-export
-
-bench: setup
-	$(UV) run python -m bench
 
 clean:
 	rm -rf .cache/dev .pytest_cache .mypy_cache .ruff_cache

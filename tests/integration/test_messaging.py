@@ -17,6 +17,7 @@ from shouwang_kit.messaging import (
     OutboxRelay,
     make_producer,
     messaging_tables,
+    purge_processed,
 )
 from shouwang_proto import Envelope, encode
 from shouwang_proto.events import PersonRef, WarningReceivedV1
@@ -226,3 +227,42 @@ async def test_a_message_that_keeps_failing_goes_to_the_dead_letter_topic(
     finally:
         await dlq.stop()
         await producer.stop()
+
+
+async def test_two_instances_in_one_group_share_the_work_exactly_once(harness: Harness) -> None:
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        first, second = harness.consumer(producer), harness.consumer(producer)
+        async with running(first), running(second):
+            async with asyncio.timeout(30):
+                while len(first._consumer.assignment()) + len(second._consumer.assignment()) < 3:
+                    await asyncio.sleep(0.1)
+            assert first._consumer.assignment() and second._consumer.assignment()
+            for n in range(60):
+                key = f"household-{n % 6}"
+                await producer.send(harness.topic.name, encode(_envelope(key, n)), key=key.encode())
+            await producer.flush()
+            rows = await harness.wait_for(60)
+        assert sorted(n for _s, n in rows) == list(range(60))
+    finally:
+        await producer.stop()
+
+
+async def test_old_outbox_and_inbox_rows_are_purged(harness: Harness) -> None:
+    async with harness.sessions() as session, session.begin():
+        await Outbox(harness.outbox, session).add(harness.topic.name, _envelope("h", 1))
+        await session.execute(
+            harness.outbox.update().values(published_at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
+        await Outbox(harness.outbox, session).add(harness.topic.name, _envelope("h", 2))
+    sent, seen = await purge_processed(
+        sessions=harness.sessions,
+        outbox=harness.outbox,
+        inbox=harness.inbox,
+        older_than=datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    assert (sent, seen) == (1, 0)
+    async with harness.sessions() as session:
+        left = (await session.execute(select(harness.outbox.c.published_at))).all()
+    assert left == [(None,)]  # the unpublished row is never purged

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+from datetime import date
 
 from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY, demo_registry, seed_registry
 from shouwang_stack.kafka import create_topics, ensure_jars, wait_for_broker
@@ -50,7 +51,7 @@ async def _run(with_services: bool) -> None:
             _say(f"logs: {config.data_dir / 'logs'}")
             example = {
                 "signal_type": "new_dibao",
-                "occurred_on": "2026-11-20",
+                "occurred_on": date.today().isoformat(),
                 "person": {"name": person["name"], "id_number": person["id_number"]},
             }
             _say("\ntry it (a civil-affairs warning → a case → a notification):")

@@ -29,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     func,
     select,
     text,
@@ -169,6 +170,20 @@ class OutboxRelay:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+
+async def purge_processed(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    outbox: Table,
+    inbox: Table,
+    older_than: datetime,
+) -> tuple[int, int]:
+    """Delete published outbox rows and inbox ids older than Kafka's retention (7 days)."""
+    async with sessions() as session, session.begin():
+        sent = await session.execute(delete(outbox).where(outbox.c.published_at < older_than))
+        seen = await session.execute(delete(inbox).where(inbox.c.processed_at < older_than))
+    return sent.rowcount or 0, seen.rowcount or 0  # type: ignore[attr-defined]
 
 
 class InboxConsumer:
@@ -313,4 +328,5 @@ __all__ = [
     "OutboxRelay",
     "make_producer",
     "messaging_tables",
+    "purge_processed",
 ]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -16,12 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.logs import get_logger
-from shouwang_kit.messaging import Handler, InboxConsumer, OutboxRelay, make_producer
+from shouwang_kit.messaging import (
+    Handler,
+    InboxConsumer,
+    OutboxRelay,
+    make_producer,
+    purge_processed,
+)
 from shouwang_kit.migrations import upgrade
 from shouwang_kit.settings import ServiceSettings
 from shouwang_kit.web import install_error_handlers
 
 log = get_logger(__name__)
+
+# Matches the brokers' log.retention.hours=168: a message older than that cannot be redelivered.
+MESSAGE_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -144,8 +154,22 @@ class ServiceRuntime:
         """Migrate, then connect to Kafka in the background (readyz says when)."""
         await self.migrate()
         self._tasks.append(asyncio.create_task(self._connect_kafka()))
+        self._tasks.append(asyncio.create_task(self._supervise("housekeeping", self._purge)))
         for name, loop in self.loops:
             self._tasks.append(asyncio.create_task(self._supervise(name, loop)))
+
+    async def _purge(self) -> None:
+        """Every ten minutes, forget outbox and inbox rows older than the Kafka retention."""
+        while True:
+            sent, seen = await purge_processed(
+                sessions=self.sessions,
+                outbox=self._outbox_table,
+                inbox=self._inbox_table,
+                older_than=datetime.now(UTC) - MESSAGE_RETENTION,
+            )
+            if sent or seen:
+                log.info("messaging.purged", outbox_rows=sent, inbox_rows=seen)
+            await asyncio.sleep(600)
 
     async def stop(self) -> None:
         """Cancel the loops, leave consumer groups, flush the producer, close the pool."""

@@ -20,6 +20,39 @@ class ApiError(Exception):
         self.details = details or []
 
 
+# Pydantic's error types, said in Chinese for the people who read the answer.
+_MESSAGES_ZH = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段，请删除或查看接口文档",
+    "string_type": "应为文本",
+    "string_too_short": "内容不能为空或过短",
+    "string_too_long": "内容过长",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 ISO 8601，如 2026-11-23T09:30:00+08:00",
+    "uuid_parsing": "应为 UUID",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "json_invalid": "请求体不是合法的 JSON",
+    "model_attributes_type": "应为对象（JSON object）",
+    "dict_type": "应为对象（JSON object）",
+    "list_type": "应为数组",
+    "too_short": "条目过少",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+}
+
+
+def message_zh(error_type: str, fallback: str) -> str:
+    """A Chinese sentence for a validation error type (the English one if we have none)."""
+    return _MESSAGES_ZH.get(error_type, fallback)
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc if p != "body")
 
@@ -37,7 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details: list[dict[str, object]] = [
-            {"field": _field_path(tuple(err["loc"])), "code": err["type"], "message": err["msg"]}
+            {
+                "field": _field_path(tuple(err["loc"])),
+                "code": err["type"],
+                "message": message_zh(err["type"], err["msg"]),
+            }
             for err in exc.errors()
         ]
         return JSONResponse(
