@@ -11,13 +11,19 @@ class ApiError(Exception):
     """An error a client can act on: HTTP status, machine code, Chinese message, details."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: list[dict[str, object]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, object]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or []
+        self.headers = headers or {}
 
 
 # Pydantic's error types, said in Chinese for the people who read the answer.
@@ -65,6 +71,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=exc.status,
             content={"code": exc.code, "message": exc.message, "details": exc.details},
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

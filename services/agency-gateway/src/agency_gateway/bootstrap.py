@@ -5,19 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from shouwang_kit.runtime import ServiceRuntime, create_app
+from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
+from shouwang_proto.topics import CASES, MATCHING_OUTCOMES
 
 from agency_gateway.adapters.api_keys import ApiKeyStore
+from agency_gateway.adapters.limits import RateLimiter
 from agency_gateway.adapters.tables import SCHEMA, inbox, outbox
 from agency_gateway.config import get_settings
 from agency_gateway.entrypoints.api import router
+from agency_gateway.entrypoints.batches_api import router as batches_router
+from agency_gateway.entrypoints.consumer import outcomes_handler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
 
+DESCRIPTION = """
+部门预警数据接口（agency gateway）。各部门系统用本部门的接口密钥（请求头 `X-Api-Key`）报送
+临时预警（`POST /v1/warnings`）和月度名单（`POST /v1/batches`），并查询每一行的比对反馈。
+错误答复统一为 `{"code", "message", "details"}`：`code` 供程序判断，`message` 为中文说明。
+"""
+
 
 def build_app() -> FastAPI:
-    """The gateway app: API, outbox relay, no consumers yet."""
+    """The gateway app: warnings and lists in, outbox relay out, outcomes back as feedback."""
     settings = get_settings()
     runtime = ServiceRuntime(
         service="agency-gateway",
@@ -26,7 +36,19 @@ def build_app() -> FastAPI:
         migrations=MIGRATIONS,
         outbox=outbox,
         inbox=inbox,
+        consumers=[
+            ConsumerSpec(
+                "agency-gateway.feedback", [MATCHING_OUTCOMES.name, CASES.name], outcomes_handler
+            )
+        ],
     )
-    app = create_app(runtime, title="Shouwang agency gateway (部门预警接口)", routers=[router])
-    app.state.api_keys = ApiKeyStore.from_file(settings.api_keys_file)
+    app = create_app(
+        runtime,
+        title="Shouwang agency gateway (部门预警接口)",
+        routers=[router, batches_router],
+    )
+    app.description = DESCRIPTION
+    app.state.settings = settings
+    app.state.api_keys = ApiKeyStore(runtime.sessions, seed_file=settings.api_keys_file)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     return app

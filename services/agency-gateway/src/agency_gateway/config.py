@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from shouwang_kit.settings import ServiceSettings
 
@@ -15,7 +16,14 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     port: int = 8101
-    api_keys_file: Path | None = None
+    api_keys_file: Path | None = Field(
+        default=None, description="Hashed keys to load at start-up (added, never removed)."
+    )
+    max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest upload (413).")
+    max_rows: int = Field(default=1_000_000, description="Most rows in one list (413).")
+    rate_limit_per_minute: int = Field(default=600, description="Requests per agency (429).")
+    spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
+    timezone: str = "Asia/Shanghai"
 
 
 @cache

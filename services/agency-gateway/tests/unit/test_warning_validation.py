@@ -11,8 +11,8 @@ from agency_gateway.domain.warnings import (
     WarningRejected,
     WarningSubmission,
     build_warning,
-    normalise_name,
 )
+from shouwang_kit.names import normalise_name
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import WarningReceivedV1
 
@@ -55,6 +55,7 @@ def test_valid_warning_is_normalised() -> None:
 def test_names_lose_spaces_and_middle_dots() -> None:
     assert normalise_name("阿依古丽·买买提") == "阿依古丽买买提"
     assert normalise_name("Ａ 依") == "A依"
+    assert normalise_name("張 偉") == "张伟"  # traditional → simplified
 
 
 def test_agency_may_only_send_its_own_signal_types() -> None:

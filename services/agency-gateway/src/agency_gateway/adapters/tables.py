@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from shouwang_kit.messaging import messaging_tables
-from sqlalchemy import Column, DateTime, MetaData, String, Table, UniqueConstraint
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 SCHEMA = "gateway"
 metadata = MetaData(schema=SCHEMA)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", UUID(as_uuid=True), primary_key=True),
+    Column("agency_code", String(64), nullable=False, index=True),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
 
 warnings = Table(
     "warnings",
@@ -19,7 +41,64 @@ warnings = Table(
     Column("idempotency_key", String(200), nullable=True),
     Column("request_hash", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("batch_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("row_number", Integer, nullable=True),
+    Column("outcome", String(30), nullable=False, server_default="accepted"),
+    Column("outcome_rank", Integer, nullable=False, server_default="0"),
+    Column("outcome_detail", Text, nullable=True),
+    Column("case_number", String(40), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("agency_code", "idempotency_key", name="uq_warnings_idempotency"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", UUID(as_uuid=True), primary_key=True),
+    Column("agency_code", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("default_signal_type", String(64), nullable=True),
+    Column("format", String(10), nullable=False),
+    Column("filename", String(300), nullable=True),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("counts", JSONB, nullable=False, server_default="{}"),
+    Column("unknown_columns", JSONB, nullable=False, server_default="[]"),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("agency_code", "idempotency_key", name="uq_batches_idempotency"),
+)
+
+batch_rows = Table(
+    "batch_rows",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("batch_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("row_number", Integer, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("row_key", String(200), nullable=True),
+    Column("warning_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("signal_type", String(64), nullable=True),
+    Column("masked_name", String(100), nullable=True),
+    Column("masked_id", String(40), nullable=True),
+    Column("errors", JSONB, nullable=False, server_default="[]"),
+)
+
+list_rows = Table(
+    "list_rows",
+    metadata,
+    Column("agency_code", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("row_key", String(200), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("warning_id", UUID(as_uuid=True), nullable=False),
+    Column("batch_id", UUID(as_uuid=True), nullable=False),
+    Column("row_number", Integer, nullable=True),
+    Column("masked_name", String(100), nullable=True),
+    Column("masked_id", String(40), nullable=True),
+    Column("signal_type", String(64), nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

@@ -9,13 +9,13 @@ from datetime import date, datetime
 from uuid import UUID
 
 from shouwang_kit.idnumber import IdNumberError, birth_date_of, validate_id_number
+from shouwang_kit.names import normalise_name
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import DetailValue, PersonRef, WarningReceivedV1
 
 _REGION = re.compile(r"^\d{12}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_NAME_SEPARATORS = re.compile(r"[\s·•‧∙・．.]+")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -59,18 +59,14 @@ class WarningSubmission:
     details: dict[str, DetailValue] | None = None
 
 
-def normalise_name(raw: str) -> str:
-    """NFKC (full-width → half-width), spaces and middle dots removed: 'Ａ 阿·依' → 'A阿依'."""
-    return _NAME_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).strip()
-
-
 def normalise_phone(raw: str) -> str:
     """NFKC, then spaces and a +86 prefix dropped."""
     phone = unicodedata.normalize("NFKC", raw).replace(" ", "")
     return phone.removeprefix("+86").removeprefix("0086")
 
 
-def _check_person(person: PersonInput, today: date, errors: list[FieldError]) -> PersonRef | None:
+def check_person(person: PersonInput, today: date, errors: list[FieldError]) -> PersonRef | None:
+    """Validate and normalise the person, appending every problem to `errors`."""
     name = normalise_name(person.name)
     if not name:
         errors.append(FieldError("person.name", "name.required", "姓名不能为空"))
@@ -155,7 +151,7 @@ def build_warning(
                         f"details.{required}", "details.required", f"该预警类型须填写{required}"
                     )
                 )
-    person = _check_person(submission.person, today, errors)
+    person = check_person(submission.person, today, errors)
     if errors or person is None:
         raise WarningRejected(errors)
     return WarningReceivedV1(

@@ -8,18 +8,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.logs import get_logger
-from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import DetailValue
 
-from agency_gateway.adapters.api_keys import ApiKeyStore
 from agency_gateway.app.submit import IdempotencyConflict, submit_warning
 from agency_gateway.domain.warnings import PersonInput, WarningRejected, WarningSubmission
+from agency_gateway.entrypoints.deps import CurrentAgency, RuntimeDep
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["warnings"])
@@ -40,7 +39,25 @@ class PersonIn(BaseModel):
 class WarningIn(BaseModel):
     """An ad-hoc warning (临时预警) from an agency system."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "signal_type": "high_out_of_pocket",
+                    "occurred_on": "2026-11-20",
+                    "person": {
+                        "name": "李玉兰",
+                        "id_number": "532929196803150024",
+                        "phone": "13987650001",
+                        "region_code": "532929101001",
+                    },
+                    "source_record_id": "YB-2026-11-000123",
+                    "details": {"amount": 23500.5},
+                }
+            ]
+        },
+    )
 
     signal_type: str = Field(max_length=64, description="预警类型代码，见预警信号目录")
     occurred_on: date = Field(description="发生日期")
@@ -58,25 +75,6 @@ class WarningAccepted(BaseModel):
     received_at: datetime
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-def current_agency(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
-    """The agency whose API key is presented in X-Api-Key, or 401."""
-    store: ApiKeyStore = request.app.state.api_keys
-    if not x_api_key:
-        raise ApiError(401, "auth.missing_key", "缺少 X-Api-Key 请求头（部门接口密钥）")
-    agency = store.agency_for(x_api_key)
-    if agency is None:
-        raise ApiError(401, "auth.invalid_key", "接口密钥无效或已停用，请联系县乡村振兴局")
-    return agency
-
-
-CurrentAgency = Annotated[str, Depends(current_agency)]
-
-
 def _request_hash(body: WarningIn) -> str:
     canonical: Any = body.model_dump(mode="json")
     return hashlib.sha256(
@@ -87,12 +85,16 @@ def _request_hash(body: WarningIn) -> str:
 @router.post("/warnings", status_code=202, response_model=WarningAccepted)
 async def post_warning(
     body: WarningIn,
-    request: Request,
+    runtime: RuntimeDep,
     agency: CurrentAgency,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="幂等键：重试时使用同一个值")
+    ] = None,
 ) -> JSONResponse:
-    """Accept one warning; answered only after it is durably queued for Kafka."""
-    runtime = _runtime(request)
+    """Accept one ad-hoc warning (临时预警); answered only once it is durably queued for Kafka.
+
+    The same Idempotency-Key with the same body returns the same answer; with another body, 409.
+    """
     submission = WarningSubmission(
         signal_type=body.signal_type,
         occurred_on=body.occurred_on,

@@ -1,0 +1,22 @@
+"""Chinese personal names as agencies write them → one comparable form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import opencc
+
+_SEPARATORS = re.compile(r"[\s·•‧∙・．.]+")
+
+
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalise_name(raw: str) -> str:
+    """NFKC, traditional → simplified, spaces and middle dots removed: '張 偉' → '张伟'."""
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).strip()
+    return str(_to_simplified().convert(text)) if text else text

@@ -1,0 +1,152 @@
+"""Streaming readers for uploaded lists: CSV (UTF-8 or GBK/GB18030), XLSX, JSON and JSON Lines.
+
+Uploads are spooled to a temporary file first (the body is never held in memory whole); the
+readers then yield one row at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import ijson
+from openpyxl import load_workbook
+
+Format = Literal["csv", "xlsx", "json", "jsonl"]
+
+CONTENT_TYPES: dict[str, Format] = {
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+}
+
+
+class UnreadableFile(ValueError):
+    """The upload is not a file of the declared kind: code and Chinese message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Utf8Probe:
+    """Fed the upload chunk by chunk: is it valid UTF-8 throughout?"""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.valid = True
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        if not self.valid:
+            return
+        try:
+            self._decoder.decode(chunk, final)
+        except UnicodeDecodeError:
+            self.valid = False
+
+
+Record = tuple[int, dict[str, object]]
+
+
+def _tabular(rows: Iterator[list[object]]) -> Iterator[Record]:
+    """Header row first; each later row as {header: cell}, numbered as Excel numbers rows."""
+    header: list[str] | None = None
+    for number, row in enumerate(rows, start=1):
+        if header is None:
+            header = ["" if c is None else str(c) for c in row]
+            if not any(h.strip() for h in header):
+                header = None  # leading blank rows before the header
+            continue
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+            continue
+        yield number, dict(zip(header, row, strict=False))
+
+
+def csv_records(path: Path, encoding: str) -> Iterator[Record]:
+    """Records of a CSV file in the given encoding (a UTF-8 BOM is dropped)."""
+    enc = "utf-8-sig" if encoding == "utf-8" else encoding
+    with path.open("r", encoding=enc, errors="strict", newline="") as handle:
+        try:
+            yield from _tabular(iter(csv.reader(handle)))  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                "file.encoding", "文件编码无法识别，请另存为UTF-8或GBK编码的CSV"
+            ) from None
+        except csv.Error as exc:
+            raise UnreadableFile("file.csv", f"CSV格式错误：{exc}") from None
+
+
+def xlsx_records(path: Path) -> Iterator[Record]:
+    """Records of the first sheet of an XLSX workbook, read in streaming (read-only) mode."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise UnreadableFile(
+            "file.xlsx", "无法读取Excel文件，请确认为.xlsx格式（Excel 2007及以上）"
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        yield from _tabular(list(row) for row in sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def _plain(value: object) -> object:
+    return float(value) if isinstance(value, Decimal) else value  # ijson yields Decimals
+
+
+def _objects(items: Iterator[object]) -> Iterator[Record]:
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise UnreadableFile("file.json", f"第{number}项应为对象（字段名: 值）")
+        yield number, {str(k): _plain(v) for k, v in item.items()}
+
+
+def json_records(path: Path) -> Iterator[Record]:
+    """Records of a JSON array of objects, or of {"rows": [...]}, parsed incrementally."""
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        handle.seek(0)
+        prefix = "item" if head.startswith(b"[") else "rows.item"
+        try:
+            yield from _objects(ijson.items(handle, prefix))
+        except ijson.JSONError as exc:
+            raise UnreadableFile("file.json", f"JSON格式错误：{exc}") from None
+
+
+def jsonl_records(path: Path) -> Iterator[Record]:
+    """Records of a JSON Lines file: one object per line."""
+
+    def items() -> Iterator[object]:
+        with path.open("r", encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        raise UnreadableFile("file.json", f"第{number}行不是合法的JSON") from None
+
+    yield from _objects(items())
+
+
+def records(path: Path, fmt: Format, *, utf8: bool, charset: str | None) -> Iterator[Record]:
+    """(row number, {column: value}) for each data row of the spooled upload."""
+    if fmt == "csv":
+        encoding = (charset or ("utf-8" if utf8 else "gb18030")).lower()
+        if encoding in ("gbk", "gb2312"):
+            encoding = "gb18030"  # a superset: what Chinese Excel writes as "ANSI"
+        return csv_records(path, encoding)
+    if fmt == "xlsx":
+        return xlsx_records(path)
+    if fmt == "json":
+        return json_records(path)
+    return jsonl_records(path)

@@ -1,0 +1,419 @@
+"""Use case: ingest a monthly list row by row, durably, reporting every row."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shouwang_kit.pii import keyed_hash, mask_id_number, mask_name
+from shouwang_proto import Envelope, encode
+from shouwang_proto.catalogue import Catalogue
+from shouwang_proto.events import WarningReceivedV1
+from shouwang_proto.topics import WARNINGS
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from agency_gateway.adapters.tables import batch_rows, batches, list_rows, outbox, warnings
+from agency_gateway.domain.lists import PreviousRow, classify, content_hash, row_key
+from agency_gateway.domain.rows import HeaderMap, RowRejected, submission_from_record
+from agency_gateway.domain.warnings import (
+    FieldError,
+    WarningRejected,
+    build_warning,
+    check_person,
+)
+
+Record = tuple[int, dict[str, object]]
+
+
+class BatchIdempotencyConflict(Exception):
+    """The Idempotency-Key was used before for a different file."""
+
+
+class TooManyRows(Exception):
+    """The list has more rows than one upload may carry."""
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """What an agency uploads: whose list, for which month, in which format."""
+
+    agency_code: str
+    period: str
+    default_signal_type: str | None
+    fmt: str
+    filename: str | None
+    idempotency_key: str | None
+    body_sha256: str
+
+
+@dataclass
+class Counts:
+    """Row counts of one upload."""
+
+    received: int = 0
+    rejected: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Row:
+    number: int
+    status: str
+    key: str | None = None
+    digest: str | None = None
+    warning: WarningReceivedV1 | None = None
+    warning_id: UUID | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    signal_type: str | None = None
+
+
+async def find_batch(
+    session: AsyncSession, agency_code: str, idempotency_key: str, body_sha256: str
+) -> UUID | None:
+    """An earlier upload with this key: its id if the file is the same, else a conflict."""
+    row = (
+        await session.execute(
+            select(batches.c.batch_id, batches.c.body_sha256).where(
+                batches.c.agency_code == agency_code,
+                batches.c.idempotency_key == idempotency_key,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.body_sha256 != body_sha256:
+        raise BatchIdempotencyConflict(idempotency_key)
+    batch_id: UUID = row.batch_id
+    return batch_id
+
+
+class BatchIngest:
+    """Reads a list's rows in chunks; each chunk is one transaction (rows + outbox)."""
+
+    def __init__(
+        self,
+        request: BatchRequest,
+        *,
+        batch_id: UUID,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: Catalogue,
+        pseudonym_key: str,
+        now: datetime,
+        new_id: Callable[[], UUID],
+        max_rows: int,
+        chunk_size: int = 1000,
+    ) -> None:
+        self.request = request
+        self.batch_id = batch_id
+        self._engine = engine
+        self._sessions = sessions
+        self._catalogue = catalogue
+        self._key = pseudonym_key
+        self._now = now
+        self._new_id = new_id
+        self._max_rows = max_rows
+        self._chunk = chunk_size
+        self.counts = Counts()
+        self.headers = HeaderMap()
+
+    async def open(self) -> None:
+        """Record the batch as being processed."""
+        r = self.request
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                insert(batches).values(
+                    batch_id=self.batch_id,
+                    agency_code=r.agency_code,
+                    period=r.period,
+                    default_signal_type=r.default_signal_type,
+                    format=r.fmt,
+                    filename=r.filename,
+                    idempotency_key=r.idempotency_key,
+                    body_sha256=r.body_sha256,
+                    status="processing",
+                    received_at=self._now,
+                )
+            )
+
+    async def run(self, records: Iterable[Record]) -> Counts:
+        """Ingest every row, then report the rows the previous list had and this one lacks."""
+        lock = zlib.crc32(f"list:{self.request.agency_code}:{self.request.period}".encode())
+        async with self._engine.connect() as conn:
+            # One upload per agency and period at a time: resubmissions are compared in order.
+            await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock})
+            try:
+                for chunk in self._chunks(iter(records)):
+                    await self._store(chunk)
+                await self._report_removed()
+                await self._finish("completed", None)
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock})
+        return self.counts
+
+    async def fail(self, error: str) -> None:
+        """Mark the batch failed (rows already committed stay; a re-upload sees them unchanged)."""
+        await self._finish("failed", error)
+
+    def _chunks(self, records: Iterator[Record]) -> Iterator[list[_Row]]:
+        chunk: list[_Row] = []
+        for number, raw in records:
+            self.counts.received += 1
+            if self.counts.received > self._max_rows:
+                raise TooManyRows(self._max_rows)
+            chunk.append(self._parse(number, raw))
+            if len(chunk) >= self._chunk:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _parse(self, number: int, raw: dict[str, object]) -> _Row:
+        record = self.headers.record(raw)
+        try:
+            submission = submission_from_record(
+                record,
+                default_signal_type=self.request.default_signal_type,
+                period=self.request.period,
+            )
+            warning = build_warning(
+                submission,
+                agency_code=self.request.agency_code,
+                catalogue=self._catalogue,
+                warning_id=self._new_id(),
+                received_at=self._now,
+            )
+        except (RowRejected, WarningRejected) as exc:
+            errors = list(exc.errors)
+            if isinstance(exc, RowRejected) and exc.person is not None:
+                # Report the person's problems too, not only the unreadable cells.
+                check_person(exc.person, self._now.date(), errors)
+            signal = record.get("signal_type", self.request.default_signal_type)
+            return _Row(number, "rejected", errors=errors, signal_type=str(signal or ""))
+        return _Row(
+            number,
+            "pending",
+            key=row_key(warning, self._key),
+            digest=content_hash(warning),
+            warning=warning,
+            signal_type=warning.signal_type,
+        )
+
+    async def _store(self, chunk: list[_Row]) -> None:
+        r = self.request
+        keys = [row.key for row in chunk if row.key]
+        async with self._sessions() as session, session.begin():
+            previous = (
+                {
+                    p.row_key: PreviousRow(p.content_hash, p.warning_id, p.batch_id)
+                    for p in (
+                        await session.execute(
+                            select(list_rows).where(
+                                list_rows.c.agency_code == r.agency_code,
+                                list_rows.c.period == r.period,
+                                list_rows.c.row_key.in_(keys),
+                            )
+                        )
+                    ).all()
+                }
+                if keys
+                else {}
+            )
+            seen: set[str] = set()
+            to_send: list[_Row] = []
+            for row in chunk:
+                if row.status == "rejected":
+                    self.counts.rejected += 1
+                    continue
+                assert row.key is not None and row.digest is not None and row.warning
+                verdict = classify(
+                    row.key,
+                    row.digest,
+                    previous.get(row.key),
+                    batch_id=self.batch_id,
+                    seen_in_chunk=seen,
+                )
+                seen.add(row.key)
+                if verdict == "duplicate":
+                    row.status = "rejected"
+                    row.errors = [
+                        FieldError(
+                            "row",
+                            "row.duplicate",
+                            "与本名单中前面的某一行重复（同一人同一预警类型或同一记录编号）",
+                        )
+                    ]
+                    self.counts.rejected += 1
+                    continue
+                row.status = verdict
+                setattr(self.counts, verdict, getattr(self.counts, verdict) + 1)
+                if verdict == "unchanged":
+                    row.warning_id = previous[row.key].warning_id
+                else:
+                    row.warning_id = row.warning.warning_id
+                    to_send.append(row)
+            await self._write(session, chunk, to_send)
+
+    async def _write(self, session: AsyncSession, chunk: list[_Row], to_send: list[_Row]) -> None:
+        r = self.request
+        if to_send:
+            await session.execute(
+                insert(warnings),
+                [
+                    {
+                        "warning_id": row.warning_id,
+                        "agency_code": r.agency_code,
+                        "signal_type": row.signal_type,
+                        "source_record_id": row.warning.source_record_id if row.warning else None,
+                        "request_hash": row.digest,
+                        "received_at": self._now,
+                        "batch_id": self.batch_id,
+                        "row_number": row.number,
+                        "outcome": "accepted",
+                        "outcome_rank": 0,
+                    }
+                    for row in to_send
+                ],
+            )
+            await session.execute(
+                insert(outbox),
+                [self._outbox_row(row) for row in to_send],
+            )
+        await session.execute(insert(batch_rows), [self._report_row(row) for row in chunk])
+        kept = [row for row in chunk if row.status in ("new", "changed", "unchanged")]
+        if kept:
+            stmt = insert(list_rows).values(
+                [
+                    {
+                        "agency_code": r.agency_code,
+                        "period": r.period,
+                        "row_key": row.key,
+                        "content_hash": row.digest,
+                        "warning_id": row.warning_id,
+                        "batch_id": self.batch_id,
+                        "row_number": row.number,
+                        "masked_name": self._masked(row)[0],
+                        "masked_id": self._masked(row)[1],
+                        "signal_type": row.signal_type,
+                    }
+                    for row in kept
+                ]
+            )
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[
+                        list_rows.c.agency_code,
+                        list_rows.c.period,
+                        list_rows.c.row_key,
+                    ],
+                    set_={
+                        "content_hash": stmt.excluded.content_hash,
+                        "warning_id": stmt.excluded.warning_id,
+                        "batch_id": stmt.excluded.batch_id,
+                        "row_number": stmt.excluded.row_number,
+                    },
+                )
+            )
+
+    def _outbox_row(self, row: _Row) -> dict[str, Any]:
+        warning = row.warning
+        assert warning is not None
+        id_number = warning.person.id_number
+        subject = keyed_hash(self._key, id_number) if id_number else str(warning.warning_id)
+        envelope = Envelope.wrap(
+            warning,
+            id=self._new_id(),
+            time=self._now,
+            source="agency-gateway",
+            subject=subject,
+            correlation_id=warning.warning_id,
+        )
+        return {
+            "message_id": envelope.id,
+            "topic": WARNINGS.name,
+            "key": subject,
+            "value": encode(envelope),
+        }
+
+    @staticmethod
+    def _masked(row: _Row) -> tuple[str | None, str | None]:
+        if row.warning is None:
+            return None, None
+        person = row.warning.person
+        return mask_name(person.name), mask_id_number(
+            person.id_number
+        ) if person.id_number else None
+
+    def _report_row(self, row: _Row) -> dict[str, Any]:
+        name, id_masked = self._masked(row)
+        return {
+            "batch_id": self.batch_id,
+            "row_number": row.number,
+            "status": row.status,
+            "row_key": row.key,
+            "warning_id": row.warning_id,
+            "signal_type": row.signal_type,
+            "masked_name": name,
+            "masked_id": id_masked,
+            "errors": [e.__dict__ for e in row.errors],
+        }
+
+    async def _report_removed(self) -> None:
+        r = self.request
+        async with self._sessions() as session, session.begin():
+            gone = (
+                await session.execute(
+                    delete(list_rows)
+                    .where(
+                        list_rows.c.agency_code == r.agency_code,
+                        list_rows.c.period == r.period,
+                        list_rows.c.batch_id != self.batch_id,
+                    )
+                    .returning(list_rows)
+                )
+            ).all()
+            if gone:
+                await session.execute(
+                    insert(batch_rows),
+                    [
+                        {
+                            "batch_id": self.batch_id,
+                            "row_number": None,
+                            "status": "removed",
+                            "row_key": g.row_key,
+                            "warning_id": g.warning_id,
+                            "signal_type": g.signal_type,
+                            "masked_name": g.masked_name,
+                            "masked_id": g.masked_id,
+                            "errors": [],
+                        }
+                        for g in gone
+                    ],
+                )
+            self.counts.removed = len(gone)
+
+    async def _finish(self, status: str, error: str | None) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(batches)
+                .where(batches.c.batch_id == self.batch_id)
+                .values(
+                    status=status,
+                    completed_at=func.now(),
+                    counts=self.counts.as_dict(),
+                    unknown_columns=self.headers.unknown,
+                    error=error,
+                )
+            )

@@ -1,0 +1,67 @@
+"""Use case: record downstream outcomes against the warnings an agency sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from shouwang_proto import Envelope
+from shouwang_proto.events import (
+    CaseOpenedV1,
+    CaseSignalAttachedV1,
+    WarningMatchedV1,
+    WarningUnmatchedV1,
+)
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency_gateway.adapters.tables import warnings
+from agency_gateway.domain.outcomes import OUTCOME_RANK, unmatched_outcome
+
+
+async def _advance(
+    session: AsyncSession,
+    warning_ids: list[UUID],
+    outcome: str,
+    *,
+    now: datetime,
+    detail: str | None = None,
+    case_number: str | None = None,
+) -> None:
+    rank = OUTCOME_RANK[outcome]
+    values: dict[str, object] = {"outcome": outcome, "outcome_rank": rank, "updated_at": now}
+    if detail is not None:
+        values["outcome_detail"] = detail
+    if case_number is not None:
+        values["case_number"] = case_number
+    await session.execute(
+        update(warnings)
+        .where(warnings.c.warning_id.in_(warning_ids), warnings.c.outcome_rank < rank)
+        .values(**values)
+    )
+
+
+async def record_outcome(envelope: Envelope, *, session: AsyncSession, now: datetime) -> None:
+    """Apply a matching or case event to the warnings it concerns (others are not ours)."""
+    event = envelope.parsed()
+    if isinstance(event, WarningMatchedV1):
+        await _advance(session, [event.warning.warning_id], "matched", now=now)
+    elif isinstance(event, WarningUnmatchedV1):
+        await _advance(
+            session,
+            [event.warning.warning_id],
+            unmatched_outcome(event.reason_code),
+            now=now,
+            detail=event.reason,
+        )
+    elif isinstance(event, CaseOpenedV1):
+        ids = [s.warning_id for s in event.signals]
+        await _advance(session, ids, "case_opened", now=now, case_number=event.case_number)
+    elif isinstance(event, CaseSignalAttachedV1):
+        await _advance(
+            session,
+            [event.signal.warning_id],
+            "case_opened",
+            now=now,
+            case_number=event.case_number,
+        )

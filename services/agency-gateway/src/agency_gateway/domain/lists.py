@@ -1,0 +1,58 @@
+"""Monthly lists: which row is which across resubmissions, and what changed (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from shouwang_kit.pii import keyed_hash
+from shouwang_proto.events import WarningReceivedV1
+
+RowStatus = Literal["new", "changed", "unchanged", "rejected", "removed"]
+
+
+def row_key(warning: WarningReceivedV1, pseudonym_key: str) -> str:
+    """Identity of a row within an agency's list for a period.
+
+    The agency's own record id when it sends one; otherwise the person (keyed hash of the ID
+    number, or of name + birth date) and the signal type.
+    """
+    if warning.source_record_id:
+        return "rec:" + hashlib.sha256(warning.source_record_id.encode()).hexdigest()
+    person = warning.person
+    who = person.id_number or f"{person.name}|{person.birth_date}"
+    return f"{warning.signal_type}:" + keyed_hash(pseudonym_key, who)
+
+
+def content_hash(warning: WarningReceivedV1) -> str:
+    """What the row says, independent of when it arrived and the id it was given."""
+    content = warning.model_dump(mode="json", exclude={"warning_id", "received_at"})
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreviousRow:
+    """A row of the same list as last accepted."""
+
+    content_hash: str
+    warning_id: UUID
+    batch_id: UUID
+
+
+def classify(
+    key: str,
+    digest: str,
+    previous: PreviousRow | None,
+    *,
+    batch_id: UUID,
+    seen_in_chunk: set[str],
+) -> Literal["new", "changed", "unchanged", "duplicate"]:
+    """Compare one row with the list as it stood: new, changed, unchanged, or a repeat."""
+    if key in seen_in_chunk or (previous is not None and previous.batch_id == batch_id):
+        return "duplicate"
+    if previous is None:
+        return "new"
+    return "unchanged" if previous.content_hash == digest else "changed"
