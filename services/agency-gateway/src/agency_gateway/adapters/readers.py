@@ -87,17 +87,18 @@ def csv_records(path: Path, encoding: str) -> Iterator[Record]:
 
 def xlsx_records(path: Path) -> Iterator[Record]:
     """Records of the first sheet of an XLSX workbook, read in streaming (read-only) mode."""
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception:
-        raise UnreadableFile(
-            "file.xlsx", "无法读取Excel文件，请确认为.xlsx格式（Excel 2007及以上）"
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        yield from _tabular(list(row) for row in sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
+    with path.open("rb") as handle:  # a file object: openpyxl would insist on an .xlsx name
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:
+            raise UnreadableFile(
+                "file.xlsx", "无法读取Excel文件，请确认为.xlsx格式（Excel 2007及以上）"
+            ) from None
+        try:
+            sheet = workbook.worksheets[0]
+            yield from _tabular(list(row) for row in sheet.iter_rows(values_only=True))
+        finally:
+            workbook.close()
 
 
 def _plain(value: object) -> object:

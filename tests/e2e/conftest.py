@@ -1,0 +1,99 @@
+"""The five services as processes, shared by the end-to-end tests of one session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry, seed_registry
+
+from tests.conftest import Infra
+from tests.fakes.wecom_robot import FakeRobot, serve_robot
+
+ROBOT_KEY = "e2e-robot-key"
+CIVIL = {"X-Api-Key": "demo-civil-affairs-key"}
+MEDICAL = {"X-Api-Key": "demo-medical-insurance-key"}
+
+
+class System:
+    """Handles on the running services."""
+
+    def __init__(self, infra: Infra, robot: FakeRobot) -> None:
+        self.infra = infra
+        self.robot = robot
+        self.http = httpx.AsyncClient(timeout=10)
+
+    def url(self, service: str) -> str:
+        return self.infra.stack.url(service)
+
+    async def post_warning(
+        self, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"{self.url('agency-gateway')}/v1/warnings", json=body, headers=headers or CIVIL
+        )
+
+    async def post_batch(
+        self,
+        content: bytes,
+        *,
+        period: str,
+        content_type: str = "text/csv",
+        headers: dict[str, str] | None = None,
+        base: str | None = None,
+        **params: str,
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"{base or self.url('agency-gateway')}/v1/batches",
+            params={"period": period, **params},
+            content=content,
+            headers={"Content-Type": content_type, **(headers or CIVIL)},
+        )
+
+    async def case_for(self, household_id: str, *warning_ids: str) -> dict[str, Any]:
+        """The household's open case once it carries all the given warnings."""
+        async with asyncio.timeout(20):
+            while True:
+                answer = await self.http.get(
+                    f"{self.url('casework')}/v1/cases",
+                    params={"household_id": household_id, "is_open": "true"},
+                )
+                items = answer.json()["items"]
+                if items:
+                    attached = {s["warning_id"] for s in items[0]["signals"]}
+                    if attached.issuperset(warning_ids):
+                        return dict(items[0])
+                await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+async def system(infra: Infra) -> AsyncIterator[System]:
+    robot = FakeRobot(key=ROBOT_KEY)
+    async with serve_robot(robot) as robot_url:
+        infra.stack.config.env.update(
+            {
+                "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
+                "NOTIFIER_CHANNEL": "wecom_robot",
+                "NOTIFIER_WECOM_ROBOT_URL": robot_url,
+                "NOTIFIER_WECOM_ROBOT_KEY": ROBOT_KEY,
+            }
+        )
+        await infra.stack.start_services()
+        system = System(infra, robot)
+        await seed_registry(infra.stack.url("intake"))
+        households = len(demo_registry()["households"])
+        async with asyncio.timeout(20):
+            while (await system.http.get(f"{infra.stack.url('matching')}/v1/read-model")).json()[
+                "households"
+            ] < households:
+                await asyncio.sleep(0.1)
+        try:
+            yield system
+        finally:
+            await system.http.aclose()
+            for service in list(infra.stack.services.values()):
+                service.stop()
+            infra.stack.services.clear()

@@ -1,0 +1,304 @@
+"""Monthly lists through the running gateway: formats, per-row feedback, resubmission, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry
+from shouwang_stack.paths import free_port
+from shouwang_stack.services import SERVICES, ServiceProcess
+
+from tests.e2e.conftest import CIVIL, System
+
+pytestmark = pytest.mark.e2e
+
+HEADER = ["姓名", "身份证号码", "乡镇", "村", "联系电话", "金额", "发生日期", "预警类型"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _member(household: int, member: int = 0) -> dict[str, Any]:
+    return dict(demo_registry()["households"][household]["members"][member])
+
+
+def _csv(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADER, *rows])
+    return buffer.getvalue().encode(encoding)
+
+
+def _row(
+    member: dict[str, Any], occurred: str = "2026-10-12", signal: str = "new_dibao"
+) -> list[str]:
+    return [member["name"], member["id_number"], "", "", "", "", occurred, signal]
+
+
+async def _report(system: System, batch_id: str, fmt: str = "csv") -> list[dict[str, str]]:
+    answer = await system.http.get(
+        f"{system.url('agency-gateway')}/v1/batches/{batch_id}/report",
+        params={"format": fmt},
+        headers=CIVIL,
+    )
+    assert answer.status_code == 200, answer.text
+    if fmt == "xlsx":
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        assert sheet is not None
+        table = [
+            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    else:
+        table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    return [dict(zip(table[0], row, strict=True)) for row in table[1:]]
+
+
+async def _batch(system: System, batch_id: str, until: str | None = None) -> dict[str, Any]:
+    async with asyncio.timeout(20):
+        while True:
+            answer = await system.http.get(
+                f"{system.url('agency-gateway')}/v1/batches/{batch_id}", headers=CIVIL
+            )
+            assert answer.status_code == 200, answer.text
+            summary: dict[str, Any] = answer.json()
+            if until is None or summary["counts"]["awaiting_match"] == 0:
+                return summary
+            await asyncio.sleep(0.2)
+
+
+async def test_gbk_csv_with_good_and_bad_rows(system: System) -> None:
+    rows = [
+        _row(_member(4)),  # 字秀英: in the registry
+        ["张三", "532929198205120511", "", "", "123", "很多", "2026-13-01", "new_dibao"],
+        ["赵六", "11010519491231002X", "", "", "", "", "2026-10-05", "new_dibao"],
+        ["王五", "", "", "", "", "", "2026-10-05", "made_up_signal"],
+    ]
+    answer = await system.post_batch(
+        _csv(rows, "gbk"), period="2026-10", filename="十月名单.csv", signal_type="new_dibao"
+    )
+    assert answer.status_code == 202, answer.text
+    summary = await _batch(system, answer.json()["batch_id"], until="settled")
+    counts = summary["counts"]
+    assert (counts["received"], counts["accepted"], counts["rejected"]) == (4, 2, 2)
+    assert counts["not_in_registry"] == 1
+    assert counts["matched"] + counts["case_opened"] == 1
+
+    report = await _report(system, summary["batch_id"])
+    by_row = {r["行号"]: r for r in report}
+    assert by_row["2"]["处理状态"] == "新增" and by_row["2"]["姓名"] == "字**"
+    assert set(by_row["3"]["错误代码"].split("；")) == {
+        "date.format",
+        "number.format",
+        "id_number.checksum",
+        "phone.format",
+    }
+    assert by_row["4"]["比对结果"] == "监测库中无此人"
+    assert "signal_type.not_allowed" in by_row["5"]["错误代码"]
+    assert "532929" not in "".join(by_row["2"]["身份证号码"][6:-1])  # masked in the report
+
+
+async def test_xlsx_with_chinese_headers_and_its_xlsx_report(system: System) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["姓名", "公民身份号码", "发生日期", "自付金额", "备注"])
+    member = _member(5)
+    sheet.append([member["name"], member["id_number"], "2026-10-20", 23500.5, "住院"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = await system.post_batch(
+        buffer.getvalue(),
+        period="2026-10",
+        content_type=XLSX,
+        signal_type="high_out_of_pocket",
+        headers={"X-Api-Key": "demo-medical-insurance-key"},
+    )
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["counts"]["new"] == 1
+    report_answer = await system.http.get(
+        f"{system.url('agency-gateway')}{answer.json()['report']['xlsx']}",
+        headers={"X-Api-Key": "demo-medical-insurance-key"},
+    )
+    assert report_answer.headers["content-type"].startswith(XLSX)
+    rows = list(load_workbook(io.BytesIO(report_answer.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0][:3] == ("行号", "处理状态", "预警类型")
+    assert rows[1][1] == "新增"
+
+
+async def test_a_corrected_list_sends_only_what_changed_and_reports_what_was_removed(
+    system: System,
+) -> None:
+    a, b, c, d = _member(0, 2), _member(2, 1), _member(2, 2), _member(3, 1)
+    first = await system.post_batch(
+        _csv([_row(a), _row(b), _row(c)]), period="2026-09", signal_type="new_dibao"
+    )
+    assert first.json()["counts"]["new"] == 3
+    second = await system.post_batch(
+        _csv([_row(a), _row(b, occurred="2026-09-28"), _row(d)]), period="2026-09"
+    )
+    counts = second.json()["counts"]
+    assert {k: counts[k] for k in ("new", "changed", "unchanged", "removed", "rejected")} == {
+        "new": 1,
+        "changed": 1,
+        "unchanged": 1,
+        "removed": 1,
+        "rejected": 0,
+    }
+    before = {r["行号"]: r for r in await _report(system, first.json()["batch_id"])}
+    after = await _report(system, second.json()["batch_id"])
+    statuses = sorted(r["处理状态"] for r in after)
+    assert statuses == sorted(["未变化（不重复推送）", "已更正", "新增", "本次名单已删除"])
+    unchanged = next(r for r in after if r["处理状态"].startswith("未变化"))
+    changed = next(r for r in after if r["处理状态"] == "已更正")
+    assert unchanged["预警编号"] == before["2"]["预警编号"]  # the same warning, not sent again
+    assert changed["预警编号"] != before["3"]["预警编号"]  # a new warning went downstream
+    removed = next(r for r in after if r["处理状态"] == "本次名单已删除")
+    assert removed["行号"] == "" and removed["姓名"].startswith(c["name"][0])
+
+    third = await system.post_batch(
+        _csv([_row(a), _row(b, occurred="2026-09-28"), _row(d)]), period="2026-09"
+    )
+    assert third.json()["counts"]["unchanged"] == 3  # the same list again sends nothing
+
+
+async def test_same_row_twice_in_one_list_is_reported_as_a_duplicate(system: System) -> None:
+    member = _member(1)
+    answer = await system.post_batch(_csv([_row(member), _row(member)]), period="2026-08")
+    assert answer.json()["counts"]["rejected"] == 1
+    report = await _report(system, answer.json()["batch_id"])
+    assert report[1]["错误代码"] == "row.duplicate"
+
+
+async def test_json_lists_and_idempotent_uploads(system: System) -> None:
+    member = _member(0)
+    row = {
+        "姓名": member["name"],
+        "身份证号码": member["id_number"],
+        "发生日期": "2026-07-01",
+        "预警类型": "new_dibao",
+    }
+    body = json.dumps([row], ensure_ascii=False).encode()
+    key = {"Idempotency-Key": str(uuid.uuid4()), **CIVIL}
+    first = await system.post_batch(
+        body, period="2026-07", content_type="application/json", headers=key
+    )
+    again = await system.post_batch(
+        body, period="2026-07", content_type="application/json", headers=key
+    )
+    assert first.status_code == again.status_code == 202
+    assert first.json()["batch_id"] == again.json()["batch_id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = await system.post_batch(
+        body + b" ", period="2026-07", content_type="application/json", headers=key
+    )
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency.conflict")
+
+
+async def test_agencies_see_only_their_own_batches(system: System) -> None:
+    answer = await system.post_batch(_csv([_row(_member(1))]), period="2026-06")
+    other = await system.http.get(
+        f"{system.url('agency-gateway')}/v1/batches/{answer.json()['batch_id']}",
+        headers={"X-Api-Key": "demo-water-key"},
+    )
+    assert (other.status_code, other.json()["code"]) == (404, "batch.not_found")
+
+
+@pytest.mark.parametrize(
+    ("params", "content_type", "status", "code"),
+    [
+        ({"period": "2026/10"}, "text/csv", 422, "period.format"),
+        ({"period": "2099-01"}, "text/csv", 422, "period.future"),
+        ({"period": "2026-10"}, "application/pdf", 415, "file.format"),
+    ],
+)
+async def test_bad_uploads_get_clear_errors(
+    system: System, params: dict[str, str], content_type: str, status: int, code: str
+) -> None:
+    answer = await system.http.post(
+        f"{system.url('agency-gateway')}/v1/batches",
+        params=params,
+        content=_csv([]),
+        headers={"Content-Type": content_type, **CIVIL},
+    )
+    assert (answer.status_code, answer.json()["code"]) == (status, code)
+
+
+@pytest.fixture(scope="module")
+async def strict_gateway(system: System) -> AsyncIterator[str]:
+    """A second gateway instance (same database and broker) with small limits."""
+    definition = next(s for s in SERVICES if s.name == "agency-gateway")
+    process = ServiceProcess(
+        definition=definition,
+        port=free_port(),
+        log_path=system.infra.stack.config.data_dir / "logs" / "strict-gateway.log",
+    )
+    process.start(
+        {
+            **system.infra.stack.service_env(),
+            "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
+            "GATEWAY_MAX_BODY_BYTES": "2000",
+            "GATEWAY_MAX_ROWS": "3",
+            "GATEWAY_RATE_LIMIT_PER_MINUTE": "4",
+        }
+    )
+    await process.wait_ready()
+    yield process.url
+    process.stop()
+
+
+async def test_limits_answer_413_and_429(system: System, strict_gateway: str) -> None:
+    big = _csv([_row(_member(0))] * 60)
+    too_large = await system.post_batch(big, period="2026-05", base=strict_gateway)
+    assert (too_large.status_code, too_large.json()["code"]) == (413, "file.too_large")
+    rows = [_row(_member(h)) for h in range(4)]
+    too_many = await system.post_batch(_csv(rows), period="2026-05", base=strict_gateway)
+    assert (too_many.status_code, too_many.json()["code"]) == (413, "file.too_many_rows")
+    statuses = []
+    for _ in range(3):
+        answer = await system.http.get(f"{strict_gateway}/v1/catalogue")
+        statuses.append(answer.status_code)
+        limited = await system.http.get(f"{strict_gateway}/v1/batches", headers=CIVIL)
+        statuses.append(limited.status_code)
+    assert statuses[-1] == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.json()["code"] == "rate.limited"
+
+
+async def _keys(env: dict[str, str], *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "agency_gateway.keys",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_keys_are_issued_revoked_and_never_stored_in_clear(system: System) -> None:
+    env = {**os.environ, **system.infra.stack.service_env()}
+    created = await _keys(env, "create", "--agency", "water", "--label", "e2e")
+    key_id = created.split("key id:")[1].split()[0]
+    key = created.split("key:")[1].split()[0]
+    url = f"{system.url('agency-gateway')}/v1/batches"
+    async with asyncio.timeout(15):
+        while (await system.http.get(url, headers={"X-Api-Key": key})).status_code != 200:
+            await asyncio.sleep(0.5)
+    listing = await _keys(env, "list")
+    assert key_id in listing and key not in listing
+    await _keys(env, "revoke", key_id)
+    async with asyncio.timeout(15):
+        while (await system.http.get(url, headers={"X-Api-Key": key})).status_code != 401:
+            await asyncio.sleep(0.5)
+    assert (await system.http.get(url, headers={"X-Api-Key": "demo-water-key"})).status_code == 200
