@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from shouwang_proto import EVENTS, Envelope, UnknownEventError, decode, encode
+from shouwang_proto import EVENTS, Envelope, UnknownEventError, decode, encode, encode_event
 from shouwang_proto.export import render
 from shouwang_proto.topics import ALL_TOPICS
 
@@ -64,3 +64,18 @@ def test_checked_in_schemas_match_the_contracts() -> None:
 def test_every_event_travels_on_exactly_one_topic() -> None:
     carried = [event for topic in ALL_TOPICS for event in topic.events]
     assert sorted(carried) == sorted(EVENTS)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_fast_encoding_gives_the_same_bytes(sample: Path) -> None:
+    envelope = decode(sample.read_bytes())
+    fast = encode_event(
+        envelope.parsed(),
+        id=envelope.id,
+        time=envelope.time,
+        source=envelope.source,
+        subject=envelope.subject,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.causation_id,
+    )
+    assert fast == encode(envelope)

@@ -1,6 +1,13 @@
 """Shouwang event contracts: one envelope, versioned payloads, topic names."""
 
-from shouwang_proto.envelope import Envelope, EventPayload, UnknownEventError, decode, encode
+from shouwang_proto.envelope import (
+    Envelope,
+    EventPayload,
+    UnknownEventError,
+    decode,
+    encode,
+    encode_event,
+)
 from shouwang_proto.registry import EVENTS, payload_model
 
 __all__ = [
@@ -10,5 +17,6 @@ __all__ = [
     "UnknownEventError",
     "decode",
     "encode",
+    "encode_event",
     "payload_model",
 ]

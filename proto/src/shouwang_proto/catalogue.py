@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 
 class SignalType(BaseModel):
@@ -43,10 +44,15 @@ class Catalogue(BaseModel):
 
     version: int
     agencies: tuple[Agency, ...]
+    _by_code: dict[str, Agency] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Index the agencies by code (looked up once per warning)."""
+        self._by_code.update({a.code: a for a in self.agencies})
 
     def agency(self, code: str) -> Agency | None:
         """The agency with this code, if any."""
-        return next((a for a in self.agencies if a.code == code), None)
+        return self._by_code.get(code)
 
     def signal_name(self, agency_code: str, signal_code: str) -> str:
         """'县民政局·新纳入农村低保' for messages; the codes when unknown."""

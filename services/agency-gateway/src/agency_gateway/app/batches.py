@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -9,8 +10,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shouwang_kit.pii import keyed_hash, mask_id_number, mask_name
-from shouwang_proto import Envelope, encode
+from shouwang_kit.pii import mask_id_number, mask_name
+from shouwang_proto import encode_event
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import WarningReceivedV1
 from shouwang_proto.topics import WARNINGS
@@ -18,8 +19,14 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from agency_gateway.adapters.tables import batch_rows, batches, list_rows, outbox, warnings
-from agency_gateway.domain.lists import PreviousRow, classify, content_hash, row_key
+from agency_gateway.adapters.tables import SCHEMA, batch_rows, batches, list_rows
+from agency_gateway.domain.lists import (
+    PreviousRow,
+    classify,
+    content_hash,
+    person_ref,
+    row_key,
+)
 from agency_gateway.domain.rows import HeaderMap, RowRejected, submission_from_record
 from agency_gateway.domain.warnings import (
     FieldError,
@@ -29,6 +36,37 @@ from agency_gateway.domain.warnings import (
 )
 
 Record = tuple[int, dict[str, object]]
+_WARNING_COLUMNS = (
+    "warning_id",
+    "agency_code",
+    "signal_type",
+    "source_record_id",
+    "request_hash",
+    "received_at",
+    "batch_id",
+    "row_number",
+    "outcome",
+    "outcome_rank",
+)
+_UPSERT_LIST_ROW = f"""
+INSERT INTO {SCHEMA}.list_rows (agency_code, period, row_key, content_hash, warning_id, batch_id,
+                             row_number, masked_name, masked_id, signal_type)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (agency_code, period, row_key) DO UPDATE SET
+  content_hash = EXCLUDED.content_hash, warning_id = EXCLUDED.warning_id,
+  batch_id = EXCLUDED.batch_id, row_number = EXCLUDED.row_number
+"""
+_REPORT_COLUMNS = (
+    "batch_id",
+    "row_number",
+    "status",
+    "row_key",
+    "warning_id",
+    "signal_type",
+    "masked_name",
+    "masked_id",
+    "errors",
+)
 
 
 class BatchIdempotencyConflict(Exception):
@@ -77,6 +115,13 @@ class _Row:
     warning_id: UUID | None = None
     errors: list[FieldError] = field(default_factory=list)
     signal_type: str | None = None
+    person: str | None = None
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction (for COPY and executemany)."""
+    connection = await (await session.connection()).get_raw_connection()
+    return connection.driver_connection
 
 
 async def find_batch(
@@ -202,35 +247,32 @@ class BatchIngest:
                 check_person(exc.person, self._now.date(), errors)
             signal = record.get("signal_type", self.request.default_signal_type)
             return _Row(number, "rejected", errors=errors, signal_type=str(signal or ""))
+        person = person_ref(warning, self._key)
         return _Row(
             number,
             "pending",
-            key=row_key(warning, self._key),
+            key=row_key(warning, person),
             digest=content_hash(warning),
             warning=warning,
             signal_type=warning.signal_type,
+            person=person,
         )
 
     async def _store(self, chunk: list[_Row]) -> None:
         r = self.request
         keys = [row.key for row in chunk if row.key]
         async with self._sessions() as session, session.begin():
-            previous = (
-                {
-                    p.row_key: PreviousRow(p.content_hash, p.warning_id, p.batch_id)
-                    for p in (
-                        await session.execute(
-                            select(list_rows).where(
-                                list_rows.c.agency_code == r.agency_code,
-                                list_rows.c.period == r.period,
-                                list_rows.c.row_key.in_(keys),
-                            )
-                        )
-                    ).all()
-                }
-                if keys
-                else {}
-            )
+            raw = await _driver(session)
+            previous = {
+                p["row_key"]: PreviousRow(p["content_hash"], p["warning_id"], p["batch_id"])
+                for p in await raw.fetch(
+                    f"SELECT row_key, content_hash, warning_id, batch_id FROM {SCHEMA}.list_rows"
+                    " WHERE agency_code = $1 AND period = $2 AND row_key = ANY($3::text[])",
+                    r.agency_code,
+                    r.period,
+                    keys,
+                )
+            }
             seen: set[str] = set()
             to_send: list[_Row] = []
             for row in chunk:
@@ -268,84 +310,75 @@ class BatchIngest:
 
     async def _write(self, session: AsyncSession, chunk: list[_Row], to_send: list[_Row]) -> None:
         r = self.request
+        # Binary COPY inside the transaction: the bulk of a list's cost is these rows.
+        raw = await _driver(session)
         if to_send:
-            await session.execute(
-                insert(warnings),
-                [
-                    {
-                        "warning_id": row.warning_id,
-                        "agency_code": r.agency_code,
-                        "signal_type": row.signal_type,
-                        "source_record_id": row.warning.source_record_id if row.warning else None,
-                        "request_hash": row.digest,
-                        "received_at": self._now,
-                        "batch_id": self.batch_id,
-                        "row_number": row.number,
-                        "outcome": "accepted",
-                        "outcome_rank": 0,
-                    }
+            await raw.copy_records_to_table(
+                "warnings",
+                schema_name=SCHEMA,
+                columns=_WARNING_COLUMNS,
+                records=[
+                    (
+                        row.warning_id,
+                        r.agency_code,
+                        row.signal_type,
+                        row.warning.source_record_id if row.warning else None,
+                        row.digest,
+                        self._now,
+                        self.batch_id,
+                        row.number,
+                        "accepted",
+                        0,
+                    )
                     for row in to_send
                 ],
             )
-            await session.execute(
-                insert(outbox),
-                [self._outbox_row(row) for row in to_send],
+            await raw.copy_records_to_table(
+                "outbox",
+                schema_name=SCHEMA,
+                columns=("message_id", "topic", "key", "value", "created_at"),
+                records=[self._outbox_row(row) for row in to_send],
             )
-        await session.execute(insert(batch_rows), [self._report_row(row) for row in chunk])
+        await raw.copy_records_to_table(
+            "batch_rows",
+            schema_name=SCHEMA,
+            columns=_REPORT_COLUMNS,
+            records=[self._report_row(row) for row in chunk],
+        )
         kept = [row for row in chunk if row.status in ("new", "changed", "unchanged")]
         if kept:
-            stmt = insert(list_rows).values(
+            await raw.executemany(
+                _UPSERT_LIST_ROW,
                 [
-                    {
-                        "agency_code": r.agency_code,
-                        "period": r.period,
-                        "row_key": row.key,
-                        "content_hash": row.digest,
-                        "warning_id": row.warning_id,
-                        "batch_id": self.batch_id,
-                        "row_number": row.number,
-                        "masked_name": self._masked(row)[0],
-                        "masked_id": self._masked(row)[1],
-                        "signal_type": row.signal_type,
-                    }
+                    (
+                        r.agency_code,
+                        r.period,
+                        row.key,
+                        row.digest,
+                        row.warning_id,
+                        self.batch_id,
+                        row.number,
+                        *self._masked(row),
+                        row.signal_type,
+                    )
                     for row in kept
-                ]
-            )
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[
-                        list_rows.c.agency_code,
-                        list_rows.c.period,
-                        list_rows.c.row_key,
-                    ],
-                    set_={
-                        "content_hash": stmt.excluded.content_hash,
-                        "warning_id": stmt.excluded.warning_id,
-                        "batch_id": stmt.excluded.batch_id,
-                        "row_number": stmt.excluded.row_number,
-                    },
-                )
+                ],
             )
 
-    def _outbox_row(self, row: _Row) -> dict[str, Any]:
+    def _outbox_row(self, row: _Row) -> tuple[Any, ...]:
         warning = row.warning
-        assert warning is not None
-        id_number = warning.person.id_number
-        subject = keyed_hash(self._key, id_number) if id_number else str(warning.warning_id)
-        envelope = Envelope.wrap(
+        assert warning is not None and row.person is not None
+        subject = row.person if warning.person.id_number else str(warning.warning_id)
+        message_id = self._new_id()
+        value = encode_event(
             warning,
-            id=self._new_id(),
+            id=message_id,
             time=self._now,
             source="agency-gateway",
             subject=subject,
             correlation_id=warning.warning_id,
         )
-        return {
-            "message_id": envelope.id,
-            "topic": WARNINGS.name,
-            "key": subject,
-            "value": encode(envelope),
-        }
+        return (message_id, WARNINGS.name, subject, value, self._now)
 
     @staticmethod
     def _masked(row: _Row) -> tuple[str | None, str | None]:
@@ -356,19 +389,20 @@ class BatchIngest:
             person.id_number
         ) if person.id_number else None
 
-    def _report_row(self, row: _Row) -> dict[str, Any]:
+    def _report_row(self, row: _Row) -> tuple[Any, ...]:
         name, id_masked = self._masked(row)
-        return {
-            "batch_id": self.batch_id,
-            "row_number": row.number,
-            "status": row.status,
-            "row_key": row.key,
-            "warning_id": row.warning_id,
-            "signal_type": row.signal_type,
-            "masked_name": name,
-            "masked_id": id_masked,
-            "errors": [e.__dict__ for e in row.errors],
-        }
+        errors = json.dumps([e.__dict__ for e in row.errors], ensure_ascii=False)
+        return (
+            self.batch_id,
+            row.number,
+            row.status,
+            row.key,
+            row.warning_id,
+            row.signal_type,
+            name,
+            id_masked,
+            errors,
+        )
 
     async def _report_removed(self) -> None:
         r = self.request

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
@@ -14,23 +13,28 @@ from shouwang_proto.events import WarningReceivedV1
 RowStatus = Literal["new", "changed", "unchanged", "rejected", "removed"]
 
 
-def row_key(warning: WarningReceivedV1, pseudonym_key: str) -> str:
+def person_ref(warning: WarningReceivedV1, pseudonym_key: str) -> str:
+    """A pseudonym for the person: keyed hash of the ID number, else of name and birth date."""
+    person = warning.person
+    who = person.id_number or f"{person.name}|{person.birth_date}"
+    return keyed_hash(pseudonym_key, who)
+
+
+def row_key(warning: WarningReceivedV1, person: str) -> str:
     """Identity of a row within an agency's list for a period.
 
-    The agency's own record id when it sends one; otherwise the person (keyed hash of the ID
-    number, or of name + birth date) and the signal type.
+    The agency's own record id when it sends one; otherwise the person (`person_ref`) and the
+    signal type.
     """
     if warning.source_record_id:
         return "rec:" + hashlib.sha256(warning.source_record_id.encode()).hexdigest()
-    person = warning.person
-    who = person.id_number or f"{person.name}|{person.birth_date}"
-    return f"{warning.signal_type}:" + keyed_hash(pseudonym_key, who)
+    return f"{warning.signal_type}:{person}"
 
 
 def content_hash(warning: WarningReceivedV1) -> str:
     """What the row says, independent of when it arrived and the id it was given."""
-    content = warning.model_dump(mode="json", exclude={"warning_id", "received_at"})
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    content = warning.model_dump_json(exclude={"warning_id", "received_at"})
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

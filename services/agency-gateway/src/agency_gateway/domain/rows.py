@@ -107,7 +107,11 @@ def parse_date(value: object) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text)  # the common case, and fast
+    except ValueError:
+        text = unicodedata.normalize("NFKC", text)
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()

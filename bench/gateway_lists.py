@@ -1,0 +1,178 @@
+"""Monthly-list ingestion: rows/s until durable, against raw aiokafka throughput as the ceiling.
+
+Run: `.tools/bin/uv run python -m bench.gateway_lists [--rows 100000] [--memory-rows 1000000]`.
+Starts its own Kafka, PostgreSQL and one gateway process (the same launcher as the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import psutil
+from shouwang_kit.messaging import make_producer
+from shouwang_kit.pii import keyed_hash
+from shouwang_proto import Envelope, encode
+from shouwang_proto.events import PersonRef, WarningReceivedV1
+from shouwang_proto.topics import Topic
+from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY
+from shouwang_stack.kafka import create_topics
+from shouwang_stack.stack import Stack, StackConfig
+
+from bench.synthetic import rows, write_csv, write_xlsx
+
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _envelopes(count: int) -> list[tuple[bytes, bytes]]:
+    now = datetime.now(UTC)
+    out = []
+    for row in rows(count):
+        warning = WarningReceivedV1(
+            warning_id=uuid.uuid4(),
+            agency_code="civil_affairs",
+            signal_type="new_dibao",
+            period="2026-10",
+            occurred_on=date.fromisoformat(str(row[6])),
+            person=PersonRef(name=str(row[0]), id_number=str(row[1]), phone=str(row[4])),
+            details={"amount": float(str(row[5])), "township": "诺邓镇", "village": "诺邓村"},
+            received_at=now,
+        )
+        key = keyed_hash("bench", str(row[1]))
+        envelope = Envelope.wrap(
+            warning,
+            id=uuid.uuid4(),
+            time=now,
+            source="bench",
+            subject=key,
+            correlation_id=warning.warning_id,
+        )
+        out.append((key.encode(), encode(envelope)))
+    return out
+
+
+async def raw_kafka_ceiling(bootstrap: str, count: int) -> float:
+    """Rows/s for the same messages sent straight to Kafka (idempotent, acks=all)."""
+    messages = _envelopes(count)
+    topic = Topic(name=f"bench.raw.{uuid.uuid4().hex[:6]}", description="", key="", events=())
+    await create_topics(bootstrap, (topic,))
+    producer = make_producer(bootstrap)
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        futures = [await producer.send(topic.name, value, key=key) for key, value in messages]
+        await asyncio.gather(*futures)
+        return count / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+
+
+class PeakRss:
+    """Samples a process's resident memory in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self._process.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def upload(
+    base: str, path: Path, fmt: str, period: str, pid: int
+) -> tuple[float, int, dict[str, int]]:
+    """POST a file; seconds until the 202 (rows durable), the peak RSS, and the counts."""
+
+    async def body() -> AsyncIterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+
+    async with httpx.AsyncClient(timeout=3600) as client:
+        with PeakRss(pid) as rss:
+            started = time.perf_counter()
+            answer = await client.post(
+                f"{base}/v1/batches",
+                params={"period": period},
+                content=body(),
+                headers={"X-Api-Key": DEMO_API_KEY, "Content-Type": CONTENT_TYPES[fmt]},
+            )
+            elapsed = time.perf_counter() - started
+    answer.raise_for_status()
+    return elapsed, rss.peak, answer.json()["counts"]
+
+
+async def main(rows_count: int, memory_rows: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        stack = Stack(StackConfig.ephemeral(work / "stack"))
+        stack.config.env.update(
+            {
+                "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
+                "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        try:
+            await stack.start_infrastructure()
+            await stack.start_services(["agency-gateway"])
+            gateway = stack.services["agency-gateway"]
+            assert gateway.proc is not None
+            base, pid = gateway.url, gateway.proc.pid
+            print(f"machine: {psutil.cpu_count()} cores; rows per list: {rows_count:,}")
+            ceiling = await raw_kafka_ceiling(stack.bootstrap_servers, rows_count)
+            print(f"ceiling  raw aiokafka producer (acks=all, idempotent): {ceiling:,.0f} rows/s")
+            months = iter(f"2025-{m:02d}" for m in range(1, 13))
+            for fmt in ("csv", "xlsx"):
+                path = work / f"list.{fmt}"
+                (write_csv if fmt == "csv" else write_xlsx)(path, rows_count)
+                seconds, peak, counts = await upload(base, path, fmt, next(months), pid)
+                rate = rows_count / seconds
+                print(
+                    f"{fmt:<5}    {rows_count:,} rows durable in {seconds:.1f}s "
+                    f"= {rate:,.0f} rows/s "
+                    f"({rate / ceiling:.0%} of ceiling); new={counts['new']:,} "
+                    f"rejected={counts['rejected']:,}; gateway peak RSS {peak / 2**20:.0f} MiB"
+                )
+            if memory_rows:
+                for count in (rows_count, memory_rows):
+                    path = write_csv(work / f"memory-{count}.csv", count)
+                    seconds, peak, _ = await upload(base, path, "csv", next(months), pid)
+                    print(
+                        f"memory   {count:>9,}-row CSV ({path.stat().st_size / 2**20:.0f} MiB): "
+                        f"gateway peak RSS {peak / 2**20:.0f} MiB, {count / seconds:,.0f} rows/s"
+                    )
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--memory-rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    asyncio.run(main(args.rows, args.memory_rows))
