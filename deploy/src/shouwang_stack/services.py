@@ -23,10 +23,13 @@ class ServiceDef:
     module: str
     env_prefix: str
     default_port: int
+    separate_relay: bool = False
 
 
 SERVICES: tuple[ServiceDef, ...] = (
-    ServiceDef("agency-gateway", "agency_gateway", "GATEWAY_", 8101),
+    # The gateway takes bulk lists: its outbox is published by a process of its own, so that
+    # parsing and publishing use both cores.
+    ServiceDef("agency-gateway", "agency_gateway", "GATEWAY_", 8101, separate_relay=True),
     ServiceDef("intake", "intake", "INTAKE_", 8102),
     ServiceDef("matching", "matching", "MATCHING_", 8103),
     ServiceDef("casework", "casework", "CASEWORK_", 8104),
@@ -45,6 +48,7 @@ class ServiceProcess:
     definition: ServiceDef
     port: int
     log_path: Path
+    command: str = "serve"
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -52,16 +56,24 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, env: Mapping[str, str]) -> None:
-        """Run `python -m <module> serve` with the service's port in its environment."""
-        child_env = {**env, f"{self.definition.env_prefix}PORT": str(self.port)}
+        """Run `python -m <module> serve` (or `relay`) with its port in the environment."""
+        child_env = {
+            **env,
+            f"{self.definition.env_prefix}PORT": str(self.port),
+            "SHOUWANG_READY_FILE": str(self.ready_file),
+        }
+        self.ready_file.unlink(missing_ok=True)
         self.proc = procs.spawn(
-            [sys.executable, "-m", self.definition.module, "serve"],
+            [sys.executable, "-m", self.definition.module, self.command],
             log_path=self.log_path,
             env=child_env,
         )
 
     async def wait_ready(self, timeout: float = 60) -> None:
-        """Poll /readyz until its database and Kafka checks pass."""
+        """Poll /readyz until its database and Kafka checks pass (a relay: its start line)."""
+        if self.command == "relay":
+            await self._wait_for_ready_file(timeout)
+            return
         deadline = time.monotonic() + timeout
         last = "no answer"
         async with httpx.AsyncClient(timeout=2) as client:
@@ -83,6 +95,22 @@ class ServiceProcess:
             f"{self.definition.name} not ready after {timeout:.0f}s ({last}):\n"
             f"{procs.tail(self.log_path)}"
         )
+
+    @property
+    def ready_file(self) -> Path:
+        return self.log_path.with_suffix(".ready")
+
+    async def _wait_for_ready_file(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ServiceStartError(
+                    f"{self.definition.name} {self.command} exited:\n{procs.tail(self.log_path)}"
+                )
+            if self.ready_file.exists():
+                return
+            await asyncio.sleep(0.2)
+        raise ServiceStartError(f"{self.definition.name} {self.command} did not start")
 
     def stop(self) -> None:
         """Graceful stop (uvicorn finishes requests, consumers leave their groups)."""

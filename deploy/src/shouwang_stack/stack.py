@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +58,7 @@ class Stack:
         self.kafka: KafkaBroker | None = None
         self.postgres: PostgresServer | None = None
         self.services: dict[str, ServiceProcess] = {}
+        self.relays: dict[str, ServiceProcess] = {}
         self.bootstrap_servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
         self.database_url = os.environ.get("DATABASE_URL", "")
 
@@ -109,9 +109,22 @@ class Stack:
                 port=port,
                 log_path=self.config.data_dir / "logs" / f"{definition.name}.log",
             )
-            service.start(env)
+            if definition.separate_relay:
+                relay = ServiceProcess(
+                    definition=definition,
+                    port=port,
+                    log_path=self.config.data_dir / "logs" / f"{definition.name}-relay.log",
+                    command="relay",
+                )
+                relay.start(env)
+                self.relays[definition.name] = relay
+                service.start({**env, f"{definition.env_prefix}OUTBOX_RELAY": "off"})
+            else:
+                service.start(env)
             self.services[definition.name] = service
-        await asyncio.gather(*(s.wait_ready() for s in self.services.values()))
+        await asyncio.gather(
+            *(s.wait_ready() for s in [*self.services.values(), *self.relays.values()])
+        )
 
     def url(self, service: str) -> str:
         """Base URL of a running service."""
@@ -119,16 +132,13 @@ class Stack:
 
     def stop(self) -> None:
         """Services first (they flush to Kafka and the database), then Kafka, then PostgreSQL."""
-        for service in reversed(list(self.services.values())):
+        for service in reversed([*self.services.values(), *self.relays.values()]):
             service.stop()
         self.services.clear()
+        self.relays.clear()
         if self.kafka is not None:
             self.kafka.stop()
             self.kafka = None
         if self.postgres is not None:
             self.postgres.stop()
             self.postgres = None
-
-    def env_for(self, extra: Mapping[str, str]) -> dict[str, str]:
-        """Service environment plus extra variables (used by tests)."""
-        return {**self.service_env(), **extra}

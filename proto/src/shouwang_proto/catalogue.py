@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class SignalType(BaseModel):
@@ -22,15 +22,35 @@ class SignalType(BaseModel):
     optional: tuple[str, ...] = ()
 
 
-class Agency(BaseModel):
-    """A sending agency and the signals it owns."""
+class MonthlyList(BaseModel):
+    """An agency's monthly list (月度名单): last month's cases, due by this day of the month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    due_day: int = Field(default=10, ge=1, le=28)
+
+
+class ComparisonCheck(BaseModel):
+    """A fact an agency can check for a person (信息比对), e.g. registered vehicles."""
 
     model_config = ConfigDict(frozen=True)
 
     code: str
     name_zh: str
     name_en: str
-    signals: tuple[SignalType, ...]
+
+
+class Agency(BaseModel):
+    """A sending agency, the signals it owns, its monthly list and the checks it answers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name_zh: str
+    name_en: str
+    signals: tuple[SignalType, ...] = ()
+    monthly_list: MonthlyList | None = None
+    comparisons: tuple[str, ...] = ()
 
     def signal(self, code: str) -> SignalType | None:
         """The agency's signal type with this code, if it owns one."""
@@ -44,6 +64,7 @@ class Catalogue(BaseModel):
 
     version: int
     agencies: tuple[Agency, ...]
+    comparison_checks: tuple[ComparisonCheck, ...] = ()
     _by_code: dict[str, Agency] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
@@ -68,3 +89,8 @@ def load_catalogue() -> Catalogue:
     """The catalogue shipped with the contracts."""
     text = resources.files("shouwang_proto").joinpath("data/catalogue.json").read_text("utf-8")
     return Catalogue.model_validate(json.loads(text))
+
+
+def check_names(catalogue: Catalogue) -> dict[str, str]:
+    """Comparison check code → Chinese name."""
+    return {c.code: c.name_zh for c in catalogue.comparison_checks}

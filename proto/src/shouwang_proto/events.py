@@ -166,3 +166,57 @@ class CaseSignalAttachedV1(EventPayload):
     household_id: UUID
     region_code: RegionCode
     signal: SignalV1
+
+
+class ComparisonRequestedV1(EventPayload):
+    """Casework asks an agency to check facts about a person (信息比对请求) by a deadline."""
+
+    EVENT_TYPE: ClassVar[str] = "comparison.requested"
+    VERSION: ClassVar[int] = 1
+
+    request_id: UUID
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    agency_code: str
+    person: PersonRef
+    checks: list[str] = Field(min_length=1, description="Catalogue check codes, e.g. 'vehicle'.")
+    requested_at: AwareDatetime
+    due_at: AwareDatetime = Field(description="比对时限: 2 working days in the county documents.")
+
+
+class ComparisonFindingV1(BaseModel):
+    """One check's answer: found or not, with what the agency saw."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    check: str
+    found: bool
+    detail: str = ""
+
+
+class ComparisonAnsweredV1(EventPayload):
+    """An agency's answer to a comparison request (比对结果)."""
+
+    EVENT_TYPE: ClassVar[str] = "comparison.answered"
+    VERSION: ClassVar[int] = 1
+
+    request_id: UUID
+    case_id: UUID
+    household_id: UUID
+    agency_code: str
+    answered_at: AwareDatetime
+    findings: list[ComparisonFindingV1]
+
+
+class FeedListOverdueV1(EventPayload):
+    """An agency's monthly list for a period is late or missing past its due date."""
+
+    EVENT_TYPE: ClassVar[str] = "feed.list_overdue"
+    VERSION: ClassVar[int] = 1
+
+    agency_code: str
+    period: str = Field(description="The month the list covers, YYYY-MM.")
+    due_on: date
+    status: Literal["missing", "late"]
+    received_at: AwareDatetime | None = None

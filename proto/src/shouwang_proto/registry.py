@@ -6,6 +6,9 @@ from shouwang_proto.envelope import EventPayload, UnknownEventError
 from shouwang_proto.events import (
     CaseOpenedV1,
     CaseSignalAttachedV1,
+    ComparisonAnsweredV1,
+    ComparisonRequestedV1,
+    FeedListOverdueV1,
     HouseholdSnapshotV1,
     WarningMatchedV1,
     WarningReceivedV1,
@@ -19,6 +22,9 @@ _MODELS: tuple[type[EventPayload], ...] = (
     WarningUnmatchedV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
+    ComparisonRequestedV1,
+    ComparisonAnsweredV1,
+    FeedListOverdueV1,
 )
 
 EVENTS: dict[tuple[str, int], type[EventPayload]] = {

@@ -43,6 +43,19 @@ CASES = Topic(
     key="household_id",
     events=(("case.opened", 1), ("case.signal_attached", 1)),
 )
+COMPARISONS = Topic(
+    name="shouwang.comparisons",
+    description="Comparison requests (信息比对) to agencies and their answers.",
+    key="household_id",
+    events=(("comparison.requested", 1), ("comparison.answered", 1)),
+)
+FEEDS = Topic(
+    name="shouwang.feeds",
+    description="Agency feed health: monthly lists late or missing.",
+    key="agency_code",
+    events=(("feed.list_overdue", 1),),
+    partitions=1,
+)
 DEAD_LETTERS = Topic(
     name="shouwang.dead-letters",
     description="Messages a consumer failed to process after retries, with the error in headers.",
@@ -51,4 +64,12 @@ DEAD_LETTERS = Topic(
     partitions=1,
 )
 
-ALL_TOPICS: tuple[Topic, ...] = (WARNINGS, HOUSEHOLDS, MATCHING_OUTCOMES, CASES, DEAD_LETTERS)
+ALL_TOPICS: tuple[Topic, ...] = (
+    WARNINGS,
+    HOUSEHOLDS,
+    MATCHING_OUTCOMES,
+    CASES,
+    COMPARISONS,
+    FEEDS,
+    DEAD_LETTERS,
+)

@@ -135,7 +135,8 @@ class ServiceRuntime:
         self.kafka_started = True
         log.info("kafka.connected", consumers=[c.name for c in self.consumers])
         assert self.relay is not None
-        self._tasks.append(asyncio.create_task(self._supervise("outbox-relay", self.relay.run)))
+        if self.settings.outbox_relay == "inline":
+            self._tasks.append(asyncio.create_task(self._supervise("outbox-relay", self.relay.run)))
         for consumer in self.consumers:
             self._tasks.append(asyncio.create_task(self._supervise(consumer.name, consumer.run)))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,3 +33,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     consumer_max_attempts: int = Field(default=3, ge=1)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
+    outbox_relay: Literal["inline", "off"] = Field(
+        default="inline",
+        description="'off' when a separate `<service> relay` process publishes the outbox.",
+    )

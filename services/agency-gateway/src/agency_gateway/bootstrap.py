@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
-from shouwang_proto.topics import CASES, MATCHING_OUTCOMES
+from shouwang_proto.catalogue import load_catalogue
+from shouwang_proto.topics import CASES, COMPARISONS, MATCHING_OUTCOMES
 
 from agency_gateway.adapters.api_keys import ApiKeyStore
 from agency_gateway.adapters.limits import RateLimiter
 from agency_gateway.adapters.tables import SCHEMA, inbox, outbox
+from agency_gateway.app.feeds import watch_feeds
 from agency_gateway.config import get_settings
 from agency_gateway.entrypoints.api import router
 from agency_gateway.entrypoints.batches_api import router as batches_router
-from agency_gateway.entrypoints.consumer import outcomes_handler
+from agency_gateway.entrypoints.consumer import comparisons_handler, outcomes_handler
+from agency_gateway.entrypoints.exchange_api import router as exchange_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
@@ -39,13 +43,26 @@ def build_app() -> FastAPI:
         consumers=[
             ConsumerSpec(
                 "agency-gateway.feedback", [MATCHING_OUTCOMES.name, CASES.name], outcomes_handler
-            )
+            ),
+            ConsumerSpec("agency-gateway.comparisons", [COMPARISONS.name], comparisons_handler),
         ],
+    )
+    runtime.loops.append(
+        (
+            "feed-watch",
+            lambda: watch_feeds(
+                sessions=runtime.sessions,
+                outbox_table=outbox,
+                catalogue=load_catalogue(),
+                tz=ZoneInfo(settings.timezone),
+                wake=runtime.wake_outbox,
+            ),
+        )
     )
     app = create_app(
         runtime,
         title="Shouwang agency gateway (部门预警接口)",
-        routers=[router, batches_router],
+        routers=[router, batches_router, exchange_router],
     )
     app.description = DESCRIPTION
     app.state.settings = settings

@@ -1,7 +1,8 @@
-"""`python -m matching serve|migrate`."""
+"""`python -m matching serve|migrate|relay`."""
 
 from shouwang_kit.cli import run_service
 
+from matching.adapters.tables import outbox
 from matching.bootstrap import MIGRATIONS, SCHEMA, build_app
 from matching.config import get_settings
 
@@ -12,4 +13,5 @@ if __name__ == "__main__":
         schema=SCHEMA,
         migrations=MIGRATIONS,
         build_app=build_app,
+        outbox=outbox,
     )

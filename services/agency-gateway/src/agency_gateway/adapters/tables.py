@@ -101,4 +101,32 @@ list_rows = Table(
     Column("signal_type", String(64), nullable=False),
 )
 
+
+comparison_requests = Table(
+    "comparison_requests",
+    metadata,
+    Column("request_id", UUID(as_uuid=True), primary_key=True),
+    Column("agency_code", String(64), nullable=False, index=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("case_number", String(40), nullable=False),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("person", JSONB, nullable=False),
+    Column("checks", JSONB, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("findings", JSONB, nullable=True),
+    Column("answer_hash", String(64), nullable=True),
+)
+
+feed_alerts = Table(
+    "feed_alerts",
+    metadata,
+    Column("agency_code", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+)
+
 outbox, inbox = messaging_tables(metadata)

@@ -112,7 +112,51 @@ async def _summary(runtime: RuntimeDep, batch_id: uuid.UUID, agency: str) -> dic
     }
 
 
-@router.post("/batches", status_code=202)
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "名单文件本身（不是表单）。表头可用中文："
+        + "、".join(
+            [
+                "姓名",
+                "身份证号码",
+                "出生日期",
+                "联系电话",
+                "区划代码",
+                "乡镇",
+                "村",
+                "金额",
+                "发生日期",
+                "预警类型",
+                "记录编号",
+                "房屋等级",
+                "灾害类型",
+                "备注",
+            ]
+        ),
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": (
+                    "姓名,身份证号码,发生日期,金额\n李玉兰,532929196803150024,2026-10-12,4200\n"
+                ),
+            },
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+            "application/json": {
+                "schema": {"type": "array", "items": {"type": "object"}},
+                "example": [
+                    {"姓名": "李玉兰", "身份证号码": "532929196803150024", "发生日期": "2026-10-12"}
+                ],
+            },
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post("/batches", status_code=202, openapi_extra=_UPLOAD_BODY)
 async def post_batch(
     request: Request,
     runtime: RuntimeDep,

@@ -1,0 +1,152 @@
+"""Comparison requests pulled and answered by agencies; feed health of the monthly lists."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from shouwang_kit.messaging import make_producer
+from shouwang_proto import Envelope, decode, encode
+from shouwang_proto.events import ComparisonAnsweredV1, ComparisonRequestedV1, PersonRef
+from shouwang_proto.topics import COMPARISONS, FEEDS
+
+from tests.e2e.conftest import System
+
+pytestmark = pytest.mark.e2e
+POLICE = {"X-Api-Key": "demo-public-security-key"}
+
+
+async def _request(system: System, agency: str = "public_security") -> ComparisonRequestedV1:
+    now = datetime.now(UTC)
+    request = ComparisonRequestedV1(
+        request_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        case_number="SW-20261123-009999",
+        household_id=uuid.uuid4(),
+        agency_code=agency,
+        person=PersonRef(name="李玉兰", id_number="532929196803150024"),
+        checks=["vehicle", "hukou"],
+        requested_at=now,
+        due_at=now + timedelta(days=2),
+    )
+    producer = make_producer(system.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        envelope = Envelope.wrap(
+            request,
+            id=uuid.uuid4(),
+            time=now,
+            source="test",
+            subject=str(request.household_id),
+            correlation_id=request.request_id,
+        )
+        await producer.send_and_wait(
+            COMPARISONS.name, encode(envelope), key=envelope.subject.encode()
+        )
+    finally:
+        await producer.stop()
+    return request
+
+
+async def test_an_agency_pulls_its_requests_and_its_answer_flows_back(system: System) -> None:
+    request = await _request(system)
+    base = f"{system.url('agency-gateway')}/v1/comparison-requests"
+    async with asyncio.timeout(20):
+        while True:
+            items = (await system.http.get(base, headers=POLICE)).json()["items"]
+            if any(i["request_id"] == str(request.request_id) for i in items):
+                break
+            await asyncio.sleep(0.2)
+    others = (await system.http.get(base, headers={"X-Api-Key": "demo-water-key"})).json()
+    assert all(i["request_id"] != str(request.request_id) for i in others["items"])
+
+    url = f"{base}/{request.request_id}/result"
+    partial = await system.http.post(
+        url, json={"findings": [{"check": "vehicle", "found": True}]}, headers=POLICE
+    )
+    assert (partial.status_code, partial.json()["code"]) == (422, "comparison.checks_mismatch")
+    answer = {
+        "findings": [
+            {"check": "vehicle", "found": True, "detail": "小型轿车，2019年登记"},
+            {"check": "hukou", "found": False},
+        ]
+    }
+    consumer = AIOKafkaConsumer(
+        COMPARISONS.name,
+        bootstrap_servers=system.infra.bootstrap_servers,
+        group_id=f"test-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        first = await system.http.post(url, json=answer, headers=POLICE)
+        again = await system.http.post(url, json=answer, headers=POLICE)
+        assert first.status_code == again.status_code == 200
+        assert (first.json()["replayed"], again.json()["replayed"]) == (False, True)
+        changed = await system.http.post(
+            url,
+            json={"findings": [{**f, "found": True} for f in answer["findings"]]},
+            headers=POLICE,
+        )
+        assert (changed.status_code, changed.json()["code"]) == (409, "comparison.already_answered")
+        answers: list[ComparisonAnsweredV1] = []
+        async with asyncio.timeout(20):
+            while not answers:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        event = decode(record.value).parsed()
+                        if (
+                            isinstance(event, ComparisonAnsweredV1)
+                            and event.request_id == request.request_id
+                        ):
+                            answers.append(event)
+        (event,) = answers
+        assert event.case_id == request.case_id
+        assert [(f.check, f.found) for f in event.findings] == [("vehicle", True), ("hukou", False)]
+    finally:
+        await consumer.stop()
+    wrong = await system.http.post(url, json=answer, headers={"X-Api-Key": "demo-water-key"})
+    assert (wrong.status_code, wrong.json()["code"]) == (404, "comparison.not_found")
+
+
+async def test_feed_health_shows_each_agencys_list_for_last_month(system: System) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(tz).date()
+    first_of_month = today.replace(day=1)
+    period = f"{(first_of_month - timedelta(days=1)):%Y-%m}"
+    upload = await system.post_batch(
+        f"姓名,发生日期\n李玉兰,{period}-01\n".encode(),
+        period=period,
+        signal_type="drinking_water_unsafe",
+        headers={"X-Api-Key": "demo-water-key"},
+    )
+    assert upload.status_code == 202, upload.text
+    health = (await system.http.get(f"{system.url('agency-gateway')}/v1/feed-health")).json()
+    assert health["period"] == period
+    states = {item["agency_code"]: item for item in health["items"]}
+    assert set(states) >= {"civil_affairs", "medical_insurance", "housing", "water"}
+    assert states["water"]["status"] == ("on_time" if today.day <= 10 else "late")
+    assert states["water"]["received_on"] == today.isoformat()
+    if today.day > 10:
+        assert states["housing"]["status"] == "missing"
+        consumer = AIOKafkaConsumer(
+            FEEDS.name,
+            bootstrap_servers=system.infra.bootstrap_servers,
+            group_id=f"test-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        try:
+            seen: set[str] = set()
+            async with asyncio.timeout(20):
+                while "housing" not in seen:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        seen.update(decode(r.value).payload["agency_code"] for r in records)
+        finally:
+            await consumer.stop()
+    else:
+        assert states["housing"]["status"] == "pending"
