@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError
 from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.topics import DEAD_LETTERS
 from sqlalchemy import (
@@ -160,8 +160,12 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.publish_pending()
-            except (KafkaError, OSError) as exc:
-                log.warning("outbox.publish_failed", error=type(exc).__name__, detail=str(exc))
+            except Exception as exc:
+                # Kafka or the database is away (or the schema not migrated yet): nothing is
+                # marked published, so nothing is skipped; try again shortly.
+                log.warning(
+                    "outbox.publish_failed", error=type(exc).__name__, detail=str(exc)[:300]
+                )
                 await asyncio.sleep(1.0)
                 continue
             if published:

@@ -34,7 +34,7 @@ from agency_gateway.entrypoints.deps import CurrentAgency, RuntimeDep
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["batches"])
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")
 FormatParam = Literal["csv", "xlsx", "json", "jsonl"]
 
 

@@ -96,7 +96,8 @@ async def get_feed_health(
     request: Request,
     runtime: RuntimeDep,
     month: Annotated[
-        str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="报送月份，缺省为本月")
+        str | None,
+        Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="报送月份，缺省为本月"),
     ] = None,
 ) -> dict[str, Any]:
     """Each agency's monthly list for the month before `month`: on time, late, missing, pending."""
