@@ -27,10 +27,11 @@ from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY
 from shouwang_stack.kafka import create_topics
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.synthetic import rows, write_csv, write_xlsx
+from bench.synthetic import rows, write_csv, write_json, write_xlsx
 
 CONTENT_TYPES = {
     "csv": "text/csv",
+    "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -70,10 +71,13 @@ async def raw_kafka_ceiling(bootstrap: str, count: int) -> float:
     producer = make_producer(bootstrap)
     await producer.start()
     try:
-        started = time.perf_counter()
-        futures = [await producer.send(topic.name, value, key=key) for key, value in messages]
-        await asyncio.gather(*futures)
-        return count / (time.perf_counter() - started)
+        best = 0.0
+        for _ in range(3):  # the broker's JIT warms up on the first pass: keep the best
+            started = time.perf_counter()
+            futures = [await producer.send(topic.name, value, key=key) for key, value in messages]
+            await asyncio.gather(*futures)
+            best = max(best, count / (time.perf_counter() - started))
+        return best
     finally:
         await producer.stop()
 
@@ -147,9 +151,9 @@ async def main(rows_count: int, memory_rows: int) -> None:
             ceiling = await raw_kafka_ceiling(stack.bootstrap_servers, rows_count)
             print(f"ceiling  raw aiokafka producer (acks=all, idempotent): {ceiling:,.0f} rows/s")
             months = iter(f"2025-{m:02d}" for m in range(1, 13))
-            for fmt in ("csv", "xlsx"):
-                path = work / f"list.{fmt}"
-                (write_csv if fmt == "csv" else write_xlsx)(path, rows_count)
+            writers = {"csv": write_csv, "json": write_json, "xlsx": write_xlsx}
+            for fmt, write in writers.items():
+                path = write(work / f"list.{fmt}", rows_count)
                 seconds, peak, counts = await upload(base, path, fmt, next(months), pid)
                 rate = rows_count / seconds
                 print(

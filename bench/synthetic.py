@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,4 +61,17 @@ def write_xlsx(path: Path, count: int) -> Path:
     for row in rows(count):
         sheet.append(row)
     workbook.save(path)
+    return path
+
+
+def write_json(path: Path, count: int) -> Path:
+    """A JSON array list of `count` rows, written row by row."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for index, row in enumerate(rows(count)):
+            handle.write(
+                ("," if index else "")
+                + json.dumps(dict(zip(HEADER, row, strict=True)), ensure_ascii=False)
+            )
+        handle.write("]")
     return path

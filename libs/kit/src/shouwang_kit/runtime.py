@@ -75,6 +75,7 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.consumers: list[InboxConsumer] = []
         self.loops = list(loops)
+        self.on_stop: list[Callable[[], None]] = []
         self.kafka_started = False
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -187,6 +188,8 @@ class ServiceRuntime:
                 with contextlib.suppress(Exception):
                     await self.producer.stop()
         await self.engine.dispose()
+        for hook in self.on_stop:
+            hook()
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and Kafka answer right now."""

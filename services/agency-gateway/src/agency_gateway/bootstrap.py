@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -68,4 +70,12 @@ def build_app() -> FastAPI:
     app.state.settings = settings
     app.state.api_keys = ApiKeyStore(runtime.sessions, seed_file=settings.api_keys_file)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.parse_pool = None
+    if settings.parse_workers:
+        # Lists are parsed in worker processes while this one writes to the database.
+        pool = ProcessPoolExecutor(
+            max_workers=settings.parse_workers, mp_context=multiprocessing.get_context("spawn")
+        )
+        app.state.parse_pool = pool
+        runtime.on_stop.append(lambda: pool.shutdown(cancel_futures=True))
     return app

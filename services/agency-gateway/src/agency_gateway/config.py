@@ -22,6 +22,9 @@ class Settings(ServiceSettings):
     max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest upload (413).")
     max_rows: int = Field(default=1_000_000, description="Most rows in one list (413).")
     rate_limit_per_minute: int = Field(default=600, description="Requests per agency (429).")
+    parse_workers: int = Field(
+        default=1, ge=0, description="Processes that parse lists beside the API (0: inline)."
+    )
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
     timezone: str = "Asia/Shanghai"
 

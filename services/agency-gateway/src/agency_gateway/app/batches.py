@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shouwang_kit.pii import mask_id_number, mask_name
-from shouwang_proto import encode_event
-from shouwang_proto.catalogue import Catalogue
-from shouwang_proto.events import WarningReceivedV1
 from shouwang_proto.topics import WARNINGS
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agency_gateway.adapters.tables import SCHEMA, batch_rows, batches, list_rows
-from agency_gateway.domain.lists import (
-    PreviousRow,
-    classify,
-    content_hash,
-    person_ref,
-    row_key,
-)
-from agency_gateway.domain.rows import HeaderMap, RowRejected, submission_from_record
-from agency_gateway.domain.warnings import (
-    FieldError,
-    WarningRejected,
-    build_warning,
-    check_person,
-)
+from agency_gateway.app.row_parser import ParseContext, ParsedRow, parse_chunk
+from agency_gateway.domain.lists import PreviousRow, classify
+from agency_gateway.domain.rows import HeaderMap
 
 Record = tuple[int, dict[str, object]]
+_DUPLICATE_ZH = "与本名单中前面的某一行重复（同一人同一预警类型或同一记录编号）"
 _WARNING_COLUMNS = (
     "warning_id",
     "agency_code",
@@ -105,19 +93,6 @@ class Counts:
         return dict(self.__dict__)
 
 
-@dataclass
-class _Row:
-    number: int
-    status: str
-    key: str | None = None
-    digest: str | None = None
-    warning: WarningReceivedV1 | None = None
-    warning_id: UUID | None = None
-    errors: list[FieldError] = field(default_factory=list)
-    signal_type: str | None = None
-    person: str | None = None
-
-
 async def _driver(session: AsyncSession) -> Any:
     """The asyncpg connection under the session's transaction (for COPY and executemany)."""
     connection = await (await session.connection()).get_raw_connection()
@@ -154,25 +129,32 @@ class BatchIngest:
         batch_id: UUID,
         engine: AsyncEngine,
         sessions: async_sessionmaker[AsyncSession],
-        catalogue: Catalogue,
         pseudonym_key: str,
         now: datetime,
         new_id: Callable[[], UUID],
         max_rows: int,
         chunk_size: int = 1000,
+        executor: Executor | None = None,
     ) -> None:
         self.request = request
         self.batch_id = batch_id
         self._engine = engine
         self._sessions = sessions
-        self._catalogue = catalogue
         self._key = pseudonym_key
         self._now = now
         self._new_id = new_id
         self._max_rows = max_rows
         self._chunk = chunk_size
+        self._executor = executor
         self.counts = Counts()
         self.headers = HeaderMap()
+        self._ctx = ParseContext(
+            agency_code=request.agency_code,
+            period=request.period,
+            default_signal_type=request.default_signal_type,
+            pseudonym_key=pseudonym_key,
+            now=now,
+        )
 
     async def open(self) -> None:
         """Record the batch as being processed."""
@@ -200,8 +182,7 @@ class BatchIngest:
             # One upload per agency and period at a time: resubmissions are compared in order.
             await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock})
             try:
-                for chunk in self._chunks(iter(records)):
-                    await self._store(chunk)
+                await self._pipeline(iter(records))
                 await self._report_removed()
                 await self._finish("completed", None)
             finally:
@@ -212,53 +193,35 @@ class BatchIngest:
         """Mark the batch failed (rows already committed stay; a re-upload sees them unchanged)."""
         await self._finish("failed", error)
 
-    def _chunks(self, records: Iterator[Record]) -> Iterator[list[_Row]]:
-        chunk: list[_Row] = []
+    def _chunks(self, records: Iterator[Record]) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        chunk: list[tuple[int, dict[str, Any]]] = []
         for number, raw in records:
             self.counts.received += 1
             if self.counts.received > self._max_rows:
                 raise TooManyRows(self._max_rows)
-            chunk.append(self._parse(number, raw))
+            chunk.append((number, self.headers.record(raw)))
             if len(chunk) >= self._chunk:
                 yield chunk
                 chunk = []
         if chunk:
             yield chunk
 
-    def _parse(self, number: int, raw: dict[str, object]) -> _Row:
-        record = self.headers.record(raw)
-        try:
-            submission = submission_from_record(
-                record,
-                default_signal_type=self.request.default_signal_type,
-                period=self.request.period,
-            )
-            warning = build_warning(
-                submission,
-                agency_code=self.request.agency_code,
-                catalogue=self._catalogue,
-                warning_id=self._new_id(),
-                received_at=self._now,
-            )
-        except (RowRejected, WarningRejected) as exc:
-            errors = list(exc.errors)
-            if isinstance(exc, RowRejected) and exc.person is not None:
-                # Report the person's problems too, not only the unreadable cells.
-                check_person(exc.person, self._now.date(), errors)
-            signal = record.get("signal_type", self.request.default_signal_type)
-            return _Row(number, "rejected", errors=errors, signal_type=str(signal or ""))
-        person = person_ref(warning, self._key)
-        return _Row(
-            number,
-            "pending",
-            key=row_key(warning, person),
-            digest=content_hash(warning),
-            warning=warning,
-            signal_type=warning.signal_type,
-            person=person,
-        )
+    async def _pipeline(self, records: Iterator[Record]) -> None:
+        """Parse chunk n+1 (in the worker) while chunk n is written."""
+        loop = asyncio.get_running_loop()
+        pending: asyncio.Future[list[ParsedRow]] | None = None
+        for chunk in self._chunks(records):
+            if self._executor is None:
+                await self._store(parse_chunk(chunk, self._ctx))
+                continue
+            parsing = loop.run_in_executor(self._executor, parse_chunk, chunk, self._ctx)
+            if pending is not None:
+                await self._store(await pending)
+            pending = parsing
+        if pending is not None:
+            await self._store(await pending)
 
-    async def _store(self, chunk: list[_Row]) -> None:
+    async def _store(self, chunk: list[ParsedRow]) -> None:
         r = self.request
         keys = [row.key for row in chunk if row.key]
         async with self._sessions() as session, session.begin():
@@ -274,12 +237,12 @@ class BatchIngest:
                 )
             }
             seen: set[str] = set()
-            to_send: list[_Row] = []
+            to_send: list[ParsedRow] = []
             for row in chunk:
                 if row.status == "rejected":
                     self.counts.rejected += 1
                     continue
-                assert row.key is not None and row.digest is not None and row.warning
+                assert row.key is not None and row.digest is not None
                 verdict = classify(
                     row.key,
                     row.digest,
@@ -291,11 +254,11 @@ class BatchIngest:
                 if verdict == "duplicate":
                     row.status = "rejected"
                     row.errors = [
-                        FieldError(
-                            "row",
-                            "row.duplicate",
-                            "与本名单中前面的某一行重复（同一人同一预警类型或同一记录编号）",
-                        )
+                        {
+                            "field": "row",
+                            "code": "row.duplicate",
+                            "message": _DUPLICATE_ZH,
+                        }
                     ]
                     self.counts.rejected += 1
                     continue
@@ -304,11 +267,12 @@ class BatchIngest:
                 if verdict == "unchanged":
                     row.warning_id = previous[row.key].warning_id
                 else:
-                    row.warning_id = row.warning.warning_id
                     to_send.append(row)
             await self._write(session, chunk, to_send)
 
-    async def _write(self, session: AsyncSession, chunk: list[_Row], to_send: list[_Row]) -> None:
+    async def _write(
+        self, session: AsyncSession, chunk: list[ParsedRow], to_send: list[ParsedRow]
+    ) -> None:
         r = self.request
         # Binary COPY inside the transaction: the bulk of a list's cost is these rows.
         raw = await _driver(session)
@@ -322,7 +286,7 @@ class BatchIngest:
                         row.warning_id,
                         r.agency_code,
                         row.signal_type,
-                        row.warning.source_record_id if row.warning else None,
+                        row.source_record_id,
                         row.digest,
                         self._now,
                         self.batch_id,
@@ -358,40 +322,21 @@ class BatchIngest:
                         row.warning_id,
                         self.batch_id,
                         row.number,
-                        *self._masked(row),
+                        row.masked_name,
+                        row.masked_id,
                         row.signal_type,
                     )
                     for row in kept
                 ],
             )
 
-    def _outbox_row(self, row: _Row) -> tuple[Any, ...]:
-        warning = row.warning
-        assert warning is not None and row.person is not None
-        subject = row.person if warning.person.id_number else str(warning.warning_id)
-        message_id = self._new_id()
-        value = encode_event(
-            warning,
-            id=message_id,
-            time=self._now,
-            source="agency-gateway",
-            subject=subject,
-            correlation_id=warning.warning_id,
-        )
+    def _outbox_row(self, row: ParsedRow) -> tuple[Any, ...]:
+        assert row.message is not None
+        message_id, subject, value = row.message
         return (message_id, WARNINGS.name, subject, value, self._now)
 
-    @staticmethod
-    def _masked(row: _Row) -> tuple[str | None, str | None]:
-        if row.warning is None:
-            return None, None
-        person = row.warning.person
-        return mask_name(person.name), mask_id_number(
-            person.id_number
-        ) if person.id_number else None
-
-    def _report_row(self, row: _Row) -> tuple[Any, ...]:
-        name, id_masked = self._masked(row)
-        errors = json.dumps([e.__dict__ for e in row.errors], ensure_ascii=False)
+    def _report_row(self, row: ParsedRow) -> tuple[Any, ...]:
+        errors = json.dumps(row.errors, ensure_ascii=False)
         return (
             self.batch_id,
             row.number,
@@ -399,8 +344,8 @@ class BatchIngest:
             row.key,
             row.warning_id,
             row.signal_type,
-            name,
-            id_masked,
+            row.masked_name,
+            row.masked_id,
             errors,
         )
 

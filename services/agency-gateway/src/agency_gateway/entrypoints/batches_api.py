@@ -15,7 +15,6 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from shouwang_kit.logs import get_logger
 from shouwang_kit.web import ApiError
-from shouwang_proto.catalogue import load_catalogue
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
@@ -229,11 +228,11 @@ async def post_batch(
             batch_id=uuid.uuid4(),
             engine=runtime.engine,
             sessions=runtime.sessions,
-            catalogue=load_catalogue(),
             pseudonym_key=settings.pseudonym_key,
             now=datetime.now(UTC),
             new_id=uuid.uuid4,
             max_rows=settings.max_rows,
+            executor=request.app.state.parse_pool,
         )
         await ingest.open()
         try:

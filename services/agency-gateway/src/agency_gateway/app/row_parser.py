@@ -1,0 +1,100 @@
+"""Turning a chunk of list rows into what gets stored and sent (CPU only, no I/O).
+
+Runs inline or in a worker process, so that parsing and database writes use both cores.
+Everything it returns is plain data (cheap to pass between processes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shouwang_kit.pii import mask_id_number, mask_name
+from shouwang_proto import encode_event
+from shouwang_proto.catalogue import load_catalogue
+
+from agency_gateway.domain.lists import content_hash, person_ref, row_key
+from agency_gateway.domain.rows import RowRejected, submission_from_record
+from agency_gateway.domain.warnings import WarningRejected, build_warning, check_person
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """Whose list, which month, and the secrets and clock the rows need."""
+
+    agency_code: str
+    period: str
+    default_signal_type: str | None
+    pseudonym_key: str
+    now: datetime
+
+
+@dataclass
+class ParsedRow:
+    """One row: rejected with its errors, or ready to store (and maybe to send)."""
+
+    number: int
+    status: str
+    signal_type: str | None
+    key: str | None = None
+    digest: str | None = None
+    warning_id: UUID | None = None
+    source_record_id: str | None = None
+    masked_name: str | None = None
+    masked_id: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    message: tuple[UUID, str, bytes] | None = None  # (message id, key, envelope bytes)
+
+
+def parse_row(number: int, record: dict[str, Any], ctx: ParseContext) -> ParsedRow:
+    """Validate one mapped record and build its warning event."""
+    try:
+        submission = submission_from_record(
+            record, default_signal_type=ctx.default_signal_type, period=ctx.period
+        )
+        warning = build_warning(
+            submission,
+            agency_code=ctx.agency_code,
+            catalogue=load_catalogue(),
+            warning_id=uuid.uuid4(),
+            received_at=ctx.now,
+        )
+    except (RowRejected, WarningRejected) as exc:
+        errors = list(exc.errors)
+        if isinstance(exc, RowRejected) and exc.person is not None:
+            # Report the person's problems too, not only the unreadable cells.
+            check_person(exc.person, ctx.now.date(), errors)
+        signal = record.get("signal_type", ctx.default_signal_type)
+        return ParsedRow(number, "rejected", str(signal or ""), errors=[e.__dict__ for e in errors])
+    person = person_ref(warning, ctx.pseudonym_key)
+    subject = person if warning.person.id_number else str(warning.warning_id)
+    message_id = uuid.uuid4()
+    value = encode_event(
+        warning,
+        id=message_id,
+        time=ctx.now,
+        source="agency-gateway",
+        subject=subject,
+        correlation_id=warning.warning_id,
+    )
+    id_number = warning.person.id_number
+    return ParsedRow(
+        number,
+        "pending",
+        warning.signal_type,
+        key=row_key(warning, person),
+        digest=content_hash(warning),
+        warning_id=warning.warning_id,
+        source_record_id=warning.source_record_id,
+        masked_name=mask_name(warning.person.name),
+        masked_id=mask_id_number(id_number) if id_number else None,
+        message=(message_id, subject, value),
+    )
+
+
+def parse_chunk(records: list[tuple[int, dict[str, Any]]], ctx: ParseContext) -> list[ParsedRow]:
+    """Parse a chunk of rows, in order."""
+    return [parse_row(number, record, ctx) for number, record in records]
