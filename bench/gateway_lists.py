@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import threading
 import time
@@ -138,6 +139,7 @@ async def main(rows_count: int, memory_rows: int) -> None:
             {
                 "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
                 "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000",
+                "GATEWAY_PARSE_WORKERS": os.environ.get("GATEWAY_PARSE_WORKERS", "1"),
                 "LOG_LEVEL": "WARNING",
             }
         )

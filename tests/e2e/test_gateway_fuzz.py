@@ -10,35 +10,19 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from shouwang_stack.demo import DEMO_AGENCY_KEYS
-from shouwang_stack.paths import free_port
-from shouwang_stack.services import SERVICES, ServiceProcess
 
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, extra_gateway
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 async def fuzz_gateway(system: System) -> AsyncIterator[str]:
-    """Its own gateway instance (same database and broker), so its rate limit is its own."""
-    definition = next(s for s in SERVICES if s.name == "agency-gateway")
-    process = ServiceProcess(
-        definition=definition,
-        port=free_port(),
-        log_path=system.infra.stack.config.data_dir / "logs" / "fuzz-gateway.log",
-    )
-    process.start(
-        {
-            **system.infra.stack.service_env(),
-            "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
-            "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    await process.wait_ready()
-    yield process.url
-    process.stop()
+    """Its own gateway instance, so its rate limit is its own."""
+    async with extra_gateway(
+        system, "fuzz-gateway", GATEWAY_RATE_LIMIT_PER_MINUTE="100000", LOG_LEVEL="WARNING"
+    ) as url:
+        yield url
 
 
 def _fuzz(base_url: str, examples: int) -> list[str]:

@@ -14,11 +14,9 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry
-from shouwang_stack.paths import free_port
-from shouwang_stack.services import SERVICES, ServiceProcess
+from shouwang_stack.demo import demo_registry
 
-from tests.e2e.conftest import CIVIL, System
+from tests.e2e.conftest import CIVIL, System, extra_gateway
 
 pytestmark = pytest.mark.e2e
 
@@ -233,24 +231,15 @@ async def test_bad_uploads_get_clear_errors(
 @pytest.fixture(scope="module")
 async def strict_gateway(system: System) -> AsyncIterator[str]:
     """A second gateway instance (same database and broker) with small limits."""
-    definition = next(s for s in SERVICES if s.name == "agency-gateway")
-    process = ServiceProcess(
-        definition=definition,
-        port=free_port(),
-        log_path=system.infra.stack.config.data_dir / "logs" / "strict-gateway.log",
-    )
-    process.start(
-        {
-            **system.infra.stack.service_env(),
-            "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
-            "GATEWAY_MAX_BODY_BYTES": "2000",
-            "GATEWAY_MAX_ROWS": "3",
-            "GATEWAY_RATE_LIMIT_PER_MINUTE": "4",
-        }
-    )
-    await process.wait_ready()
-    yield process.url
-    process.stop()
+    async with extra_gateway(
+        system,
+        "strict-gateway",
+        GATEWAY_MAX_BODY_BYTES="2000",
+        GATEWAY_MAX_JSON_BYTES="1000",
+        GATEWAY_MAX_ROWS="3",
+        GATEWAY_RATE_LIMIT_PER_MINUTE="4",
+    ) as url:
+        yield url
 
 
 async def test_limits_answer_413_and_429(system: System, strict_gateway: str) -> None:
@@ -260,6 +249,18 @@ async def test_limits_answer_413_and_429(system: System, strict_gateway: str) ->
     rows = [_row(_member(h)) for h in range(4)]
     too_many = await system.post_batch(_csv(rows), period="2026-05", base=strict_gateway)
     assert (too_many.status_code, too_many.json()["code"]) == (413, "file.too_many_rows")
+    member = _member(0)
+    big_warning = await system.http.post(
+        f"{strict_gateway}/v1/warnings",
+        json={
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-05-01",
+            "person": {"name": member["name"], "id_number": member["id_number"]},
+            "details": {"note": "很长的说明" * 200},
+        },
+        headers=CIVIL,
+    )
+    assert (big_warning.status_code, big_warning.json()["code"]) == (413, "request.too_large")
     statuses = []
     for _ in range(3):
         answer = await system.http.get(f"{strict_gateway}/v1/catalogue")

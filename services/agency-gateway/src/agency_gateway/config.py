@@ -20,6 +20,7 @@ class Settings(ServiceSettings):
         default=None, description="Hashed keys to load at start-up (added, never removed)."
     )
     max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest upload (413).")
+    max_json_bytes: int = Field(default=1024 * 1024, description="Largest JSON request (413).")
     max_rows: int = Field(default=1_000_000, description="Most rows in one list (413).")
     rate_limit_per_minute: int = Field(default=600, description="Requests per agency (429).")
     parse_workers: int = Field(

@@ -8,12 +8,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -41,14 +43,21 @@ warnings = Table(
     Column("idempotency_key", String(200), nullable=True),
     Column("request_hash", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("batch_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("batch_id", UUID(as_uuid=True), nullable=True),
     Column("row_number", Integer, nullable=True),
     Column("outcome", String(30), nullable=False, server_default="accepted"),
     Column("outcome_rank", Integer, nullable=False, server_default="0"),
     Column("outcome_detail", Text, nullable=True),
     Column("case_number", String(40), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
-    UniqueConstraint("agency_code", "idempotency_key", name="uq_warnings_idempotency"),
+    # Only ad-hoc warnings carry a key: list rows stay out of this index.
+    Index(
+        "uq_warnings_idempotency",
+        "agency_code",
+        "idempotency_key",
+        unique=True,
+        postgresql_where=text("idempotency_key IS NOT NULL"),
+    ),
 )
 
 batches = Table(
@@ -79,7 +88,7 @@ batch_rows = Table(
     Column("row_number", Integer, nullable=True),
     Column("status", String(20), nullable=False),
     Column("row_key", String(200), nullable=True),
-    Column("warning_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("warning_id", UUID(as_uuid=True), nullable=True),
     Column("signal_type", String(64), nullable=True),
     Column("masked_name", String(100), nullable=True),
     Column("masked_id", String(40), nullable=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -133,8 +134,9 @@ class BatchIngest:
         now: datetime,
         new_id: Callable[[], UUID],
         max_rows: int,
-        chunk_size: int = 1000,
+        chunk_size: int = 2000,
         executor: Executor | None = None,
+        parallel: int = 1,
     ) -> None:
         self.request = request
         self.batch_id = batch_id
@@ -146,6 +148,7 @@ class BatchIngest:
         self._max_rows = max_rows
         self._chunk = chunk_size
         self._executor = executor
+        self._parallel = parallel
         self.counts = Counts()
         self.headers = HeaderMap()
         self._ctx = ParseContext(
@@ -207,19 +210,18 @@ class BatchIngest:
             yield chunk
 
     async def _pipeline(self, records: Iterator[Record]) -> None:
-        """Parse chunk n+1 (in the worker) while chunk n is written."""
+        """Parse the next chunks (in the workers) while the oldest one is written, in order."""
         loop = asyncio.get_running_loop()
-        pending: asyncio.Future[list[ParsedRow]] | None = None
+        in_flight: collections.deque[asyncio.Future[list[ParsedRow]]] = collections.deque()
         for chunk in self._chunks(records):
             if self._executor is None:
                 await self._store(parse_chunk(chunk, self._ctx))
                 continue
-            parsing = loop.run_in_executor(self._executor, parse_chunk, chunk, self._ctx)
-            if pending is not None:
-                await self._store(await pending)
-            pending = parsing
-        if pending is not None:
-            await self._store(await pending)
+            in_flight.append(loop.run_in_executor(self._executor, parse_chunk, chunk, self._ctx))
+            if len(in_flight) > self._parallel:
+                await self._store(await in_flight.popleft())
+        while in_flight:
+            await self._store(await in_flight.popleft())
 
     async def _store(self, chunk: list[ParsedRow]) -> None:
         r = self.request

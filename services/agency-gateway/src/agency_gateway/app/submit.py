@@ -82,7 +82,10 @@ async def submit_warning(
             request_hash=request_hash,
             received_at=now,
         )
-        .on_conflict_do_nothing(constraint="uq_warnings_idempotency")
+        .on_conflict_do_nothing(
+            index_elements=[warnings.c.agency_code, warnings.c.idempotency_key],
+            index_where=warnings.c.idempotency_key.is_not(None),
+        )
         .returning(warnings.c.warning_id)
     )
     if inserted.first() is None:

@@ -233,6 +233,7 @@ async def post_batch(
             new_id=uuid.uuid4,
             max_rows=settings.max_rows,
             executor=request.app.state.parse_pool,
+            parallel=max(1, settings.parse_workers),
         )
         await ingest.open()
         try:
