@@ -61,6 +61,11 @@ async def _run(with_services: bool) -> None:
                 f"-d '{json.dumps(example, ensure_ascii=False)}'"
             )
             _say(f"  curl -s {stack.url('casework')}/v1/cases")
+            _say(
+                f"  curl -s -X POST '{stack.url('agency-gateway')}/v1/batches?period=2026-10"
+                f"&signal_type=new_dibao' -H 'X-Api-Key: {DEMO_API_KEY}' "
+                "-H 'Content-Type: text/csv' --data-binary @名单.csv   # a monthly list"
+            )
             _say(f"  curl -s {stack.url('notifier')}/v1/deliveries")
         _say("\nrunning — press Ctrl-C to stop everything")
         await _wait_for_signal()
