@@ -131,6 +131,31 @@ async def upload(
     return elapsed, rss.peak, answer.json()["counts"]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds of a process and its children so far."""
+    try:
+        process = psutil.Process(pid)
+        total = sum(process.cpu_times()[:2])
+        for child in process.children(recursive=True):
+            total += sum(child.cpu_times()[:2])
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def _processes(stack: Stack) -> dict[str, int]:
+    found = {}
+    for name, holder in (
+        ("gateway API + parse worker", stack.services.get("agency-gateway")),
+        ("gateway outbox relay", stack.relays.get("agency-gateway")),
+        ("kafka broker", stack.kafka),
+        ("postgresql", stack.postgres),
+    ):
+        if holder is not None and holder.proc is not None:
+            found[name] = holder.proc.pid
+    return found
+
+
 async def main(rows_count: int, memory_rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -156,13 +181,19 @@ async def main(rows_count: int, memory_rows: int) -> None:
             writers = {"csv": write_csv, "json": write_json, "xlsx": write_xlsx}
             for fmt, write in writers.items():
                 path = write(work / f"list.{fmt}", rows_count)
+                before = {n: _cpu_seconds(p) for n, p in _processes(stack).items()}
                 seconds, peak, counts = await upload(base, path, fmt, next(months), pid)
+                used = {n: _cpu_seconds(p) - before[n] for n, p in _processes(stack).items()}
                 rate = rows_count / seconds
                 print(
                     f"{fmt:<5}    {rows_count:,} rows durable in {seconds:.1f}s "
                     f"= {rate:,.0f} rows/s "
                     f"({rate / ceiling:.0%} of ceiling); new={counts['new']:,} "
                     f"rejected={counts['rejected']:,}; gateway peak RSS {peak / 2**20:.0f} MiB"
+                )
+                print(
+                    "         CPU seconds while it ran: "
+                    + ", ".join(f"{name} {value:.1f}" for name, value in used.items())
                 )
             if memory_rows:
                 for count in (rows_count, memory_rows):

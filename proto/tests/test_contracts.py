@@ -79,3 +79,20 @@ def test_fast_encoding_gives_the_same_bytes(sample: Path) -> None:
         causation_id=envelope.causation_id,
     )
     assert fast == encode(envelope)
+
+
+def test_fast_encoding_matches_for_utc_times_chinese_subjects_and_causes() -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    envelope = decode((PROTO / "samples" / "warning.received.v1.json").read_bytes())
+    meta = {
+        "id": uuid.uuid4(),
+        "time": datetime(2026, 11, 23, 2, 0, 0, 123456, tzinfo=UTC),
+        "source": "网关",
+        "subject": '户"1\\',
+        "correlation_id": uuid.uuid4(),
+        "causation_id": uuid.uuid4(),
+    }
+    payload = envelope.parsed()
+    assert encode_event(payload, **meta) == encode(Envelope.wrap(payload, **meta))  # type: ignore[arg-type]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class UnknownEventError(ValueError):
@@ -70,17 +73,16 @@ class Envelope(BaseModel):
         return payload_model(self.type, self.version).model_validate(self.payload)
 
 
-class _Head(BaseModel):
-    """The envelope without its payload, fields in the same order."""
+_TIME = TypeAdapter(AwareDatetime)
 
-    id: UUID
-    type: str
-    version: int
-    time: AwareDatetime
-    source: str
-    subject: str
-    correlation_id: UUID
-    causation_id: UUID | None = None
+
+@lru_cache(maxsize=64)
+def _time_json(time: datetime) -> str:
+    return _TIME.dump_json(time).decode()
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def encode_event(
@@ -93,18 +95,18 @@ def encode_event(
     correlation_id: UUID,
     causation_id: UUID | None = None,
 ) -> bytes:
-    """The bytes of encode(Envelope.wrap(...)), serialising the payload once (hot paths)."""
-    head = _Head(
-        id=id,
-        type=payload.EVENT_TYPE,
-        version=payload.VERSION,
-        time=time,
-        source=source,
-        subject=subject,
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-    ).model_dump_json()
-    return (head[:-1] + ',"payload":' + payload.model_dump_json() + "}").encode("utf-8")
+    """The bytes of encode(Envelope.wrap(...)), serialising the payload once (hot paths).
+
+    The envelope's own fields are written directly, in the model's order; a test holds the
+    two encodings byte-identical.
+    """
+    cause = "null" if causation_id is None else f'"{causation_id}"'
+    head = (
+        f'{{"id":"{id}","type":{_text(payload.EVENT_TYPE)},"version":{payload.VERSION},'
+        f'"time":{_time_json(time)},"source":{_text(source)},"subject":{_text(subject)},'
+        f'"correlation_id":"{correlation_id}","causation_id":{cause},"payload":'
+    )
+    return (head + payload.model_dump_json() + "}").encode("utf-8")
 
 
 def encode(envelope: Envelope) -> bytes:
