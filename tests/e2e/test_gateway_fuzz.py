@@ -18,9 +18,13 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 async def fuzz_gateway(system: System) -> AsyncIterator[str]:
-    """Its own gateway instance, so its rate limit is its own."""
+    """Its own gateway instance (its rate limit is its own; it parses lists in-process)."""
     async with extra_gateway(
-        system, "fuzz-gateway", GATEWAY_RATE_LIMIT_PER_MINUTE="100000", LOG_LEVEL="WARNING"
+        system,
+        "fuzz-gateway",
+        GATEWAY_RATE_LIMIT_PER_MINUTE="100000",
+        GATEWAY_PARSE_WORKERS="0",
+        LOG_LEVEL="WARNING",
     ) as url:
         yield url
 

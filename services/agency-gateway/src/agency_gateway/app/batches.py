@@ -6,7 +6,7 @@ import asyncio
 import collections
 import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,7 +132,6 @@ class BatchIngest:
         sessions: async_sessionmaker[AsyncSession],
         pseudonym_key: str,
         now: datetime,
-        new_id: Callable[[], UUID],
         max_rows: int,
         chunk_size: int = 2000,
         executor: Executor | None = None,
@@ -144,7 +143,6 @@ class BatchIngest:
         self._sessions = sessions
         self._key = pseudonym_key
         self._now = now
-        self._new_id = new_id
         self._max_rows = max_rows
         self._chunk = chunk_size
         self._executor = executor

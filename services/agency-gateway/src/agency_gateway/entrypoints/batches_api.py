@@ -230,7 +230,6 @@ async def post_batch(
             sessions=runtime.sessions,
             pseudonym_key=settings.pseudonym_key,
             now=datetime.now(UTC),
-            new_id=uuid.uuid4,
             max_rows=settings.max_rows,
             executor=request.app.state.parse_pool,
             parallel=max(1, settings.parse_workers),
