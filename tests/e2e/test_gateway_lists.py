@@ -214,6 +214,12 @@ async def test_agencies_see_only_their_own_batches(system: System) -> None:
         ({"period": "2026/10"}, "text/csv", 422, "period.format"),
         ({"period": "2099-01"}, "text/csv", 422, "period.future"),
         ({"period": "2026-10"}, "application/pdf", 415, "file.format"),
+        (
+            {"period": "2026-10", "filename": "名单\x00.csv"},
+            "text/csv",
+            422,
+            "request.nul_character",
+        ),
     ],
 )
 async def test_bad_uploads_get_clear_errors(

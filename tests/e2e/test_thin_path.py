@@ -178,6 +178,16 @@ async def test_someone_not_in_the_registry_is_reported_not_dropped(system: Syste
             "warning.invalid",
         ),
         (CIVIL, {"signal_type": "new_dibao"}, 422, "request.invalid"),
+        (
+            CIVIL,
+            {
+                "signal_type": "new_dibao",
+                "occurred_on": "2026-11-01",
+                "person": {"name": "李\u0000玉兰", "id_number": "532929196803150024"},
+            },
+            422,
+            "request.nul_character",
+        ),
     ],
 )
 async def test_bad_requests_get_clear_errors(

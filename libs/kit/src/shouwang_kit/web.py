@@ -97,10 +97,12 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-class BodySizeLimit:
-    """ASGI middleware: answer 413 when a request body exceeds `max_bytes`.
+class RequestGuard:
+    """ASGI middleware for what PostgreSQL and memory cannot take.
 
-    Paths in `exempt` (uploads that stream to disk and enforce their own limit) are passed through.
+    A query string or JSON body with a NUL character (which PostgreSQL refuses in text) gets 422;
+    a body over `max_bytes` gets 413. Paths in `exempt` (uploads that stream to disk, with their
+    own limit and cleaning) pass through.
     """
 
     def __init__(self, app: Any, *, max_bytes: int, exempt: tuple[str, ...] = ()) -> None:
@@ -109,50 +111,70 @@ class BodySizeLimit:
         self.exempt = exempt
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").lower()
+        if b"%00" in query or b"\x00" in query:
+            await _refuse(send, 422, "request.nul_character", _NUL_ZH)
+            return
+        if scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await _refuse(send, 413, "request.too_large", self._too_large())
             return
-        seen = 0
-
-        async def counted() -> Any:
-            nonlocal seen
+        # Small bodies only (≤ max_bytes): read them whole, check, then hand them on.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # disconnected: let the app see it
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _refuse(send, 413, "request.too_large", self._too_large())
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if b"\\u0000" in body or b"\x00" in body:
+            await _refuse(send, 422, "request.nul_character", _NUL_ZH)
+            return
+        delivered = False
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(send)
+        async def replay() -> Any:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-    async def _refuse(self, send: Any) -> None:
-        body = json.dumps(
-            {
-                "code": "request.too_large",
-                "message": f"请求内容超过{self.max_bytes // 1024}KB上限",
-                "details": [],
-            },
-            ensure_ascii=False,
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await self.app(scope, replay, send)
+
+    def _too_large(self) -> str:
+        return f"请求内容超过{self.max_bytes // 1024}KB上限"
 
 
-class _TooLarge(Exception):
-    pass
+_NUL_ZH = "请求中含有空字符（\\0），请删除后重试"
+
+
+async def _refuse(send: Any, status: int, code: str, message: str) -> None:
+    body = json.dumps(
+        {"code": code, "message": message, "details": []}, ensure_ascii=False
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

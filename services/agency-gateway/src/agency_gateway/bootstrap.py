@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
-from shouwang_kit.web import BodySizeLimit
+from shouwang_kit.web import RequestGuard
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.topics import CASES, COMPARISONS, MATCHING_OUTCOMES
 
@@ -69,7 +69,7 @@ def build_app() -> FastAPI:
     )
     app.description = DESCRIPTION
     # JSON requests are small; lists stream to disk under their own limit.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes, exempt=("/v1/batches",))
+    app.add_middleware(RequestGuard, max_bytes=settings.max_json_bytes, exempt=("/v1/batches",))
     app.state.settings = settings
     app.state.api_keys = ApiKeyStore(runtime.sessions, seed_file=settings.api_keys_file)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)

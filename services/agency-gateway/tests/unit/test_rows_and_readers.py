@@ -197,3 +197,8 @@ def test_rate_limit_per_agency_per_minute() -> None:
     assert limiter.check("water", now=615.0) == 45.0
     assert limiter.check("housing", now=615.0) is None  # other agencies are not affected
     assert limiter.check("water", now=660.0) is None  # a new minute
+
+
+def test_nul_characters_from_broken_exports_are_dropped() -> None:
+    headers = HeaderMap()
+    assert headers.record({"姓\x00名": "李\x00玉兰", "备注": "\x00"}) == {"name": "李玉兰"}

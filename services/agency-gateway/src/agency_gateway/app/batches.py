@@ -37,10 +37,27 @@ _WARNING_COLUMNS = (
     "outcome",
     "outcome_rank",
 )
-_UPSERT_LIST_ROW = f"""
-INSERT INTO {SCHEMA}.list_rows (agency_code, period, row_key, content_hash, warning_id, batch_id,
-                             row_number, masked_name, masked_id, signal_type)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+_LIST_COLUMNS = (
+    "agency_code",
+    "period",
+    "row_key",
+    "content_hash",
+    "warning_id",
+    "batch_id",
+    "row_number",
+    "masked_name",
+    "masked_id",
+    "signal_type",
+)
+# Rows are COPYed into a temporary table, then merged in one statement (one round trip and
+# one plan per chunk, instead of one INSERT … ON CONFLICT per row).
+_LIST_STAGE = f"""
+CREATE TEMP TABLE IF NOT EXISTS list_rows_stage
+  (LIKE {SCHEMA}.list_rows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+"""
+_MERGE_LIST_ROWS = f"""
+INSERT INTO {SCHEMA}.list_rows ({", ".join(_LIST_COLUMNS)})
+SELECT {", ".join(_LIST_COLUMNS)} FROM list_rows_stage
 ON CONFLICT (agency_code, period, row_key) DO UPDATE SET
   content_hash = EXCLUDED.content_hash, warning_id = EXCLUDED.warning_id,
   batch_id = EXCLUDED.batch_id, row_number = EXCLUDED.row_number
@@ -95,7 +112,12 @@ class Counts:
 
 
 async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's transaction (for COPY and executemany)."""
+    """The asyncpg connection under the session's transaction (for COPY).
+
+    SQLAlchemy begins the database transaction lazily, on its first statement: issue one, or
+    whatever is sent straight to the driver would run (and commit) on its own.
+    """
+    await session.execute(text("SELECT 1"))
     connection = await (await session.connection()).get_raw_connection()
     return connection.driver_connection
 
@@ -311,9 +333,11 @@ class BatchIngest:
         )
         kept = [row for row in chunk if row.status in ("new", "changed", "unchanged")]
         if kept:
-            await raw.executemany(
-                _UPSERT_LIST_ROW,
-                [
+            await raw.execute(_LIST_STAGE)
+            await raw.copy_records_to_table(
+                "list_rows_stage",
+                columns=_LIST_COLUMNS,
+                records=[
                     (
                         r.agency_code,
                         r.period,
@@ -329,6 +353,7 @@ class BatchIngest:
                     for row in kept
                 ],
             )
+            await raw.execute(_MERGE_LIST_ROWS)
 
     def _outbox_row(self, row: ParsedRow) -> tuple[Any, ...]:
         assert row.message is not None

@@ -94,10 +94,12 @@ class HeaderMap:
         """A row as {field: value}, without unknown columns and blank cells."""
         out: dict[str, object] = {}
         for column, value in raw.items():
-            field = self.field(column)
-            if field is None or value is None or (isinstance(value, str) and not value.strip()):
+            field = self.field(column.replace("\x00", ""))
+            if isinstance(value, str):
+                value = value.replace("\x00", "").strip()  # NULs: export debris, unstorable
+            if field is None or value is None or value == "":
                 continue
-            out[field] = value.strip() if isinstance(value, str) else value
+            out[field] = value
         return out
 
 
