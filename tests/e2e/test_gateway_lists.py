@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from shouwang_stack.demo import demo_registry
+from shouwang_stack.demo import DEMO_LIST, demo_registry
 
 from tests.e2e.conftest import CIVIL, System, extra_gateway
 
@@ -309,3 +309,13 @@ async def test_keys_are_issued_revoked_and_never_stored_in_clear(system: System)
         while (await system.http.get(url, headers={"X-Api-Key": key})).status_code != 401:
             await asyncio.sleep(0.5)
     assert (await system.http.get(url, headers={"X-Api-Key": "demo-water-key"})).status_code == 200
+
+
+async def test_the_demo_list_printed_by_make_run_uploads_as_documented(system: System) -> None:
+    answer = await system.post_batch(DEMO_LIST.read_bytes(), period="2026-10")
+    assert answer.status_code == 202, answer.text
+    counts = answer.json()["counts"]
+    assert (counts["received"], counts["accepted"], counts["rejected"]) == (4, 3, 1)
+    report = {r["行号"]: r for r in await _report(system, answer.json()["batch_id"])}
+    assert report["4"]["姓名"] == "赵*"  # written 趙六 in the file: normalised to simplified
+    assert "phone.format" in report["5"]["错误代码"]

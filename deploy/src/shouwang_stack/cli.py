@@ -11,7 +11,13 @@ import signal
 import sys
 from datetime import date
 
-from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY, demo_registry, seed_registry
+from shouwang_stack.demo import (
+    DEMO_AGENCY_KEYS,
+    DEMO_API_KEY,
+    DEMO_LIST,
+    demo_registry,
+    seed_registry,
+)
 from shouwang_stack.kafka import create_topics, ensure_jars, wait_for_broker
 from shouwang_stack.migrations import new_revision
 from shouwang_stack.paths import cache_dir
@@ -61,10 +67,15 @@ async def _run(with_services: bool) -> None:
                 f"-d '{json.dumps(example, ensure_ascii=False)}'"
             )
             _say(f"  curl -s {stack.url('casework')}/v1/cases")
+            _say("\na monthly list (GBK CSV, one bad row), then its per-row report:")
             _say(
-                f"  curl -s -X POST '{stack.url('agency-gateway')}/v1/batches?period=2026-10"
-                f"&signal_type=new_dibao' -H 'X-Api-Key: {DEMO_API_KEY}' "
-                "-H 'Content-Type: text/csv' --data-binary @名单.csv   # a monthly list"
+                f"  curl -s -X POST '{stack.url('agency-gateway')}/v1/batches?period=2026-10' "
+                f"-H 'X-Api-Key: {DEMO_API_KEY}' -H 'Content-Type: text/csv' "
+                f"--data-binary @{DEMO_LIST}"
+            )
+            _say(
+                f"  curl -s -H 'X-Api-Key: {DEMO_API_KEY}' "
+                f"'{stack.url('agency-gateway')}/v1/batches/<batch_id>/report?format=csv'"
             )
             _say(f"  curl -s {stack.url('notifier')}/v1/deliveries")
         _say("\nrunning — press Ctrl-C to stop everything")

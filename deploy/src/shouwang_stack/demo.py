@@ -13,6 +13,9 @@ DEMO_DIR = DEPLOY_DIR / "demo"
 DEMO_REGISTRY = DEMO_DIR / "registry.json"
 DEMO_AGENCY_KEYS = DEMO_DIR / "agency-keys.json"
 DEMO_API_KEY = "demo-civil-affairs-key"
+# A civil-affairs monthly list as Chinese Excel saves it (GBK): good rows, a person not in the
+# registry (written in traditional characters) and a row with mistakes.
+DEMO_LIST = DEMO_DIR / "civil-affairs-2026-10.csv"
 
 
 def demo_registry() -> dict[str, Any]:
