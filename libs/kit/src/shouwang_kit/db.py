@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,3 +29,14 @@ def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction, for COPY and hand-written SQL.
+
+    SQLAlchemy begins the database transaction lazily, on its first statement: one is issued
+    here, or whatever is sent straight to the driver would run (and commit) on its own.
+    """
+    await session.execute(text("SELECT 1"))
+    connection = await (await session.connection()).get_raw_connection()
+    return connection.driver_connection

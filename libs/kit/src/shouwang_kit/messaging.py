@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shouwang_kit.db import driver_connection
 from shouwang_kit.logs import get_logger
 
 log = get_logger(__name__)
@@ -138,9 +139,9 @@ class OutboxRelay:
             )
             if not locked:
                 return 0
-            # Straight to the driver (the lock above has begun the transaction): this loop runs
-            # once per 200 events under load, and SQLAlchemy's statement building showed up.
-            raw: Any = (await (await session.connection()).get_raw_connection()).driver_connection
+            # Straight to the driver: this runs once per 200 events under load, and SQLAlchemy's
+            # statement building showed up in the relay's profile.
+            raw = await driver_connection(session)
             rows = await raw.fetch(self._select_sql, self._batch)
             if not rows:
                 return 0

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shouwang_kit.db import driver_connection
 from shouwang_proto.topics import WARNINGS
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -109,17 +110,6 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
-
-
-async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's transaction (for COPY).
-
-    SQLAlchemy begins the database transaction lazily, on its first statement: issue one, or
-    whatever is sent straight to the driver would run (and commit) on its own.
-    """
-    await session.execute(text("SELECT 1"))
-    connection = await (await session.connection()).get_raw_connection()
-    return connection.driver_connection
 
 
 async def find_batch(
@@ -247,7 +237,7 @@ class BatchIngest:
         r = self.request
         keys = [row.key for row in chunk if row.key]
         async with self._sessions() as session, session.begin():
-            raw = await _driver(session)
+            raw = await driver_connection(session)
             previous = {
                 p["row_key"]: PreviousRow(p["content_hash"], p["warning_id"], p["batch_id"])
                 for p in await raw.fetch(
@@ -297,7 +287,7 @@ class BatchIngest:
     ) -> None:
         r = self.request
         # Binary COPY inside the transaction: the bulk of a list's cost is these rows.
-        raw = await _driver(session)
+        raw = await driver_connection(session)
         if to_send:
             await raw.copy_records_to_table(
                 "warnings",
