@@ -193,8 +193,9 @@ class InboxConsumer:
 
     For every record: open a transaction, insert (consumer, message id) into the inbox (a
     repeat is a no-op), call the handler with an Outbox bound to the same session, commit.
-    Offsets are committed to Kafka only after that. A message that still fails after
-    `max_attempts` goes to the dead-letter topic with the error, then the offset moves on.
+    Offsets are committed to Kafka only after that, once per partition and poll. A message
+    that still fails after `max_attempts` goes to the dead-letter topic with the error, then
+    the offset moves on.
     """
 
     def __init__(
@@ -244,7 +245,10 @@ class InboxConsumer:
             for tp, records in batches.items():
                 for record in records:
                     await self._process(tp, record)
-                    await self._commit(tp, record.offset + 1)
+                # Every record up to here is committed in the database (or dead-lettered), so
+                # one offset commit per partition and poll covers them; a crash before it only
+                # means redelivery, which the inbox turns into no-ops.
+                await self._commit(tp, records[-1].offset + 1)
 
     async def _commit(self, tp: TopicPartition, offset: int) -> None:
         try:
