@@ -6,14 +6,20 @@ KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL, when set, are used as they are.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
+from shouwang_stack.demo import DEMO_AGENCY_KEYS
 from shouwang_stack.kafka import create_topics
+from shouwang_stack.paths import free_port
+from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
 
@@ -64,3 +70,36 @@ async def infra(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+async def private_database(infra: Infra, prefix: str) -> str:
+    """A new, empty database on the session's PostgreSQL server; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(infra.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return infra.database_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.asynccontextmanager
+async def extra_gateway(infra: Infra, name: str, **env: str) -> AsyncIterator[str]:
+    """Another gateway process (by default on the session's database and broker); yields its URL."""
+    process = ServiceProcess(
+        definition=next(s for s in SERVICES if s.name == "agency-gateway"),
+        port=free_port(),
+        log_path=infra.stack.config.data_dir / "logs" / f"{name}.log",
+    )
+    process.start(
+        {
+            **infra.stack.service_env(),
+            "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
+            **env,
+        }
+    )
+    try:
+        await process.wait_ready()
+        yield process.url
+    finally:
+        process.stop()

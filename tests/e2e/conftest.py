@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry, seed_registry
-from shouwang_stack.paths import free_port
-from shouwang_stack.services import SERVICES, ServiceProcess
 
 from tests.conftest import Infra
 from tests.fakes.wecom_robot import FakeRobot, serve_robot
@@ -100,26 +97,3 @@ async def system(infra: Infra) -> AsyncIterator[System]:
             for service in list(infra.stack.services.values()):
                 service.stop()
             infra.stack.services.clear()
-
-
-@contextlib.asynccontextmanager
-async def extra_gateway(system: System, name: str, **env: str) -> AsyncIterator[str]:
-    """Another gateway instance on the same database and broker, with its own settings."""
-    definition = next(s for s in SERVICES if s.name == "agency-gateway")
-    process = ServiceProcess(
-        definition=definition,
-        port=free_port(),
-        log_path=system.infra.stack.config.data_dir / "logs" / f"{name}.log",
-    )
-    process.start(
-        {
-            **system.infra.stack.service_env(),
-            "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
-            **env,
-        }
-    )
-    try:
-        await process.wait_ready()
-        yield process.url
-    finally:
-        process.stop()

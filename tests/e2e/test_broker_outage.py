@@ -12,19 +12,17 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from shouwang_proto import decode
 from shouwang_proto.topics import WARNINGS
-from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY
+from shouwang_stack.demo import DEMO_API_KEY
 from shouwang_stack.kafka import KafkaBroker, create_topics
 from shouwang_stack.paths import free_port
-from shouwang_stack.services import SERVICES, ServiceProcess
 
 from bench.synthetic import HEADER, rows
-from tests.conftest import Infra
+from tests.conftest import Infra, extra_gateway, private_database
 
 pytestmark = pytest.mark.e2e
 KEY = {"X-Api-Key": DEMO_API_KEY}
@@ -37,35 +35,22 @@ def _list(count: int, seed: int) -> bytes:
 
 
 @pytest.fixture
-async def isolated(infra: Infra) -> AsyncIterator[tuple[KafkaBroker, ServiceProcess]]:
+async def isolated(infra: Infra) -> AsyncIterator[tuple[KafkaBroker, str]]:
     """Its own broker and database, so stopping the broker touches no other test."""
     data = infra.stack.config.data_dir / f"outage-{uuid.uuid4().hex[:6]}"
     broker = KafkaBroker(data_dir=data / "kafka", port=free_port(), controller_port=free_port())
     broker.start()
-    await broker.wait_ready()
-    await create_topics(broker.bootstrap_servers)
-    database = f"outage_{uuid.uuid4().hex[:6]}"
-    admin = await asyncpg.connect(infra.database_url)
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    await admin.close()
-    gateway = ServiceProcess(
-        definition=next(s for s in SERVICES if s.name == "agency-gateway"),
-        port=free_port(),
-        log_path=data / "gateway.log",
-    )
-    gateway.start(
-        {
-            **infra.stack.service_env(),
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-            "DATABASE_URL": infra.database_url.rsplit("/", 1)[0] + f"/{database}",
-            "GATEWAY_API_KEYS_FILE": str(DEMO_AGENCY_KEYS),
-        }
-    )
     try:
-        await gateway.wait_ready()
-        yield broker, gateway
+        await broker.wait_ready()
+        await create_topics(broker.bootstrap_servers)
+        async with extra_gateway(
+            infra,
+            "outage-gateway",
+            KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers,
+            DATABASE_URL=await private_database(infra, "outage"),
+        ) as url:
+            yield broker, url
     finally:
-        gateway.stop()
         broker.stop()
 
 
@@ -98,10 +83,10 @@ async def _published(bootstrap: str, expected: int) -> list[tuple[str, str]]:
 
 
 async def test_rows_accepted_during_an_outage_are_published_once_when_kafka_returns(
-    isolated: tuple[KafkaBroker, ServiceProcess],
+    isolated: tuple[KafkaBroker, str],
 ) -> None:
-    broker, gateway = isolated
-    async with httpx.AsyncClient(base_url=gateway.url, timeout=60) as client:
+    broker, gateway_url = isolated
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=60) as client:
         before = await client.post(
             "/v1/batches",
             params={"period": "2026-09"},

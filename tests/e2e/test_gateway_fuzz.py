@@ -11,7 +11,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.e2e.conftest import System, extra_gateway
+from tests.conftest import extra_gateway
+from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 async def fuzz_gateway(system: System) -> AsyncIterator[str]:
     """Its own gateway instance (its rate limit is its own; it parses lists in-process)."""
     async with extra_gateway(
-        system,
+        system.infra,
         "fuzz-gateway",
         GATEWAY_RATE_LIMIT_PER_MINUTE="100000",
         GATEWAY_PARSE_WORKERS="0",

@@ -16,7 +16,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from shouwang_stack.demo import DEMO_LIST, demo_registry
 
-from tests.e2e.conftest import CIVIL, System, extra_gateway
+from tests.conftest import extra_gateway
+from tests.e2e.conftest import CIVIL, System
 
 pytestmark = pytest.mark.e2e
 
@@ -238,7 +239,7 @@ async def test_bad_uploads_get_clear_errors(
 async def strict_gateway(system: System) -> AsyncIterator[str]:
     """A second gateway instance (same database and broker) with small limits."""
     async with extra_gateway(
-        system,
+        system.infra,
         "strict-gateway",
         GATEWAY_MAX_BODY_BYTES="2000",
         GATEWAY_MAX_JSON_BYTES="1000",

@@ -18,7 +18,7 @@ from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.migrations import upgrade
 
 from bench.synthetic import write_csv
-from tests.conftest import Infra
+from tests.conftest import Infra, private_database
 
 pytestmark = pytest.mark.integration
 
@@ -26,11 +26,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def database(infra: Infra) -> AsyncIterator[str]:
     """A private database with the gateway's schema."""
-    name = f"ingest_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.database_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = infra.database_url.rsplit("/", 1)[0] + f"/{name}"
+    url = await private_database(infra, "ingest")
     await asyncio.to_thread(upgrade, MIGRATIONS, url, SCHEMA)
     yield url
 
