@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from agency_gateway.adapters.readers import records
+from shouwang_kit.tabular import records
 from agency_gateway.app.batches import BatchIngest, BatchRequest
 from agency_gateway.bootstrap import MIGRATIONS, SCHEMA
 from shouwang_kit.db import make_engine, make_sessionmaker

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from agency_gateway.adapters.limits import RateLimiter
-from agency_gateway.adapters.readers import UnreadableFile, Utf8Probe, records
+from shouwang_kit.tabular import UnreadableFile, Utf8Probe, records
 from agency_gateway.domain.lists import (
     PreviousRow,
     classify,

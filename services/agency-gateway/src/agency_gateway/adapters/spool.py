@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from agency_gateway.adapters.readers import Utf8Probe
+from shouwang_kit.tabular import Utf8Probe
 
 
 class BodyTooLarge(Exception):

@@ -1,4 +1,4 @@
-"""Streaming readers for uploaded lists: CSV (UTF-8 or GBK/GB18030), XLSX, JSON and JSON Lines.
+"""Streaming readers for tabular uploads: CSV (UTF-8 or GBK/GB18030), XLSX, JSON and JSON Lines.
 
 Uploads are spooled to a temporary file first (the body is never held in memory whole); the
 readers then yield one row at a time.
@@ -151,3 +151,20 @@ def records(path: Path, fmt: Format, *, utf8: bool, charset: str | None) -> Iter
     if fmt == "json":
         return json_records(path)
     return jsonl_records(path)
+
+
+def file_records(path: Path) -> Iterator[Record]:
+    """Records of a file on disk, its kind told by the suffix; CSV encoding sniffed (UTF-8 or GBK)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return xlsx_records(path)
+    if suffix in (".json", ".jsonl"):
+        return records(path, "json" if suffix == ".json" else "jsonl", utf8=True, charset=None)
+    if suffix != ".csv":
+        raise UnreadableFile("file.kind", f"不支持的文件类型“{suffix}”，请使用.csv或.xlsx")
+    probe = Utf8Probe()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            probe.feed(chunk)
+    probe.feed(b"", final=True)
+    return records(path, "csv", utf8=probe.valid, charset=None)
