@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shouwang_kit.crypto import DEV_DATA_KEYS
+
 
 class ServiceSettings(BaseSettings):
     """Kafka, PostgreSQL, listening address and logging for one service."""
@@ -27,6 +29,12 @@ class ServiceSettings(BaseSettings):
         default="shouwang-dev-pseudonym-key",
         validation_alias=AliasChoices("SHOUWANG_PSEUDONYM_KEY"),
         description="Secret for keyed hashes of ID numbers (message keys, lookups).",
+    )
+    data_keys: str = Field(
+        default=DEV_DATA_KEYS,
+        validation_alias=AliasChoices("SHOUWANG_DATA_KEYS"),
+        description="Keys for encrypting sensitive fields at rest: `id:base64(32 bytes),...`; "
+        "the first encrypts, all decrypt (rotation). The default is for development only.",
     )
     host: str = "127.0.0.1"
     port: int = 8000

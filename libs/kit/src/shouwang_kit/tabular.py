@@ -154,7 +154,7 @@ def records(path: Path, fmt: Format, *, utf8: bool, charset: str | None) -> Iter
 
 
 def file_records(path: Path) -> Iterator[Record]:
-    """Records of a file on disk, its kind told by the suffix; CSV encoding sniffed (UTF-8 or GBK)."""
+    """Records of a file on disk by its suffix; a CSV's encoding is sniffed (UTF-8 or GBK)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return xlsx_records(path)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from agency_gateway.adapters.limits import RateLimiter
-from shouwang_kit.tabular import UnreadableFile, Utf8Probe, records
 from agency_gateway.domain.lists import (
     PreviousRow,
     classify,
@@ -23,12 +22,12 @@ from agency_gateway.domain.rows import (
     HeaderMap,
     RowRejected,
     canonical_header,
-    parse_amount,
-    parse_date,
     submission_from_record,
 )
 from agency_gateway.domain.warnings import build_warning
 from openpyxl import Workbook
+from shouwang_kit.cells import parse_amount, parse_date
+from shouwang_kit.tabular import UnreadableFile, Utf8Probe, records
 from shouwang_proto.catalogue import load_catalogue
 
 HEADER = ["姓名", "身份证号码", "乡镇", "村", "联系电话", "金额", "发生日期"]

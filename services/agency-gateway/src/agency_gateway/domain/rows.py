@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
 
+from shouwang_kit.cells import cell_text as _text
+from shouwang_kit.cells import parse_amount, parse_date
 from shouwang_proto.events import DetailValue
 
 from agency_gateway.domain.warnings import FieldError, PersonInput, WarningSubmission
@@ -64,8 +64,6 @@ HEADER_MAP: dict[str, str] = {
 PERSON_FIELDS = ("name", "id_number", "birth_date", "phone", "region_code")
 CORE_FIELDS = (*PERSON_FIELDS, "occurred_on", "signal_type", "source_record_id")
 NUMERIC_DETAILS = ("amount",)
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
-_NUMBER_CLEAN = re.compile(r"[,，\s元¥￥]")
 
 
 def canonical_header(raw: str) -> str | None:
@@ -101,41 +99,6 @@ class HeaderMap:
                 continue
             out[field] = value
         return out
-
-
-def parse_date(value: object) -> date:
-    """A date from a cell: ISO, 2026/11/3, 20261103, 2026年11月3日, or an Excel date."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        return date.fromisoformat(text)  # the common case, and fast
-    except ValueError:
-        text = unicodedata.normalize("NFKC", text)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def parse_amount(value: object) -> float:
-    """A money amount: '12,345.60元' → 12345.6."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return float(Decimal(_NUMBER_CLEAN.sub("", unicodedata.normalize("NFKC", str(value)))))
-    except InvalidOperation:
-        raise ValueError(str(value)) from None
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def submission_from_record(

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from shouwang_kit.cells import is_valid_phone, normalise_phone
 from shouwang_kit.idnumber import IdNumberError, birth_date_of, validate_id_number
 from shouwang_kit.names import normalise_name
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import DetailValue, PersonRef, WarningReceivedV1
 
 _REGION = re.compile(r"^\d{12}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -59,12 +57,6 @@ class WarningSubmission:
     details: dict[str, DetailValue] | None = None
 
 
-def normalise_phone(raw: str) -> str:
-    """NFKC, then spaces and a +86 prefix dropped."""
-    phone = unicodedata.normalize("NFKC", raw).replace(" ", "")
-    return phone.removeprefix("+86").removeprefix("0086")
-
-
 def check_person(person: PersonInput, today: date, errors: list[FieldError]) -> PersonRef | None:
     """Validate and normalise the person, appending every problem to `errors`."""
     name = normalise_name(person.name)
@@ -96,7 +88,7 @@ def check_person(person: PersonInput, today: date, errors: list[FieldError]) -> 
     phone = None
     if person.phone:
         phone = normalise_phone(person.phone)
-        if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
+        if not is_valid_phone(phone):
             errors.append(
                 FieldError(
                     "person.phone", "phone.format", "联系电话应为11位手机号或带区号的固定电话"

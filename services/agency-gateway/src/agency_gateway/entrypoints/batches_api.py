@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from shouwang_kit.logs import get_logger
+from shouwang_kit.tabular import CONTENT_TYPES, UnreadableFile, records
 from shouwang_kit.web import ApiError
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
-from shouwang_kit.tabular import CONTENT_TYPES, UnreadableFile, records
 from agency_gateway.adapters.reports import csv_report, xlsx_report
 from agency_gateway.adapters.spool import BodyTooLarge, spool
 from agency_gateway.adapters.tables import batch_rows, batches, warnings
