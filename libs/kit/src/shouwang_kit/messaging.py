@@ -88,6 +88,17 @@ class Outbox:
             )
         )
 
+    async def add_many(self, topic: str, envelopes: list[Envelope]) -> None:
+        """Queue several events in one statement (bulk work such as registry imports)."""
+        if envelopes:
+            await self._session.execute(
+                insert(self._table),
+                [
+                    {"message_id": e.id, "topic": topic, "key": e.subject, "value": encode(e)}
+                    for e in envelopes
+                ],
+            )
+
 
 def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
     """An idempotent producer that waits for all in-sync replicas."""

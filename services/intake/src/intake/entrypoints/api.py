@@ -8,6 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_id_number, mask_name, mask_phone
@@ -16,7 +17,7 @@ from shouwang_kit.web import ApiError
 from sqlalchemy import select
 
 from intake.adapters.tables import households, outbox
-from intake.app.registry import load_household, republish_all, upsert_household
+from intake.app.registry import Keys, load_household, republish_all, upsert_household
 from intake.domain.registry import HouseholdRecord, MemberRecord, RegistryError
 
 log = get_logger(__name__)
@@ -62,6 +63,16 @@ def _runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
+def registry_keys(runtime: ServiceRuntime) -> Keys:
+    """The pseudonym key and field cipher from the service's settings."""
+    keys: Keys | None = getattr(runtime, "registry_keys", None)
+    if keys is None:
+        settings = runtime.settings
+        keys = Keys(settings.pseudonym_key, FieldCipher(settings.data_keys))
+        runtime.registry_keys = keys  # type: ignore[attr-defined]
+    return keys
+
+
 @router.put("/households/{household_number}", response_model=UpsertOut)
 async def put_household(household_number: str, body: HouseholdIn, request: Request) -> UpsertOut:
     """Create or update one household by its number (idempotent)."""
@@ -82,7 +93,7 @@ async def put_household(household_number: str, body: HouseholdIn, request: Reque
                 record,
                 session=session,
                 outbox=Outbox(outbox, session),
-                pseudonym_key=runtime.settings.pseudonym_key,
+                keys=registry_keys(runtime),
                 now=datetime.now(UTC),
                 new_id=uuid.uuid4,
             )
@@ -110,7 +121,7 @@ async def get_household(household_number: str, request: Request) -> dict[str, ob
         )
         if household_id is None:
             raise ApiError(404, "household.not_found", f"未找到户编号为 {household_number} 的农户")
-        record = await load_household(session, household_id)
+        record, _ = await load_household(session, household_id, registry_keys(runtime))
     return {
         "household_id": str(household_id),
         "household_number": record.household_number,
@@ -118,6 +129,12 @@ async def get_household(household_number: str, request: Request) -> dict[str, ob
         "village_name": record.village_name,
         "township_name": record.township_name,
         "category": record.category,
+        "monitor_type": record.monitor_type,
+        "lifted_year": record.lifted_year,
+        "declared_size": record.declared_size,
+        "status": record.status,
+        "risk_type": record.risk_type,
+        "officer_name": record.officer_name,
         "members": [
             {
                 "id_number": mask_id_number(m.id_number),
@@ -126,6 +143,9 @@ async def get_household(household_number: str, request: Request) -> dict[str, ob
                 "relation": m.relation,
                 "phone": mask_phone(m.phone) if m.phone else None,
                 "is_head": m.is_head,
+                "labour": m.labour,
+                "disability": m.disability,
+                "schooling": m.schooling,
             }
             for m in record.members
         ],
@@ -140,6 +160,7 @@ async def post_republish(request: Request) -> dict[str, int]:
         count = await republish_all(
             session=session,
             outbox=Outbox(outbox, session),
+            keys=registry_keys(runtime),
             now=datetime.now(UTC),
             new_id=uuid.uuid4,
         )
