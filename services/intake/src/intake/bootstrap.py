@@ -10,6 +10,9 @@ from shouwang_kit.runtime import ServiceRuntime, create_app
 from intake.adapters.tables import SCHEMA, inbox, outbox
 from intake.config import get_settings
 from intake.entrypoints.api import router
+from intake.entrypoints.form import router as form_router
+from intake.entrypoints.imports_api import router as imports_router
+from intake.entrypoints.visits_api import router as visits_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
@@ -25,4 +28,8 @@ def build_app() -> FastAPI:
         outbox=outbox,
         inbox=inbox,
     )
-    return create_app(runtime, title="Shouwang intake (农户信息库)", routers=[router])
+    return create_app(
+        runtime,
+        title="Shouwang intake (农户信息库)",
+        routers=[router, imports_router, visits_router, form_router],
+    )

@@ -41,6 +41,7 @@ from intake.app.registry import (
     snapshot_envelope,
     upsert_household,
 )
+from intake.domain.regions import Region
 from intake.domain.registry import HouseholdRecord, RegistryError, canonical
 from intake.domain.roster import (
     PersonRow,
@@ -104,14 +105,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-async def import_file(path: Path, *, ctx: ImportContext, actor: str) -> ImportSummary:
+async def import_file(
+    path: Path,
+    *,
+    ctx: ImportContext,
+    actor: str,
+    import_id: UUID | None = None,
+    name: str | None = None,
+) -> ImportSummary:
     """Import one registry export; ImportRejected if the file as a whole is unusable."""
-    summary = ImportSummary(import_id=ctx.new_id())
+    summary = ImportSummary(import_id=import_id or ctx.new_id())
     async with ctx.sessions() as session, session.begin():
         await session.execute(
             insert(imports).values(
                 import_id=summary.import_id,
-                file_name=path.name[:255],
+                file_name=(name or path.name)[:255],
                 sha256=file_sha256(path),
                 actor=actor,
                 state="running",
@@ -127,6 +135,9 @@ async def import_file(path: Path, *, ctx: ImportContext, actor: str) -> ImportSu
     try:
         await _stage(path, ctx, summary)
         await _apply(ctx, summary)
+    except ImportRejected as exc:
+        await _finish(ctx, summary, state="failed", error=f"{exc.code}: {exc.message}")
+        raise
     except Exception as exc:
         await _finish(ctx, summary, state="failed", error=type(exc).__name__)
         raise
@@ -463,6 +474,21 @@ async def import_report(
         )
     ).all()
     return dict(head._mapping), [dict(r._mapping) for r in rows]
+
+
+async def load_regions(session: AsyncSession, items: list[Region]) -> int:
+    """Insert or rename divisions; returns how many were given."""
+    if items:
+        rows = [vars(r) for r in items]
+        statement = insert(regions)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[regions.c.code],
+                set_={"name": statement.excluded.name},
+            ),
+            rows,
+        )
+    return len(items)
 
 
 async def count_households(session: AsyncSession) -> int:
