@@ -25,6 +25,9 @@ system-deps:
 	@command -v java >/dev/null && command -v mvn >/dev/null || { \
 	  echo "installing Java 17 and Maven (Debian packages)"; \
 	  apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless maven; }
+	@command -v chromium >/dev/null || { \
+	  echo "installing Chromium (Debian package) for the browser tests"; \
+	  apt-get update && apt-get install -y --no-install-recommends chromium; }
 
 $(UV):
 	python3 -m venv $(TOOLS)

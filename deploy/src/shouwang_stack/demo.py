@@ -24,10 +24,23 @@ def demo_registry() -> dict[str, Any]:
     return data
 
 
+def demo_regions() -> list[dict[str, str]]:
+    """The county, its townships and villages, as the demo households name them."""
+    data = demo_registry()
+    county = data["county"]
+    regions = {county["code"].ljust(12, "0"): county["name"]}
+    for household in data["households"]:
+        code = household["region_code"]
+        regions[code[:9] + "000"] = household["township_name"]
+        regions[code] = household["village_name"]
+    return [{"code": code, "name": name} for code, name in sorted(regions.items())]
+
+
 async def seed_registry(intake_url: str) -> int:
-    """PUT every demo household to intake (idempotent); returns how many were sent."""
+    """PUT the demo regions and every demo household to intake (idempotent); returns households."""
     households = demo_registry()["households"]
     async with httpx.AsyncClient(base_url=intake_url, timeout=10) as client:
+        (await client.put("/v1/registry/regions", json=demo_regions())).raise_for_status()
         for household in households:
             response = await client.put(
                 f"/v1/registry/households/{household['household_number']}", json=household

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -57,26 +57,33 @@ class Utf8Probe:
 Record = tuple[int, dict[str, object]]
 
 
-def _tabular(rows: Iterator[list[object]]) -> Iterator[Record]:
-    """Header row first; each later row as {header: cell}, numbered as Excel numbers rows."""
+HeaderTest = Callable[[list[str]], bool]
+
+
+def _tabular(rows: Iterator[list[object]], is_header: HeaderTest | None = None) -> Iterator[Record]:
+    """Header row first; each later row as {header: cell}, numbered as Excel numbers rows.
+
+    Rows before the header are skipped: blank ones, and, when `is_header` is given, any row it
+    does not accept (a sheet's title above the table, as Chinese forms have).
+    """
     header: list[str] | None = None
     for number, row in enumerate(rows, start=1):
         if header is None:
             header = ["" if c is None else str(c) for c in row]
-            if not any(h.strip() for h in header):
-                header = None  # leading blank rows before the header
+            if not any(h.strip() for h in header) or (is_header and not is_header(header)):
+                header = None
             continue
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
             continue
         yield number, dict(zip(header, row, strict=False))
 
 
-def csv_records(path: Path, encoding: str) -> Iterator[Record]:
+def csv_records(path: Path, encoding: str, is_header: HeaderTest | None = None) -> Iterator[Record]:
     """Records of a CSV file in the given encoding (a UTF-8 BOM is dropped)."""
     enc = "utf-8-sig" if encoding == "utf-8" else encoding
     with path.open("r", encoding=enc, errors="strict", newline="") as handle:
         try:
-            yield from _tabular(iter(csv.reader(handle)))  # type: ignore[arg-type]
+            yield from _tabular(iter(csv.reader(handle)), is_header)  # type: ignore[arg-type]
         except UnicodeDecodeError:
             raise UnreadableFile(
                 "file.encoding", "文件编码无法识别，请另存为UTF-8或GBK编码的CSV"
@@ -85,7 +92,7 @@ def csv_records(path: Path, encoding: str) -> Iterator[Record]:
             raise UnreadableFile("file.csv", f"CSV格式错误：{exc}") from None
 
 
-def xlsx_records(path: Path) -> Iterator[Record]:
+def xlsx_records(path: Path, is_header: HeaderTest | None = None) -> Iterator[Record]:
     """Records of the first sheet of an XLSX workbook, read in streaming (read-only) mode."""
     with path.open("rb") as handle:  # a file object: openpyxl would insist on an .xlsx name
         try:
@@ -96,7 +103,7 @@ def xlsx_records(path: Path) -> Iterator[Record]:
             ) from None
         try:
             sheet = workbook.worksheets[0]
-            yield from _tabular(list(row) for row in sheet.iter_rows(values_only=True))
+            yield from _tabular((list(row) for row in sheet.iter_rows(values_only=True)), is_header)
         finally:
             workbook.close()
 
@@ -153,11 +160,11 @@ def records(path: Path, fmt: Format, *, utf8: bool, charset: str | None) -> Iter
     return jsonl_records(path)
 
 
-def file_records(path: Path) -> Iterator[Record]:
+def file_records(path: Path, is_header: HeaderTest | None = None) -> Iterator[Record]:
     """Records of a file on disk by its suffix; a CSV's encoding is sniffed (UTF-8 or GBK)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return xlsx_records(path)
+        return xlsx_records(path, is_header)
     if suffix in (".json", ".jsonl"):
         return records(path, "json" if suffix == ".json" else "jsonl", utf8=True, charset=None)
     if suffix != ".csv":
@@ -167,4 +174,5 @@ def file_records(path: Path) -> Iterator[Record]:
         while chunk := handle.read(1 << 20):
             probe.feed(chunk)
     probe.feed(b"", final=True)
-    return records(path, "csv", utf8=probe.valid, charset=None)
+    encoding = "utf-8" if probe.valid else "gb18030"
+    return csv_records(path, encoding, is_header)

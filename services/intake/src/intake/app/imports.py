@@ -105,7 +105,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-async def import_file(
+async def begin_import(
     path: Path,
     *,
     ctx: ImportContext,
@@ -113,7 +113,7 @@ async def import_file(
     import_id: UUID | None = None,
     name: str | None = None,
 ) -> ImportSummary:
-    """Import one registry export; ImportRejected if the file as a whole is unusable."""
+    """Record a new import as running (so its status can be asked for at once)."""
     summary = ImportSummary(import_id=import_id or ctx.new_id())
     async with ctx.sessions() as session, session.begin():
         await session.execute(
@@ -132,6 +132,11 @@ async def import_file(
                 started_at=ctx.now(),
             )
         )
+    return summary
+
+
+async def run_import(path: Path, *, ctx: ImportContext, summary: ImportSummary) -> ImportSummary:
+    """Read, check and apply a begun import; ImportRejected if the file as a whole is unusable."""
     try:
         await _stage(path, ctx, summary)
         await _apply(ctx, summary)
@@ -155,9 +160,15 @@ async def import_file(
     return summary
 
 
+async def import_file(path: Path, *, ctx: ImportContext, actor: str) -> ImportSummary:
+    """Import one registry export from start to end (the CLI)."""
+    summary = await begin_import(path, ctx=ctx, actor=actor)
+    return await run_import(path, ctx=ctx, summary=summary)
+
+
 def _mapped_rows(path: Path, summary: ImportSummary) -> Iterator[tuple[int, dict[str, object]]]:
     try:
-        records = file_records(path)
+        records = file_records(path, lambda header: len(map_headers(header)[0]) >= 2)
         mapping: dict[str, str] | None = None
         for number, cells in records:
             if mapping is None:

@@ -23,9 +23,10 @@ from intake.adapters.tables import outbox, regions
 from intake.app.imports import (
     ImportContext,
     ImportRejected,
-    import_file,
+    begin_import,
     import_report,
     load_regions,
+    run_import,
 )
 from intake.domain.regions import Region, RegionCodeError, region
 from intake.entrypoints.api import registry_keys
@@ -128,10 +129,11 @@ async def post_import(
             handle.write(chunk)
     import_id = uuid.uuid4()
     ctx = import_context(runtime)
+    summary = await begin_import(spool, ctx=ctx, actor=actor, import_id=import_id, name=file_name)
 
     async def run() -> None:
         try:
-            await import_file(spool, ctx=ctx, actor=actor, import_id=import_id, name=file_name)
+            await run_import(spool, ctx=ctx, summary=summary)
         except ImportRejected:
             pass  # recorded on the import as failed, with the reason
         except Exception as exc:  # recorded as failed; the operator sees it in the status
