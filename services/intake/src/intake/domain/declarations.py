@@ -58,8 +58,9 @@ class Declaration:
     description: str
 
 
-def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).strip()
+def _clean(text: str, form: str = "NFKC") -> str:
+    """Normalised, without control characters (NFC keeps Chinese full-width punctuation)."""
+    text = unicodedata.normalize(form, text).strip()  # type: ignore[arg-type]
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
@@ -83,7 +84,7 @@ def check_declaration(form: dict[str, str], *, villages: set[str], today: date) 
     reason = form.get("reason", "")
     if reason not in REASONS:
         problems.append(FieldProblem("reason", "reason.required", "请选择主要困难原因"))
-    description = _clean(form.get("description", ""))
+    description = _clean(form.get("description", ""), "NFC")
     if not description:
         problems.append(FieldProblem("description", "description.required", "请简单说明困难情况"))
     elif len(description) > MAX_DESCRIPTION:
