@@ -34,7 +34,7 @@ from intake.bootstrap import MIGRATIONS
 from intake.config import get_settings
 from intake.domain.regions import RegionCodeError, region
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 Sessions = async_sessionmaker[AsyncSession]
 
 
