@@ -11,11 +11,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from shouwang_kit.tabular import records
 from agency_gateway.app.batches import BatchIngest, BatchRequest
 from agency_gateway.bootstrap import MIGRATIONS, SCHEMA
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.migrations import upgrade
+from shouwang_kit.tabular import records
 
 from bench.synthetic import write_csv
 from tests.conftest import Infra, private_database

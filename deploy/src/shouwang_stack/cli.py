@@ -78,6 +78,14 @@ async def _run(with_services: bool) -> None:
                 f"'{stack.url('agency-gateway')}/v1/batches/<batch_id>/report?format=csv'"
             )
             _say(f"  curl -s {stack.url('notifier')}/v1/deliveries")
+            intake = stack.url("intake")
+            _say("\na household's own declaration (一码通, open it on a phone or in a browser):")
+            _say(f"  {intake}/declare?village=532929101001")
+            _say(f"  QR code to print for the village: {intake}/v1/villages/532929101001/qr.svg")
+            _say(
+                f"  visit coverage: curl -s '{intake}/v1/visits/coverage?region=532929101000"
+                "&month=$(date +%Y-%m)'"
+            )
         _say("\nrunning — press Ctrl-C to stop everything")
         await _wait_for_signal()
     finally:
