@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Literal, TypeVar
 from uuid import UUID
@@ -127,7 +127,8 @@ def canonical(record: HouseholdRecord) -> HouseholdRecord:
 
 def content_digest(record: HouseholdRecord, digest: Callable[[str], str]) -> str:
     """A keyed digest of everything stored about a household: equal digests, nothing to change."""
-    data = asdict(canonical(record))
+    ordered = canonical(record)
+    data = {**vars(ordered), "members": [vars(m) for m in ordered.members]}  # shallow, fast
     return digest(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
 
 

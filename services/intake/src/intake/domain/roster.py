@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 from shouwang_kit.cells import cell_text, is_valid_phone, normalise_phone, parse_amount, parse_date
@@ -401,7 +401,8 @@ def assemble(rows: list[PersonRow], region_of: Callable[[str, str], str | None])
 
 def row_to_json(row: PersonRow) -> str:
     """A valid row as JSON (for staging between reading and applying an import)."""
-    data = asdict(row)
+    data = dict(vars(row))  # shallow: dataclasses.asdict deep-copies and costs 10x
+    data["household"] = vars(row.household)
     data["birth_date"] = row.birth_date.isoformat()
     return json.dumps(data, ensure_ascii=False)
 
