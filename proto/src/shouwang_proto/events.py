@@ -97,6 +97,40 @@ class WarningMatchedV1(EventPayload):
     method: Literal["exact_id", "review_confirmed", "fuzzy"]
     score: float = Field(ge=0.0, le=1.0)
     reasons: list[str]
+    household_signal_id: UUID | None = Field(
+        default=None,
+        description="The household signal (one per household and period) this warning joined.",
+    )
+    signal_reasons: list[str] = Field(
+        default_factory=list,
+        description="All 'agency:signal_type' reasons of that household signal so far.",
+    )
+    eligibility_flags: list[str] = Field(
+        default_factory=list,
+        description="Facts found in comparisons (信息比对), e.g. 'vehicle', 'public_servant'.",
+    )
+
+
+class ReviewCandidateV1(BaseModel):
+    """A registered person a warning may be about, with the score and the fields that agreed."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    person_id: UUID
+    household_id: UUID
+    score: float = Field(ge=0.0, le=1.0)
+    reasons: list[str]
+
+
+class WarningNeedsReviewV1(EventPayload):
+    """A warning matching could not decide alone (待人工核对): county staff choose."""
+
+    EVENT_TYPE: ClassVar[str] = "warning.needs_review"
+    VERSION: ClassVar[int] = 1
+
+    warning: WarningReceivedV1
+    candidates: list[ReviewCandidateV1]
+    reason: str = Field(description="Why it needs a person, in Chinese.")
 
 
 class WarningUnmatchedV1(EventPayload):

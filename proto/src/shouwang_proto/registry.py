@@ -11,6 +11,7 @@ from shouwang_proto.events import (
     FeedListOverdueV1,
     HouseholdSnapshotV1,
     WarningMatchedV1,
+    WarningNeedsReviewV1,
     WarningReceivedV1,
     WarningUnmatchedV1,
 )
@@ -20,6 +21,7 @@ _MODELS: tuple[type[EventPayload], ...] = (
     HouseholdSnapshotV1,
     WarningMatchedV1,
     WarningUnmatchedV1,
+    WarningNeedsReviewV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
     ComparisonRequestedV1,

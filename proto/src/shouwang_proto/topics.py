@@ -33,9 +33,10 @@ HOUSEHOLDS = Topic(
 )
 MATCHING_OUTCOMES = Topic(
     name="shouwang.matching.outcomes",
-    description="What matching decided for each warning: matched, or not in the registry.",
+    description="What matching decided for each warning: matched, needs review, or not in the "
+    "registry.",
     key="household_id when matched, else the warning's own key",
-    events=(("warning.matched", 1), ("warning.unmatched", 1)),
+    events=(("warning.matched", 1), ("warning.needs_review", 1), ("warning.unmatched", 1)),
 )
 CASES = Topic(
     name="shouwang.cases",
