@@ -5,21 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
-from shouwang_proto.topics import HOUSEHOLDS, WARNINGS
+from shouwang_proto.topics import COMPARISONS, HOUSEHOLDS, WARNINGS
 
+from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, inbox, outbox
 from matching.config import get_settings
+from matching.domain.resolution import ExactIdResolver, Resolver
 from matching.entrypoints.api import router
-from matching.entrypoints.consumer import registry_handler, warnings_handler
+from matching.entrypoints.consumer import (
+    comparisons_handler,
+    registry_handler,
+    warnings_handler,
+)
+from matching.entrypoints.reviews_api import router as reviews_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
 
 
+def build_resolver(_settings: object) -> Resolver:
+    """The resolver the service runs."""
+    return ExactIdResolver()
+
+
 def build_app() -> FastAPI:
     """The matching app: registry read model, warning resolution, decisions API."""
     settings = get_settings()
+    cipher = FieldCipher(settings.data_keys)
+    index = RegistryIndex(build_resolver(settings), cipher)
     runtime = ServiceRuntime(
         service="matching",
         settings=settings,
@@ -29,11 +44,14 @@ def build_app() -> FastAPI:
         inbox=inbox,
         consumers=[
             ConsumerSpec(
-                "matching.registry", [HOUSEHOLDS.name], registry_handler(settings.pseudonym_key)
+                "matching.registry",
+                [HOUSEHOLDS.name],
+                registry_handler(settings.pseudonym_key, cipher),
             ),
-            ConsumerSpec(
-                "matching.warnings", [WARNINGS.name], warnings_handler(settings.pseudonym_key)
-            ),
+            ConsumerSpec("matching.warnings", [WARNINGS.name], warnings_handler(index)),
+            ConsumerSpec("matching.comparisons", [COMPARISONS.name], comparisons_handler()),
         ],
     )
-    return create_app(runtime, title="Shouwang matching (信息比对)", routers=[router])
+    return create_app(
+        runtime, title="Shouwang matching (信息比对)", routers=[router, reviews_router]
+    )

@@ -1,45 +1,54 @@
-"""The skeleton's resolution rule: an exact, valid ID number in the registry is a match."""
+"""The exact-ID resolver: a valid ID number in the registry is a match when the name agrees."""
 
-from __future__ import annotations
+from uuid import UUID
 
-import uuid
-
-from matching.domain.resolution import RegisteredPerson, decide
+from matching.domain.resolution import ExactIdResolver, PersonRecord
 from shouwang_proto.events import PersonRef
 
-FOUND = RegisteredPerson(
-    person_id=uuid.UUID(int=1),
-    household_id=uuid.UUID(int=2),
-    household_number="5329291010010001",
+PERSON = PersonRecord(
+    person_id=UUID(int=1),
+    household_id=UUID(int=2),
+    id_number="532929196803150024",
     name="李玉兰",
-    region_code="532929101001",
-    village_name="诺邓村",
-    township_name="诺邓镇",
 )
 
 
-def test_exact_id_with_agreeing_name_is_a_full_match() -> None:
-    decision = decide(PersonRef(name="李玉兰", id_number="532929196803150024"), FOUND)
-    assert decision.outcome == "matched"
-    assert decision.person == FOUND
-    assert decision.score == 1.0
-    assert decision.reasons == ("id_number exact", "name agrees")
+def _resolver() -> ExactIdResolver:
+    resolver = ExactIdResolver()
+    resolver.upsert(PERSON)
+    return resolver
 
 
-def test_exact_id_with_another_name_still_matches_but_says_so() -> None:
-    decision = decide(PersonRef(name="李雨兰", id_number="532929196803150024"), FOUND)
-    assert decision.outcome == "matched"
-    assert decision.score < 1.0
-    assert "name differs" in decision.reasons
+def test_exact_id_and_name_is_auto() -> None:
+    result = _resolver().resolve(PersonRef(name="李玉兰", id_number="532929196803150024"))
+    assert result.verdict == "auto" and result.person_id == PERSON.person_id
+    assert result.household_id == PERSON.household_id and result.score == 1.0
 
 
-def test_person_not_in_registry_is_reported_not_dropped() -> None:
-    decision = decide(PersonRef(name="赵六", id_number="11010519491231002X"), None)
-    assert decision.outcome == "unmatched"
-    assert decision.reason_code == "not_in_registry"
-    assert decision.reason_zh
+def test_exact_id_with_another_name_goes_to_review() -> None:
+    result = _resolver().resolve(PersonRef(name="李雨兰", id_number="532929196803150024"))
+    assert result.verdict == "review" and result.person_id is None
+    assert [c.person_id for c in result.candidates] == [PERSON.person_id]
+    assert result.reason_zh
 
 
-def test_without_id_number_it_is_unmatched_for_now() -> None:
-    decision = decide(PersonRef(name="李玉兰"), None)
-    assert (decision.outcome, decision.reason_code) == ("unmatched", "no_id_number")
+def test_unknown_or_missing_id_is_unmatched_never_dropped() -> None:
+    resolver = _resolver()
+    unknown = resolver.resolve(PersonRef(name="李玉兰", id_number="532929196803150016"))
+    assert unknown.verdict == "unmatched" and unknown.reason_code == "not_in_registry"
+    missing = resolver.resolve(PersonRef(name="李玉兰"))
+    assert missing.verdict == "unmatched" and missing.reason_code == "no_id_number"
+
+
+def test_a_removed_or_moved_person_is_forgotten_under_the_old_id() -> None:
+    resolver = _resolver()
+    resolver.remove(PERSON.person_id)
+    assert resolver.resolve(PersonRef(name="李玉兰", id_number=PERSON.id_number)).verdict == (
+        "unmatched"
+    )
+    resolver.upsert(PERSON)
+    moved = PersonRecord(PERSON.person_id, UUID(int=3), PERSON.id_number, PERSON.name)
+    resolver.upsert(moved)
+    assert resolver.resolve(PersonRef(name="李玉兰", id_number=PERSON.id_number)).household_id == (
+        UUID(int=3)
+    )

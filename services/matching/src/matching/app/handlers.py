@@ -1,120 +1,198 @@
-"""Use cases driven by Kafka: keep the registry read model, resolve each warning."""
+"""Use cases driven by Kafka: resolve each warning, join it to its household signal, keep the
+eligibility flags from comparison answers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
-from shouwang_kit.pii import keyed_hash, mask_name
+from shouwang_kit.pii import mask_name
 from shouwang_proto import Envelope
 from shouwang_proto.events import (
-    HouseholdSnapshotV1,
+    ComparisonAnsweredV1,
+    ReviewCandidateV1,
     WarningMatchedV1,
+    WarningNeedsReviewV1,
     WarningReceivedV1,
     WarningUnmatchedV1,
 )
 from shouwang_proto.topics import MATCHING_OUTCOMES
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.adapters.tables import decisions, households, persons
-from matching.domain.resolution import Decision, RegisteredPerson, decide
+from matching.adapters.registry_index import RegistryIndex
+from matching.adapters.tables import (
+    decisions,
+    eligibility_flags,
+    household_signals,
+    households,
+    persons,
+    reviews,
+    signal_warnings,
+)
+from matching.domain.resolution import Resolution
 
 log = get_logger(__name__)
+OUTCOME = {"auto": "matched", "review": "needs_review", "unmatched": "unmatched"}
 
 
-async def apply_household_snapshot(
-    snapshot: HouseholdSnapshotV1, *, session: AsyncSession, pseudonym_key: str
-) -> None:
-    """Replace the read model of one household with its latest snapshot."""
-    values = {
-        "household_number": snapshot.household_number,
-        "region_code": snapshot.region_code,
-        "village_name": snapshot.village_name,
-        "township_name": snapshot.township_name,
-        "category": snapshot.category,
-        "removed": snapshot.removed,
-    }
+@dataclass(frozen=True)
+class SignalJoin:
+    """The household signal a matched warning joined; `repeat` when it was already there."""
+
+    signal_id: UUID
+    reasons: list[str]
+    flags: list[str]
+    repeat: bool
+
+
+async def join_signal(
+    warning: WarningReceivedV1,
+    household_id: UUID,
+    *,
+    session: AsyncSession,
+    now: datetime,
+    new_id: Callable[[], UUID],
+) -> SignalJoin:
+    """One signal per household and period: add this warning's reason, or see it is a repeat."""
+    period = warning.period or warning.occurred_on.strftime("%Y-%m")
     await session.execute(
-        insert(households)
-        .values(household_id=snapshot.household_id, **values)
-        .on_conflict_do_update(index_elements=[households.c.household_id], set_=values)
+        insert(household_signals)
+        .values(signal_id=new_id(), household_id=household_id, period=period, opened_at=now)
+        .on_conflict_do_nothing()
     )
-    await session.execute(delete(persons).where(persons.c.household_id == snapshot.household_id))
-    for member in snapshot.members:
-        row = {
-            "household_id": snapshot.household_id,
-            "id_hash": keyed_hash(pseudonym_key, member.id_number),
-            "name": member.name,
-        }
-        # A person moving in from another household takes their id hash along.
-        await session.execute(
-            insert(persons)
-            .values(person_id=member.person_id, **row)
-            .on_conflict_do_update(index_elements=[persons.c.id_hash], set_=row)
-        )
-
-
-async def _find(
-    session: AsyncSession, id_number: str | None, pseudonym_key: str
-) -> RegisteredPerson | None:
-    if id_number is None:
-        return None
-    row = (
-        await session.execute(
-            select(persons, households)
-            .join(households, households.c.household_id == persons.c.household_id)
-            .where(
-                persons.c.id_hash == keyed_hash(pseudonym_key, id_number),
-                households.c.removed.is_(False),
+    signal_id: UUID = (
+        await session.scalars(
+            select(household_signals.c.signal_id).where(
+                household_signals.c.household_id == household_id,
+                household_signals.c.period == period,
             )
         )
-    ).first()
-    if row is None:
+    ).one()
+    added = await session.execute(
+        insert(signal_warnings)
+        .values(
+            signal_id=signal_id,
+            warning_id=warning.warning_id,
+            agency_code=warning.agency_code,
+            signal_type=warning.signal_type,
+            source_record_id=warning.source_record_id,
+            occurred_on=warning.occurred_on,
+        )
+        .on_conflict_do_nothing()
+        .returning(signal_warnings.c.warning_id)
+    )
+    repeat = added.first() is None
+    reasons = sorted(
+        {
+            f"{a}:{t}"
+            for a, t in (
+                await session.execute(
+                    select(signal_warnings.c.agency_code, signal_warnings.c.signal_type).where(
+                        signal_warnings.c.signal_id == signal_id
+                    )
+                )
+            ).all()
+        }
+    )
+    flags = await household_flags(session, household_id)
+    return SignalJoin(signal_id, reasons, flags, repeat)
+
+
+async def household_flags(session: AsyncSession, household_id: UUID) -> list[str]:
+    """The eligibility facts found for a household (车辆, 公职人员, 工商注册 …)."""
+    found = await session.scalars(
+        select(eligibility_flags.c.check)
+        .where(eligibility_flags.c.household_id == household_id, eligibility_flags.c.found)
+        .order_by(eligibility_flags.c.check)
+    )
+    return list(found.all())
+
+
+async def matched_event(
+    warning: WarningReceivedV1,
+    *,
+    person_id: UUID,
+    score: float,
+    reasons: list[str],
+    method: Literal["exact_id", "review_confirmed", "fuzzy"],
+    session: AsyncSession,
+    now: datetime,
+    new_id: Callable[[], UUID],
+) -> WarningMatchedV1 | None:
+    """The warning.matched event for a person, or None when it repeats a known source record."""
+    row = (
+        await session.execute(
+            select(persons.c.name, households)
+            .join(households, households.c.household_id == persons.c.household_id)
+            .where(persons.c.person_id == person_id)
+        )
+    ).one()
+    join = await join_signal(warning, row.household_id, session=session, now=now, new_id=new_id)
+    if join.repeat:
         return None
-    return RegisteredPerson(
-        person_id=row.person_id,
+    return WarningMatchedV1(
+        warning=warning,
         household_id=row.household_id,
         household_number=row.household_number,
-        name=row.name,
+        person_id=person_id,
         region_code=row.region_code,
         village_name=row.village_name,
         township_name=row.township_name,
+        masked_name=mask_name(row.name),
+        method=method,
+        score=score,
+        reasons=reasons,
+        household_signal_id=join.signal_id,
+        signal_reasons=join.reasons,
+        eligibility_flags=join.flags,
     )
 
 
-def _outcome_event(
-    warning: WarningReceivedV1, decision: Decision
-) -> tuple[WarningMatchedV1 | WarningUnmatchedV1, str]:
-    if decision.person is not None:
-        found = decision.person
-        return (
-            WarningMatchedV1(
-                warning=warning,
-                household_id=found.household_id,
-                household_number=found.household_number,
-                person_id=found.person_id,
-                region_code=found.region_code,
-                village_name=found.village_name,
-                township_name=found.township_name,
-                masked_name=mask_name(found.name),
-                method="exact_id",
-                score=decision.score,
-                reasons=list(decision.reasons),
-            ),
-            str(found.household_id),
-        )
-    return (
-        WarningUnmatchedV1(
-            warning=warning,
-            reason_code=decision.reason_code or "unmatched",
-            reason=decision.reason_zh or "",
+def _candidates(resolution: Resolution) -> list[dict[str, Any]]:
+    return [
+        {
+            "person_id": str(c.person_id),
+            "household_id": str(c.household_id),
+            "score": c.score,
+            "reasons": list(c.reasons),
+        }
+        for c in resolution.candidates
+    ]
+
+
+async def publish_outcome(
+    payload: WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1,
+    *,
+    envelope: Envelope,
+    outbox: Outbox,
+    now: datetime,
+    message_id: UUID,
+) -> None:
+    """Queue an outcome, keyed by household when there is one."""
+    subject = (
+        str(payload.household_id)
+        if isinstance(payload, WarningMatchedV1)
+        else str(payload.warning.warning_id)
+    )
+    await outbox.add(
+        MATCHING_OUTCOMES.name,
+        Envelope.wrap(
+            payload,
+            id=message_id,
+            time=now,
+            source="matching",
+            subject=subject,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.id,
         ),
-        str(warning.warning_id),
     )
 
 
@@ -123,25 +201,25 @@ async def resolve_warning(
     *,
     session: AsyncSession,
     outbox: Outbox,
-    pseudonym_key: str,
+    index: RegistryIndex,
     now: datetime,
     new_id: Callable[[], UUID],
 ) -> None:
-    """Decide who a warning is about, record it, and publish matched or unmatched."""
+    """Decide who a warning is about, record it, and publish matched / needs review / unmatched."""
     warning = envelope.parsed()
     assert isinstance(warning, WarningReceivedV1)
-    found = await _find(session, warning.person.id_number, pseudonym_key)
-    decision = decide(warning.person, found)
+    await index.refresh(session)
+    resolution = index.resolver.resolve(warning.person)
     recorded = await session.execute(
         insert(decisions)
         .values(
             warning_id=warning.warning_id,
-            outcome=decision.outcome,
-            reason_code=decision.reason_code,
-            household_id=found.household_id if found else None,
-            person_id=found.person_id if found else None,
-            score=decision.score,
-            reasons=list(decision.reasons),
+            outcome=OUTCOME[resolution.verdict],
+            reason_code=resolution.reason_code,
+            household_id=resolution.household_id,
+            person_id=resolution.person_id,
+            score=resolution.score,
+            reasons=list(resolution.reasons),
             decided_at=now,
         )
         .on_conflict_do_nothing()
@@ -150,23 +228,77 @@ async def resolve_warning(
     if recorded.first() is None:
         log.info("warning.already_decided", warning_id=str(warning.warning_id))
         return
-    payload, subject = _outcome_event(warning, decision)
-    await outbox.add(
-        MATCHING_OUTCOMES.name,
-        Envelope.wrap(
-            payload,
-            id=new_id(),
-            time=now,
-            source="matching",
-            subject=subject,
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.id,
-        ),
-    )
+    payload: WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1 | None
+    if resolution.verdict == "auto" and resolution.person_id is not None:
+        payload = await matched_event(
+            warning,
+            person_id=resolution.person_id,
+            score=resolution.score,
+            reasons=list(resolution.reasons),
+            method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
+            session=session,
+            now=now,
+            new_id=new_id,
+        )
+    elif resolution.verdict == "review":
+        reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
+        await session.execute(
+            insert(reviews).values(
+                warning_id=warning.warning_id,
+                state="open",
+                envelope=envelope.model_dump(mode="json"),
+                candidates=_candidates(resolution),
+                reason=reason,
+                region_code=warning.person.region_code,
+                queued_at=now,
+            )
+        )
+        payload = WarningNeedsReviewV1(
+            warning=warning,
+            candidates=[
+                ReviewCandidateV1(
+                    person_id=c.person_id,
+                    household_id=c.household_id,
+                    score=c.score,
+                    reasons=list(c.reasons),
+                )
+                for c in resolution.candidates
+            ],
+            reason=reason,
+        )
+    else:
+        payload = WarningUnmatchedV1(
+            warning=warning,
+            reason_code=resolution.reason_code or "unmatched",
+            reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
+        )
+    if payload is None:
+        log.info("warning.repeat_ignored", warning_id=str(warning.warning_id))
+        return
+    await publish_outcome(payload, envelope=envelope, outbox=outbox, now=now, message_id=new_id())
     log.info(
         "warning.decided",
         warning_id=str(warning.warning_id),
-        outcome=decision.outcome,
-        reason_code=decision.reason_code,
-        score=decision.score,
+        verdict=resolution.verdict,
+        reason_code=resolution.reason_code,
+        score=resolution.score,
     )
+
+
+async def record_comparison(answer: ComparisonAnsweredV1, *, session: AsyncSession) -> None:
+    """Keep what an agency found about a household (信息比对) as eligibility flags."""
+    for finding in answer.findings:
+        values = {
+            "agency_code": answer.agency_code,
+            "found": finding.found,
+            "detail": finding.detail,
+            "answered_at": answer.answered_at,
+        }
+        await session.execute(
+            insert(eligibility_flags)
+            .values(household_id=answer.household_id, check=finding.check, **values)
+            .on_conflict_do_update(
+                index_elements=[eligibility_flags.c.household_id, eligibility_flags.c.check],
+                set_=values,
+            )
+        )

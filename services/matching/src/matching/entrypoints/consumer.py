@@ -5,26 +5,31 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.messaging import Handler, Outbox
 from shouwang_proto import Envelope
-from shouwang_proto.events import HouseholdSnapshotV1
+from shouwang_proto.events import ComparisonAnsweredV1, HouseholdSnapshotV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.app.handlers import apply_household_snapshot, resolve_warning
+from matching.adapters.registry_index import RegistryIndex
+from matching.app.handlers import record_comparison, resolve_warning
+from matching.app.read_model import apply_household_snapshot
 
 
-def registry_handler(pseudonym_key: str) -> Handler:
+def registry_handler(pseudonym_key: str, cipher: FieldCipher) -> Handler:
     """Keeps the read model from the compacted household topic."""
 
     async def handle(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
         snapshot = envelope.parsed()
         assert isinstance(snapshot, HouseholdSnapshotV1)
-        await apply_household_snapshot(snapshot, session=session, pseudonym_key=pseudonym_key)
+        await apply_household_snapshot(
+            snapshot, session=session, pseudonym_key=pseudonym_key, cipher=cipher
+        )
 
     return handle
 
 
-def warnings_handler(pseudonym_key: str) -> Handler:
+def warnings_handler(index: RegistryIndex) -> Handler:
     """Resolves each warning and publishes the outcome."""
 
     async def handle(session: AsyncSession, envelope: Envelope, outbox: Outbox) -> None:
@@ -32,9 +37,21 @@ def warnings_handler(pseudonym_key: str) -> Handler:
             envelope,
             session=session,
             outbox=outbox,
-            pseudonym_key=pseudonym_key,
+            index=index,
             now=datetime.now(UTC),
             new_id=uuid.uuid4,
         )
+
+    return handle
+
+
+def comparisons_handler() -> Handler:
+    """Keeps eligibility flags from agencies' comparison answers (other events are skipped)."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
+        if envelope.type == ComparisonAnsweredV1.EVENT_TYPE:
+            answer = envelope.parsed()
+            assert isinstance(answer, ComparisonAnsweredV1)
+            await record_comparison(answer, session=session)
 
     return handle

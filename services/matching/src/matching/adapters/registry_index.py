@@ -1,0 +1,60 @@
+"""The in-memory resolver, kept in step with the `persons` read model.
+
+Every write to `persons` takes the next `seq`; before resolving, the index reads the rows written
+since it last looked. Every instance of the service therefore sees every registry change, even
+though the registry topic's partitions are shared out between instances.
+"""
+
+from __future__ import annotations
+
+from shouwang_kit.crypto import FieldCipher
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.adapters.tables import persons
+from matching.domain.resolution import PersonRecord, Resolver
+
+BATCH = 20_000
+
+
+class RegistryIndex:
+    """A resolver plus the last `seq` it has seen."""
+
+    def __init__(self, resolver: Resolver, cipher: FieldCipher) -> None:
+        self.resolver = resolver
+        self.cipher = cipher
+        self.last_seq = 0
+        self.persons = 0
+
+    async def refresh(self, session: AsyncSession) -> int:
+        """Apply the rows written since the last refresh; returns how many."""
+        applied = 0
+        while True:
+            rows = (
+                await session.execute(
+                    select(persons)
+                    .where(persons.c.seq > self.last_seq)
+                    .order_by(persons.c.seq)
+                    .limit(BATCH)
+                )
+            ).all()
+            for row in rows:
+                if row.removed or row.id_enc is None:
+                    self.resolver.remove(row.person_id)
+                else:
+                    self.resolver.upsert(
+                        PersonRecord(
+                            person_id=row.person_id,
+                            household_id=row.household_id,
+                            id_number=self.cipher.decrypt(row.id_enc, field="id_number"),
+                            name=row.name,
+                            gender=row.gender,
+                            birth_date=row.birth_date,
+                            village_code=row.region_code,
+                            phone=self.cipher.decrypt_optional(row.phone_enc, field="phone"),
+                        )
+                    )
+                self.last_seq = row.seq
+            applied += len(rows)
+            if len(rows) < BATCH:
+                return applied

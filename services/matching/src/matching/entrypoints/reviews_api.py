@@ -1,0 +1,277 @@
+"""HTTP API of the review queue (人工核对) and of household signals, for county staff."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.crypto import FieldCipher
+from shouwang_kit.messaging import Outbox
+from shouwang_kit.pii import mask_id_number, mask_phone
+from shouwang_kit.runtime import ServiceRuntime
+from shouwang_kit.web import ApiError
+from sqlalchemy import select
+
+from matching.adapters.tables import (
+    eligibility_flags,
+    household_signals,
+    households,
+    outbox,
+    persons,
+    review_actions,
+    reviews,
+    signal_warnings,
+)
+from matching.app.reviews import ReviewError, confirm_review, reject_review
+
+router = APIRouter(prefix="/v1", tags=["review queue"])
+
+
+class ConfirmIn(BaseModel):
+    """Confirm the best candidate, or choose another registered person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str = Field(min_length=1, max_length=100, description="核对人")
+    reason: str = Field(min_length=1, max_length=500, description="核对说明")
+    person_id: uuid.UUID | None = Field(
+        default=None, description="改选的人员（不填则为首选候选人）"
+    )
+
+
+class RejectIn(BaseModel):
+    """None of the candidates is the person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str = Field(min_length=1, max_length=100, description="核对人")
+    reason: str = Field(min_length=1, max_length=500, description="不匹配的理由")
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _cipher(runtime: ServiceRuntime) -> FieldCipher:
+    return FieldCipher(runtime.settings.data_keys)
+
+
+@router.get("/reviews")
+async def list_reviews(
+    request: Request,
+    state: Annotated[str, Query(pattern="^(open|confirmed|rejected)$")] = "open",
+    region: Annotated[str | None, Query(max_length=12, description="区划代码前缀")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """Review items, oldest first."""
+    query = select(reviews).where(reviews.c.state == state)
+    if region:
+        query = query.where(reviews.c.region_code.startswith(region.rstrip("0") or region))
+    async with _runtime(request).sessions() as session:
+        rows = (await session.execute(query.order_by(reviews.c.queued_at).limit(limit))).all()
+    return {
+        "items": [
+            {
+                "warning_id": str(r.warning_id),
+                "state": r.state,
+                "reason": r.reason,
+                "agency_code": r.envelope["payload"]["agency_code"],
+                "signal_type": r.envelope["payload"]["signal_type"],
+                "candidates": len(r.candidates),
+                "queued_at": r.queued_at.isoformat(),
+            }
+            for r in rows
+        ]
+    }
+
+
+def _person_view(person: dict[str, Any]) -> dict[str, Any]:
+    id_number = person.get("id_number")
+    phone = person.get("phone")
+    return {
+        "name": person.get("name"),
+        "id_number": mask_id_number(id_number) if id_number else None,
+        "birth_date": str(person["birth_date"]) if person.get("birth_date") else None,
+        "phone": mask_phone(phone) if phone else None,
+        "region_code": person.get("region_code"),
+    }
+
+
+@router.get("/reviews/{warning_id}")
+async def get_review(warning_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    """The warning and its candidates side by side (ID numbers and phones masked)."""
+    runtime = _runtime(request)
+    cipher = _cipher(runtime)
+    async with runtime.sessions() as session:
+        row = (
+            await session.execute(select(reviews).where(reviews.c.warning_id == warning_id))
+        ).first()
+        if row is None:
+            raise ApiError(404, "review.not_found", "未找到该待核对预警")
+        ids = [uuid.UUID(c["person_id"]) for c in row.candidates]
+        found = {
+            p.person_id: p
+            for p in (
+                await session.execute(
+                    select(persons, households.c.household_number, households.c.village_name)
+                    .join(households, households.c.household_id == persons.c.household_id)
+                    .where(persons.c.person_id.in_(ids))
+                )
+            ).all()
+        }
+        trail = (
+            await session.execute(
+                select(review_actions)
+                .where(review_actions.c.warning_id == warning_id)
+                .order_by(review_actions.c.action_id)
+            )
+        ).all()
+    warning = row.envelope["payload"]
+    candidates = []
+    for c in row.candidates:
+        p = found.get(uuid.UUID(c["person_id"]))
+        view: dict[str, Any] = {
+            "person_id": c["person_id"],
+            "score": c["score"],
+            "reasons": c["reasons"],
+        }
+        if p is not None:
+            view |= _person_view(
+                {
+                    "name": p.name,
+                    "id_number": cipher.decrypt_optional(p.id_enc, field="id_number"),
+                    "birth_date": p.birth_date,
+                    "phone": cipher.decrypt_optional(p.phone_enc, field="phone"),
+                    "region_code": p.region_code,
+                }
+            ) | {
+                "gender": p.gender,
+                "household_number": p.household_number,
+                "village_name": p.village_name,
+            }
+        candidates.append(view)
+    return {
+        "warning_id": str(row.warning_id),
+        "state": row.state,
+        "reason": row.reason,
+        "warning": {
+            "agency_code": warning["agency_code"],
+            "signal_type": warning["signal_type"],
+            "occurred_on": warning["occurred_on"],
+            "person": _person_view(warning["person"]),
+        },
+        "candidates": candidates,
+        "actions": [
+            {
+                "action": a.action,
+                "actor": a.actor,
+                "person_id": str(a.person_id) if a.person_id else None,
+                "reason": a.reason,
+                "at": a.at.isoformat(),
+            }
+            for a in trail
+        ],
+    }
+
+
+async def _decide(
+    request: Request, warning_id: uuid.UUID, body: ConfirmIn | RejectIn
+) -> dict[str, str]:
+    runtime = _runtime(request)
+    now = datetime.now(UTC)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            box = Outbox(outbox, session)
+            if isinstance(body, ConfirmIn):
+                action: str = await confirm_review(
+                    warning_id,
+                    actor=body.actor,
+                    reason=body.reason,
+                    person_id=body.person_id,
+                    session=session,
+                    outbox=box,
+                    now=now,
+                    new_id=uuid.uuid4,
+                )
+            else:
+                await reject_review(
+                    warning_id,
+                    actor=body.actor,
+                    reason=body.reason,
+                    session=session,
+                    outbox=box,
+                    now=now,
+                    new_id=uuid.uuid4,
+                )
+                action = "reject"
+    except ReviewError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    runtime.wake_outbox()
+    return {"warning_id": str(warning_id), "action": action}
+
+
+@router.post("/reviews/{warning_id}/confirm")
+async def post_confirm(warning_id: uuid.UUID, body: ConfirmIn, request: Request) -> dict[str, str]:
+    """Confirm the best candidate or choose another person; flows on as warning.matched."""
+    return await _decide(request, warning_id, body)
+
+
+@router.post("/reviews/{warning_id}/reject")
+async def post_reject(warning_id: uuid.UUID, body: RejectIn, request: Request) -> dict[str, str]:
+    """No candidate is the person; flows on as warning.unmatched."""
+    return await _decide(request, warning_id, body)
+
+
+@router.get("/signals", tags=["household signals"])
+async def get_signals(
+    request: Request, household_id: Annotated[uuid.UUID, Query(description="户ID")]
+) -> dict[str, Any]:
+    """A household's signals by period, each with its warnings, and the eligibility flags."""
+    async with _runtime(request).sessions() as session:
+        signals = (
+            await session.execute(
+                select(household_signals)
+                .where(household_signals.c.household_id == household_id)
+                .order_by(household_signals.c.period)
+            )
+        ).all()
+        warnings = (
+            await session.execute(
+                select(signal_warnings).where(
+                    signal_warnings.c.signal_id.in_([s.signal_id for s in signals])
+                )
+            )
+        ).all()
+        flags = (
+            await session.execute(
+                select(eligibility_flags).where(eligibility_flags.c.household_id == household_id)
+            )
+        ).all()
+    return {
+        "household_id": str(household_id),
+        "signals": [
+            {
+                "signal_id": str(s.signal_id),
+                "period": s.period,
+                "warnings": [
+                    {
+                        "warning_id": str(w.warning_id),
+                        "agency_code": w.agency_code,
+                        "signal_type": w.signal_type,
+                        "occurred_on": w.occurred_on.isoformat(),
+                    }
+                    for w in warnings
+                    if w.signal_id == s.signal_id
+                ],
+            }
+            for s in signals
+        ],
+        "eligibility_flags": [
+            {"check": f.check, "found": f.found, "agency_code": f.agency_code, "detail": f.detail}
+            for f in flags
+        ],
+    }
