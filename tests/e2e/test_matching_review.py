@@ -1,0 +1,205 @@
+"""Matching with the services running: the review queue, household signals and eligibility flags."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from shouwang_kit.messaging import make_producer
+from shouwang_proto import Envelope, encode
+from shouwang_proto.events import ComparisonAnsweredV1, ComparisonFindingV1
+from shouwang_proto.topics import COMPARISONS
+from shouwang_stack.demo import demo_registry
+
+from tests.e2e.conftest import CIVIL, MEDICAL, System
+
+pytestmark = pytest.mark.e2e
+
+
+def _household(index: int) -> dict[str, Any]:
+    return dict(demo_registry()["households"][index])
+
+
+async def _household_id(system: System, index: int) -> str:
+    number = _household(index)["household_number"]
+    answer = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
+    return str(answer.json()["household_id"])
+
+
+async def _decision(system: System, warning_id: str) -> dict[str, Any]:
+    async with asyncio.timeout(20):
+        while True:
+            answer = await system.http.get(f"{system.url('matching')}/v1/decisions/{warning_id}")
+            if answer.status_code == 200:
+                return dict(answer.json())
+            await asyncio.sleep(0.1)
+
+
+async def _warn(system: System, body: dict[str, Any], headers: dict[str, str]) -> str:
+    answer = await system.post_warning(body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["warning_id"])
+
+
+async def test_a_contradicting_name_goes_to_review_and_a_confirmation_opens_the_case(
+    system: System,
+) -> None:
+    person = _household(2)["members"][0]
+    warning_id = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-18",
+            "person": {"name": "错名字", "id_number": person["id_number"]},
+            "source_record_id": f"MZ-REVIEW-{uuid.uuid4()}",
+        },
+        CIVIL,
+    )
+    decision = await _decision(system, warning_id)
+    assert decision["outcome"] == "needs_review"
+    matching = system.url("matching")
+    queue = (await system.http.get(f"{matching}/v1/reviews")).json()["items"]
+    assert warning_id in {item["warning_id"] for item in queue}
+    item = (await system.http.get(f"{matching}/v1/reviews/{warning_id}")).json()
+    (candidate,) = item["candidates"]
+    assert candidate["name"] == person["name"]  # side by side for the reviewer
+    assert person["id_number"] not in str(item)  # ID numbers masked
+    assert item["warning"]["person"]["name"] == "错名字"
+
+    incomplete = await system.http.post(f"{matching}/v1/reviews/{warning_id}/confirm", json={})
+    assert incomplete.status_code == 422
+    confirmed = await system.http.post(
+        f"{matching}/v1/reviews/{warning_id}/confirm",
+        json={"actor": "县乡村振兴局 王科长", "reason": "民政系统登记姓名有误，核实为同一人"},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["action"] == "confirm"
+    case = await system.case_for(await _household_id(system, 2), warning_id)
+    assert warning_id in {s["warning_id"] for s in case["signals"]}
+    again = await system.http.post(
+        f"{matching}/v1/reviews/{warning_id}/reject", json={"actor": "x", "reason": "y"}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "review.decided"
+    trail = (await system.http.get(f"{matching}/v1/reviews/{warning_id}")).json()["actions"]
+    assert [(a["action"], a["actor"]) for a in trail] == [("confirm", "县乡村振兴局 王科长")]
+
+
+async def test_a_rejected_review_is_reported_as_not_in_the_registry(system: System) -> None:
+    person = _household(3)["members"][0]
+    warning_id = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-18",
+            "person": {"name": "另一个人", "id_number": person["id_number"]},
+        },
+        CIVIL,
+    )
+    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    rejected = await system.http.post(
+        f"{system.url('matching')}/v1/reviews/{warning_id}/reject",
+        json={"actor": "县乡村振兴局 王科长", "reason": "身份证号码录入错误，非本县人员"},
+    )
+    assert rejected.status_code == 200, rejected.text
+    decision = await _decision(system, warning_id)
+    assert (decision["outcome"], decision["reason_code"]) == ("unmatched", "review_rejected")
+
+
+async def test_two_agencies_make_one_household_signal_and_a_repeat_is_a_no_op(
+    system: System,
+) -> None:
+    household = _household(4)
+    person = household["members"][0]
+    ref = {"name": person["name"], "id_number": person["id_number"]}
+    record = f"MZ-SIG-{uuid.uuid4()}"
+    civil = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-10-05",
+            "period": "2026-10",
+            "person": ref,
+            "source_record_id": record,
+        },
+        CIVIL,
+    )
+    medical = await _warn(
+        system,
+        {
+            "signal_type": "high_out_of_pocket",
+            "occurred_on": "2026-10-09",
+            "period": "2026-10",
+            "person": ref,
+            "details": {"amount": 23000},
+        },
+        MEDICAL,
+    )
+    repeat = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-10-05",
+            "period": "2026-10",
+            "person": ref,
+            "source_record_id": record,
+        },
+        {**CIVIL, "Idempotency-Key": f"again-{uuid.uuid4()}"},
+    )
+    household_id = await _household_id(system, 4)
+    await system.case_for(household_id, civil, medical)
+    await _decision(system, repeat)
+    signals = (
+        await system.http.get(
+            f"{system.url('matching')}/v1/signals", params={"household_id": household_id}
+        )
+    ).json()["signals"]
+    (october,) = [s for s in signals if s["period"] == "2026-10"]
+    assert {w["warning_id"] for w in october["warnings"]} == {civil, medical}
+    await asyncio.sleep(1)
+    case = await system.case_for(household_id, civil, medical)
+    assert repeat not in {s["warning_id"] for s in case["signals"]}
+
+
+async def test_comparison_findings_become_eligibility_flags_not_warnings(system: System) -> None:
+    household_id = await _household_id(system, 5)
+    answer = ComparisonAnsweredV1(
+        request_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        household_id=uuid.UUID(household_id),
+        agency_code="public_security",
+        answered_at=datetime.now(UTC),
+        findings=[
+            ComparisonFindingV1(check="vehicle", found=True, detail="名下小型轿车1辆"),
+            ComparisonFindingV1(check="hukou", found=False),
+        ],
+    )
+    envelope = Envelope.wrap(
+        answer,
+        id=uuid.uuid4(),
+        time=datetime.now(UTC),
+        source="agency-gateway",
+        subject=household_id,
+        correlation_id=uuid.uuid4(),
+    )
+    producer = make_producer(system.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(COMPARISONS.name, encode(envelope), key=household_id.encode())
+    finally:
+        await producer.stop()
+    async with asyncio.timeout(20):
+        while True:
+            view = (
+                await system.http.get(
+                    f"{system.url('matching')}/v1/signals", params={"household_id": household_id}
+                )
+            ).json()
+            if view["eligibility_flags"]:
+                break
+            await asyncio.sleep(0.1)
+    flags = {f["check"]: f["found"] for f in view["eligibility_flags"]}
+    assert flags == {"vehicle": True, "hukou": False}
+    assert view["signals"] == []  # a fact for the decision, not a warning
