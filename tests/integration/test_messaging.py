@@ -88,7 +88,9 @@ class Harness:
             raise RuntimeError(f"cannot handle {n}")
         await session.execute(self.seen.insert().values(subject=envelope.subject, n=n))
 
-    def consumer(self, producer: AIOKafkaProducer, group: str = "it-group") -> InboxConsumer:
+    def consumer(
+        self, producer: AIOKafkaProducer, group: str = "it-group", *, batch: bool = False
+    ) -> InboxConsumer:
         return InboxConsumer(
             name=group,
             topics=[self.topic.name],
@@ -99,6 +101,7 @@ class Harness:
             outbox=self.outbox,
             producer=producer,
             max_attempts=2,
+            batch=batch,
         )
 
     async def seen_rows(self) -> list[tuple[str, int]]:
@@ -266,3 +269,20 @@ async def test_old_outbox_and_inbox_rows_are_purged(harness: Harness) -> None:
     async with harness.sessions() as session:
         left = (await session.execute(select(harness.outbox.c.published_at))).all()
     assert left == [(None,)]  # the unpublished row is never purged
+
+
+async def test_batch_mode_keeps_order_and_isolates_a_failing_record(harness: Harness) -> None:
+    harness.fail_on = {4}
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        envelopes = [_envelope("household-b", n) for n in range(10)]
+        for envelope in [*envelopes, envelopes[3]]:  # 3 delivered twice: the repeat is a no-op
+            await producer.send(harness.topic.name, encode(envelope), key=b"household-b")
+        await producer.flush()
+        async with running(harness.consumer(producer, "it-batch", batch=True)):
+            rows = await harness.wait_for(9)
+            await asyncio.sleep(1)
+        assert [n for _s, n in rows] == [0, 1, 2, 3, 5, 6, 7, 8, 9]
+    finally:
+        await producer.stop()

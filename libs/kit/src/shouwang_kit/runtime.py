@@ -41,6 +41,7 @@ class ConsumerSpec:
     name: str
     topics: Sequence[str]
     handler: Handler
+    batch: bool = False  # many records per transaction (each in a savepoint), order kept
 
 
 Loop = Callable[[], Awaitable[None]]
@@ -109,6 +110,7 @@ class ServiceRuntime:
                 producer=producer,
                 max_attempts=settings.consumer_max_attempts,
                 on_commit=self.wake_outbox,
+                batch=spec.batch,
             )
             for spec in self._consumer_specs
         ]

@@ -47,8 +47,9 @@ def build_app() -> FastAPI:
                 "matching.registry",
                 [HOUSEHOLDS.name],
                 registry_handler(settings.pseudonym_key, cipher),
+                batch=True,
             ),
-            ConsumerSpec("matching.warnings", [WARNINGS.name], warnings_handler(index)),
+            ConsumerSpec("matching.warnings", [WARNINGS.name], warnings_handler(index), batch=True),
             ConsumerSpec("matching.comparisons", [COMPARISONS.name], comparisons_handler()),
         ],
     )
