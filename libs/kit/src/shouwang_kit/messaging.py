@@ -42,6 +42,17 @@ from shouwang_kit.logs import get_logger
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope, "Outbox"], Awaitable[None]]
+# Handles many new messages (inbox-deduplicated, in order) in one transaction, set-based.
+BatchHandler = Callable[[AsyncSession, list[Envelope], "Outbox"], Awaitable[None]]
+
+
+def single(handler: BatchHandler) -> Handler:
+    """A batch handler used for one message (the fallback when a batch fails)."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, outbox: Outbox) -> None:
+        await handler(session, [envelope], outbox)
+
+    return handle
 
 
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -87,6 +98,14 @@ class Outbox:
                 message_id=envelope.id, topic=topic, key=envelope.subject, value=encode(envelope)
             )
         )
+
+    async def add_encoded(self, topic: str, rows: list[tuple[Any, str, bytes]]) -> None:
+        """Queue already-encoded events: (message id, key, value) each (see encode_event)."""
+        if rows:
+            await self._session.execute(
+                insert(self._table),
+                [{"message_id": m, "topic": topic, "key": k, "value": v} for m, k, v in rows],
+            )
 
     async def add_many(self, topic: str, envelopes: list[Envelope]) -> None:
         """Queue several events in one statement (bulk work such as registry imports)."""
@@ -223,9 +242,11 @@ class InboxConsumer:
         max_attempts: int = 3,
         on_commit: Callable[[], None] | None = None,
         batch: bool = False,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self.name = name
         self._batch = batch
+        self._batch_handler = batch_handler
         self._topics = list(topics)
         self._handler = handler
         self._sessions = sessions
@@ -264,6 +285,8 @@ class InboxConsumer:
 
     async def _process_partition(self, tp: TopicPartition, records: list[Any]) -> None:
         """Records in order; in batch mode, as many as possible per database transaction."""
+        if self._batch_handler is not None and await self._handled_as_batch(tp, records):
+            return
         index = 0
         while index < len(records):
             if self._batch:
@@ -273,6 +296,57 @@ class InboxConsumer:
             # One record alone (batch mode: the one that failed in a batch), with retries.
             await self._process(tp, records[index])
             index += 1
+
+    async def _handled_as_batch(self, tp: TopicPartition, records: list[Any]) -> bool:
+        """The whole poll through the batch handler in one transaction; False to go one by one
+        (an undecodable record, or a failure: the batch rolls back and nothing is lost)."""
+        assert self._batch_handler is not None
+        try:
+            envelopes = [(record, decode(record.value)) for record in records]
+        except ValueError:
+            return False
+        try:
+            async with self._sessions() as session, session.begin():
+                fresh = set(
+                    (
+                        await session.scalars(
+                            insert(self._inbox)
+                            .values(
+                                [
+                                    {
+                                        "consumer": self.name,
+                                        "message_id": envelope.id,
+                                        "topic": tp.topic,
+                                        "partition": tp.partition,
+                                        "offset": record.offset,
+                                    }
+                                    for record, envelope in envelopes
+                                ]
+                            )
+                            .on_conflict_do_nothing()
+                            .returning(self._inbox.c.message_id)
+                        )
+                    ).all()
+                )
+                todo = []
+                for _record, envelope in envelopes:
+                    if envelope.id in fresh:
+                        fresh.discard(envelope.id)  # a repeat inside the poll runs once
+                        todo.append(envelope)
+                if todo:
+                    await self._batch_handler(session, todo, Outbox(self._outbox, session))
+        except Exception as exc:
+            log.warning(
+                "consumer.batch_failed",
+                consumer=self.name,
+                records=len(records),
+                error=type(exc).__name__,
+                detail=str(exc)[:300],
+            )
+            return False
+        if self._on_commit is not None:
+            self._on_commit()
+        return True
 
     async def _batch_from(self, tp: TopicPartition, records: list[Any], start: int) -> int:
         """Apply records[start:] in one transaction, each in a savepoint; stop at the first

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import (
+    BatchHandler,
     Handler,
     InboxConsumer,
     OutboxRelay,
@@ -42,6 +43,7 @@ class ConsumerSpec:
     topics: Sequence[str]
     handler: Handler
     batch: bool = False  # many records per transaction (each in a savepoint), order kept
+    batch_handler: BatchHandler | None = None  # set-based handling of a whole poll
 
 
 Loop = Callable[[], Awaitable[None]]
@@ -111,6 +113,7 @@ class ServiceRuntime:
                 max_attempts=settings.consumer_max_attempts,
                 on_commit=self.wake_outbox,
                 batch=spec.batch,
+                batch_handler=spec.batch_handler,
             )
             for spec in self._consumer_specs
         ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from shouwang_kit.crypto import FieldCipher
+from shouwang_kit.messaging import single
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_proto.topics import COMPARISONS, HOUSEHOLDS, WARNINGS
 
@@ -35,6 +36,7 @@ def build_app() -> FastAPI:
     settings = get_settings()
     cipher = FieldCipher(settings.data_keys)
     index = RegistryIndex(build_resolver(settings), cipher)
+    warnings = warnings_handler(index)
     runtime = ServiceRuntime(
         service="matching",
         settings=settings,
@@ -49,7 +51,12 @@ def build_app() -> FastAPI:
                 registry_handler(settings.pseudonym_key, cipher),
                 batch=True,
             ),
-            ConsumerSpec("matching.warnings", [WARNINGS.name], warnings_handler(index), batch=True),
+            ConsumerSpec(
+                "matching.warnings",
+                [WARNINGS.name],
+                single(warnings),
+                batch_handler=warnings,
+            ),
             ConsumerSpec("matching.comparisons", [COMPARISONS.name], comparisons_handler()),
         ],
     )

@@ -13,7 +13,7 @@ from uuid import UUID
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_name
-from shouwang_proto import Envelope
+from shouwang_proto import Envelope, encode_event
 from shouwang_proto.events import (
     ComparisonAnsweredV1,
     ReviewCandidateV1,
@@ -23,7 +23,7 @@ from shouwang_proto.events import (
     WarningUnmatchedV1,
 )
 from shouwang_proto.topics import MATCHING_OUTCOMES
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -196,95 +196,6 @@ async def publish_outcome(
     )
 
 
-async def resolve_warning(
-    envelope: Envelope,
-    *,
-    session: AsyncSession,
-    outbox: Outbox,
-    index: RegistryIndex,
-    now: datetime,
-    new_id: Callable[[], UUID],
-) -> None:
-    """Decide who a warning is about, record it, and publish matched / needs review / unmatched."""
-    warning = envelope.parsed()
-    assert isinstance(warning, WarningReceivedV1)
-    await index.refresh(session)
-    resolution = index.resolver.resolve(warning.person)
-    recorded = await session.execute(
-        insert(decisions)
-        .values(
-            warning_id=warning.warning_id,
-            outcome=OUTCOME[resolution.verdict],
-            reason_code=resolution.reason_code,
-            household_id=resolution.household_id,
-            person_id=resolution.person_id,
-            score=resolution.score,
-            reasons=list(resolution.reasons),
-            decided_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(decisions.c.warning_id)
-    )
-    if recorded.first() is None:
-        log.info("warning.already_decided", warning_id=str(warning.warning_id))
-        return
-    payload: WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1 | None
-    if resolution.verdict == "auto" and resolution.person_id is not None:
-        payload = await matched_event(
-            warning,
-            person_id=resolution.person_id,
-            score=resolution.score,
-            reasons=list(resolution.reasons),
-            method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
-            session=session,
-            now=now,
-            new_id=new_id,
-        )
-    elif resolution.verdict == "review":
-        reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
-        await session.execute(
-            insert(reviews).values(
-                warning_id=warning.warning_id,
-                state="open",
-                envelope=envelope.model_dump(mode="json"),
-                candidates=_candidates(resolution),
-                reason=reason,
-                region_code=warning.person.region_code,
-                queued_at=now,
-            )
-        )
-        payload = WarningNeedsReviewV1(
-            warning=warning,
-            candidates=[
-                ReviewCandidateV1(
-                    person_id=c.person_id,
-                    household_id=c.household_id,
-                    score=c.score,
-                    reasons=list(c.reasons),
-                )
-                for c in resolution.candidates
-            ],
-            reason=reason,
-        )
-    else:
-        payload = WarningUnmatchedV1(
-            warning=warning,
-            reason_code=resolution.reason_code or "unmatched",
-            reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
-        )
-    if payload is None:
-        log.info("warning.repeat_ignored", warning_id=str(warning.warning_id))
-        return
-    await publish_outcome(payload, envelope=envelope, outbox=outbox, now=now, message_id=new_id())
-    log.info(
-        "warning.decided",
-        warning_id=str(warning.warning_id),
-        verdict=resolution.verdict,
-        reason_code=resolution.reason_code,
-        score=resolution.score,
-    )
-
-
 async def record_comparison(answer: ComparisonAnsweredV1, *, session: AsyncSession) -> None:
     """Keep what an agency found about a household (信息比对) as eligibility flags."""
     for finding in answer.findings:
@@ -302,3 +213,279 @@ async def record_comparison(answer: ComparisonAnsweredV1, *, session: AsyncSessi
                 set_=values,
             )
         )
+
+
+async def resolve_batch(
+    envelopes: list[Envelope],
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    index: RegistryIndex,
+    now: datetime,
+    new_id: Callable[[], UUID],
+) -> None:
+    """Resolve a poll's worth of warnings with a fixed number of statements (set-based)."""
+    await index.refresh(session)
+    parsed: list[tuple[Envelope, WarningReceivedV1, Resolution]] = []
+    for envelope in envelopes:
+        warning = envelope.parsed()
+        assert isinstance(warning, WarningReceivedV1)
+        parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
+    decided = set(
+        (
+            await session.scalars(
+                insert(decisions)
+                .values(
+                    [
+                        {
+                            "warning_id": w.warning_id,
+                            "outcome": OUTCOME[r.verdict],
+                            "reason_code": r.reason_code,
+                            "household_id": r.household_id,
+                            "person_id": r.person_id,
+                            "score": r.score,
+                            "reasons": list(r.reasons),
+                            "decided_at": now,
+                        }
+                        for _e, w, r in parsed
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(decisions.c.warning_id)
+            )
+        ).all()
+    )
+    todo = [(e, w, r) for e, w, r in parsed if w.warning_id in decided]
+    decided.clear()
+    matched = [(e, w, r) for e, w, r in todo if r.verdict == "auto" and r.person_id is not None]
+    places = await _places(session, [r.person_id for _e, _w, r in matched if r.person_id])
+    joins = await _join_signals(
+        session,
+        [(w, places[r.person_id].household_id) for _e, w, r in matched if r.person_id],
+        now=now,
+        new_id=new_id,
+    )
+    review_rows = []
+    out: list[tuple[Envelope, WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1]] = []
+    for envelope, warning, resolution in todo:
+        if resolution.verdict == "auto" and resolution.person_id is not None:
+            join = joins[warning.warning_id]
+            if join.repeat:
+                continue
+            place = places[resolution.person_id]
+            out.append(
+                (
+                    envelope,
+                    WarningMatchedV1(
+                        warning=warning,
+                        household_id=place.household_id,
+                        household_number=place.household_number,
+                        person_id=resolution.person_id,
+                        region_code=place.region_code,
+                        village_name=place.village_name,
+                        township_name=place.township_name,
+                        masked_name=mask_name(place.name),
+                        method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
+                        score=resolution.score,
+                        reasons=list(resolution.reasons),
+                        household_signal_id=join.signal_id,
+                        signal_reasons=join.reasons,
+                        eligibility_flags=join.flags,
+                    ),
+                )
+            )
+        elif resolution.verdict == "review":
+            reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
+            review_rows.append(
+                {
+                    "warning_id": warning.warning_id,
+                    "state": "open",
+                    "envelope": envelope.model_dump(mode="json"),
+                    "candidates": _candidates(resolution),
+                    "reason": reason,
+                    "region_code": warning.person.region_code,
+                    "queued_at": now,
+                }
+            )
+            out.append(
+                (
+                    envelope,
+                    WarningNeedsReviewV1(
+                        warning=warning,
+                        candidates=[
+                            ReviewCandidateV1(
+                                person_id=c.person_id,
+                                household_id=c.household_id,
+                                score=c.score,
+                                reasons=list(c.reasons),
+                            )
+                            for c in resolution.candidates
+                        ],
+                        reason=reason,
+                    ),
+                )
+            )
+        else:
+            out.append(
+                (
+                    envelope,
+                    WarningUnmatchedV1(
+                        warning=warning,
+                        reason_code=resolution.reason_code or "unmatched",
+                        reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
+                    ),
+                )
+            )
+    if review_rows:
+        await session.execute(insert(reviews), review_rows)
+    rows = []
+    for envelope, payload in out:
+        subject = (
+            str(payload.household_id)
+            if isinstance(payload, WarningMatchedV1)
+            else str(payload.warning.warning_id)
+        )
+        message_id = new_id()
+        value = encode_event(
+            payload,
+            id=message_id,
+            time=now,
+            source="matching",
+            subject=subject,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.id,
+        )
+        rows.append((message_id, subject, value))
+    await outbox.add_encoded(MATCHING_OUTCOMES.name, rows)
+    log.info("warnings.decided", count=len(todo), published=len(rows))
+
+
+@dataclass(frozen=True)
+class _Place:
+    household_id: UUID
+    household_number: str
+    region_code: str
+    village_name: str
+    township_name: str
+    name: str
+
+
+async def _places(session: AsyncSession, person_ids: list[UUID]) -> dict[UUID, _Place]:
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            persons.c.person_id,
+            persons.c.name,
+            households.c.household_id,
+            households.c.household_number,
+            households.c.region_code,
+            households.c.village_name,
+            households.c.township_name,
+        )
+        .join(households, households.c.household_id == persons.c.household_id)
+        .where(persons.c.person_id.in_(set(person_ids)))
+    )
+    return {
+        r.person_id: _Place(
+            r.household_id,
+            r.household_number,
+            r.region_code,
+            r.village_name,
+            r.township_name,
+            r.name,
+        )
+        for r in rows.all()
+    }
+
+
+async def _join_signals(
+    session: AsyncSession,
+    items: list[tuple[WarningReceivedV1, UUID]],
+    *,
+    now: datetime,
+    new_id: Callable[[], UUID],
+) -> dict[UUID, SignalJoin]:
+    """join_signal for many warnings at once: one statement per step, not per warning."""
+    if not items:
+        return {}
+    keyed = [(w, h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items]
+    pairs = sorted({(h, p) for _w, h, p in keyed})
+    await session.execute(
+        insert(household_signals)
+        .values(
+            [
+                {"signal_id": new_id(), "household_id": h, "period": p, "opened_at": now}
+                for h, p in pairs
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+    ids = {
+        (r.household_id, r.period): r.signal_id
+        for r in (
+            await session.execute(
+                select(
+                    household_signals.c.signal_id,
+                    household_signals.c.household_id,
+                    household_signals.c.period,
+                ).where(
+                    tuple_(household_signals.c.household_id, household_signals.c.period).in_(pairs)
+                )
+            )
+        ).all()
+    }
+    added = set(
+        (
+            await session.scalars(
+                insert(signal_warnings)
+                .values(
+                    [
+                        {
+                            "signal_id": ids[(h, p)],
+                            "warning_id": w.warning_id,
+                            "agency_code": w.agency_code,
+                            "signal_type": w.signal_type,
+                            "source_record_id": w.source_record_id,
+                            "occurred_on": w.occurred_on,
+                        }
+                        for w, h, p in keyed
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(signal_warnings.c.warning_id)
+            )
+        ).all()
+    )
+    reasons: dict[UUID, set[str]] = {}
+    for signal_id, agency, kind in (
+        await session.execute(
+            select(
+                signal_warnings.c.signal_id,
+                signal_warnings.c.agency_code,
+                signal_warnings.c.signal_type,
+            ).where(signal_warnings.c.signal_id.in_(set(ids.values())))
+        )
+    ).all():
+        reasons.setdefault(signal_id, set()).add(f"{agency}:{kind}")
+    flags: dict[UUID, list[str]] = {}
+    for household_id, check in (
+        await session.execute(
+            select(eligibility_flags.c.household_id, eligibility_flags.c.check)
+            .where(
+                eligibility_flags.c.household_id.in_({h for h, _p in pairs}),
+                eligibility_flags.c.found,
+            )
+            .order_by(eligibility_flags.c.check)
+        )
+    ).all():
+        flags.setdefault(household_id, []).append(check)
+    return {
+        w.warning_id: SignalJoin(
+            ids[(h, p)],
+            sorted(reasons.get(ids[(h, p)], set())),
+            flags.get(h, []),
+            w.warning_id not in added,
+        )
+        for w, h, p in keyed
+    }

@@ -6,13 +6,13 @@ import uuid
 from datetime import UTC, datetime
 
 from shouwang_kit.crypto import FieldCipher
-from shouwang_kit.messaging import Handler, Outbox
+from shouwang_kit.messaging import BatchHandler, Handler, Outbox
 from shouwang_proto import Envelope
 from shouwang_proto.events import ComparisonAnsweredV1, HouseholdSnapshotV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.adapters.registry_index import RegistryIndex
-from matching.app.handlers import record_comparison, resolve_warning
+from matching.app.handlers import record_comparison, resolve_batch
 from matching.app.read_model import apply_household_snapshot
 
 
@@ -29,12 +29,12 @@ def registry_handler(pseudonym_key: str, cipher: FieldCipher) -> Handler:
     return handle
 
 
-def warnings_handler(index: RegistryIndex) -> Handler:
-    """Resolves each warning and publishes the outcome."""
+def warnings_handler(index: RegistryIndex) -> BatchHandler:
+    """Resolves a poll of warnings and publishes their outcomes."""
 
-    async def handle(session: AsyncSession, envelope: Envelope, outbox: Outbox) -> None:
-        await resolve_warning(
-            envelope,
+    async def handle(session: AsyncSession, envelopes: list[Envelope], outbox: Outbox) -> None:
+        await resolve_batch(
+            envelopes,
             session=session,
             outbox=outbox,
             index=index,

@@ -1,0 +1,254 @@
+"""Matching through Kafka: warnings/s through the matching service's consumer, against a
+pass-through ceiling measured in the same run (consume the same messages and produce them on,
+acks=all and idempotent, no matching and no database).
+
+    .tools/bin/uv run python -m bench.matching_consumer --persons 1000000 --warnings 200000
+
+The registry read model is loaded straight into matching's tables (as the registry consumer
+would leave it); the service is started as a process and its rate is taken from the decision
+times in its database (first to last), so start-up and the index load are reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+from matching.bootstrap import MIGRATIONS, SCHEMA
+from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
+from shouwang_kit.idnumber import check_char
+from shouwang_kit.messaging import make_producer
+from shouwang_kit.migrations import upgrade
+from shouwang_kit.pii import keyed_hash
+from shouwang_proto import encode_event
+from shouwang_proto.events import PersonRef, WarningReceivedV1
+from shouwang_proto.topics import WARNINGS, Topic
+from shouwang_stack.kafka import create_topics
+from shouwang_stack.stack import Stack, StackConfig
+
+PSEUDONYM_KEY = "shouwang-dev-pseudonym-key"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国玉红"
+
+
+def _id(rng: random.Random) -> str:
+    first17 = f"532929{rng.randint(1940, 2015)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    first17 += f"{rng.randrange(1000):03d}"
+    return first17 + check_char(first17)
+
+
+async def load_registry(database_url: str, persons: int) -> list[tuple[str, str]]:
+    """Households and persons straight into matching's read model; returns (ID, name) pairs."""
+    rng = random.Random(11)
+    cipher = FieldCipher(DEV_DATA_KEYS)
+    household_rows: list[tuple[object, ...]] = []
+    person_rows: list[tuple[object, ...]] = []
+    people: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    while len(person_rows) < persons:
+        household_id = uuid.uuid4()
+        village = f"532929{rng.randrange(101, 113):03d}{rng.randrange(1, 16):03d}"
+        household_rows.append(
+            (household_id, f"H{len(household_rows):012d}", village, "村", "镇", "ordinary", False)
+        )
+        surname = rng.choice(SURNAMES)
+        for _ in range(rng.randint(1, 6)):
+            while (id_number := _id(rng)) in seen:
+                pass
+            seen.add(id_number)
+            name = surname + rng.choice(GIVEN) + rng.choice(["", rng.choice(GIVEN)])
+            people.append((id_number, name))
+            person_rows.append(
+                (
+                    uuid.uuid4(),
+                    household_id,
+                    keyed_hash(PSEUDONYM_KEY, id_number),
+                    cipher.encrypt(id_number, field="id_number"),
+                    name,
+                    village,
+                    len(person_rows) + 1,
+                )
+            )
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.copy_records_to_table(
+            "households",
+            schema_name=SCHEMA,
+            records=household_rows,
+            columns=[
+                "household_id",
+                "household_number",
+                "region_code",
+                "village_name",
+                "township_name",
+                "category",
+                "removed",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "persons",
+            schema_name=SCHEMA,
+            records=person_rows,
+            columns=[
+                "person_id",
+                "household_id",
+                "id_hash",
+                "id_enc",
+                "name",
+                "region_code",
+                "seq",
+            ],
+        )
+        await connection.execute(f"SELECT setval('{SCHEMA}.person_seq', {len(person_rows)})")
+    finally:
+        await connection.close()
+    return people
+
+
+def warning_messages(people: list[tuple[str, str]], count: int) -> list[tuple[bytes, bytes]]:
+    """Warnings: 80% about registered people, 10% not in the registry, 10% without an ID."""
+    rng = random.Random(5)
+    now = datetime.now(UTC)
+    out = []
+    for n in range(count):
+        roll = rng.random()
+        if roll < 0.8:
+            id_number, name = rng.choice(people)
+        elif roll < 0.9:
+            id_number, name = _id(rng), "未在库"
+        else:
+            id_number, name = "", rng.choice(people)[1]
+        warning = WarningReceivedV1(
+            warning_id=uuid.uuid4(),
+            agency_code="civil_affairs",
+            signal_type="new_dibao",
+            source_record_id=f"B-{n}",
+            period="2026-10",
+            occurred_on=date(2026, 10, 5),
+            person=PersonRef(name=name, id_number=id_number or None),
+            received_at=now,
+        )
+        key = keyed_hash(PSEUDONYM_KEY, id_number) if id_number else str(warning.warning_id)
+        value = encode_event(
+            warning,
+            id=uuid.uuid4(),
+            time=now,
+            source="bench",
+            subject=key,
+            correlation_id=warning.warning_id,
+        )
+        out.append((key.encode(), value))
+    return out
+
+
+async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    producer = make_producer(bootstrap)
+    await producer.start()
+    try:
+        for start in range(0, len(messages), 5000):
+            futures = [
+                await producer.send(topic, value, key=key)
+                for key, value in messages[start : start + 5000]
+            ]
+            await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def pass_through(bootstrap: str, source: str, count: int) -> float:
+    """Messages/s to consume `count` messages and produce each on (acks=all), committing."""
+    sink = Topic(name="bench.pass-through", description="", key="", events=(), partitions=6)
+    await create_topics(bootstrap, (sink,))
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-pass-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = make_producer(bootstrap)
+    await consumer.start()
+    await producer.start()
+    try:
+        seen = 0
+        start = None
+        while seen < count:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
+            if start is None and batches:
+                start = time.perf_counter()
+            futures = []
+            for records in batches.values():
+                for record in records:
+                    futures.append(await producer.send(sink.name, record.value, key=record.key))
+            await asyncio.gather(*futures)
+            if batches:
+                await consumer.commit()
+            seen += sum(len(r) for r in batches.values())
+        assert start is not None
+        return count / (time.perf_counter() - start)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def main(persons: int, warnings: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
+        stack.config.env.update({"LOG_LEVEL": "WARNING"})
+        try:
+            await stack.start_infrastructure()
+            await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url, SCHEMA)
+            started = time.perf_counter()
+            people = await load_registry(stack.database_url, persons)
+            print(
+                f"registry read model: {len(people):,} persons loaded "
+                f"in {time.perf_counter() - started:.0f}s"
+            )
+            messages = warning_messages(people, warnings)
+            await produce(stack.bootstrap_servers, WARNINGS.name, messages)
+            ceiling = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+            print(f"ceiling  pass-through consume → produce (acks=all): {ceiling:,.0f} warnings/s")
+            up = time.perf_counter()
+            await stack.start_services(["matching"])
+            connection = await asyncpg.connect(stack.database_url)
+            try:
+                while True:
+                    done = await connection.fetchval(f"SELECT count(*) FROM {SCHEMA}.decisions")
+                    if done >= warnings:
+                        break
+                    await asyncio.sleep(1)
+                first, last = await connection.fetchrow(
+                    f"SELECT min(decided_at), max(decided_at) FROM {SCHEMA}.decisions"
+                )
+                outcomes = dict(
+                    await connection.fetch(
+                        f"SELECT outcome, count(*) FROM {SCHEMA}.decisions GROUP BY outcome"
+                    )
+                )
+            finally:
+                await connection.close()
+            seconds = (last - first).total_seconds()
+            rate = warnings / seconds
+            print(
+                f"matching consumer: {warnings:,} warnings in {seconds:.1f}s = {rate:,.0f}/s "
+                f"({rate / ceiling:.0%} of pass-through); start-up and index load "
+                f"{time.perf_counter() - up - seconds:.0f}s; outcomes {outcomes}"
+            )
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--warnings", type=int, default=200_000)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.persons, arguments.warnings))
