@@ -12,6 +12,8 @@ times in its database (first to last), so start-up and the index load are report
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import asyncio
 import random
 import tempfile
@@ -202,7 +204,7 @@ async def pass_through(bootstrap: str, source: str, count: int) -> float:
 async def main(persons: int, warnings: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
-        stack.config.env.update({"LOG_LEVEL": "WARNING"})
+        stack.config.env.update({"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")})
         try:
             await stack.start_infrastructure()
             await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url, SCHEMA)
@@ -237,6 +239,8 @@ async def main(persons: int, warnings: int) -> None:
                 await connection.close()
             seconds = (last - first).total_seconds()
             rate = warnings / seconds
+            if os.environ.get("BENCH_KEEP_LOGS"):
+                shutil.copytree(Path(tmp) / "stack" / "logs", os.environ["BENCH_KEEP_LOGS"])
             print(
                 f"matching consumer: {warnings:,} warnings in {seconds:.1f}s = {rate:,.0f}/s "
                 f"({rate / ceiling:.0%} of pass-through); start-up and index load "

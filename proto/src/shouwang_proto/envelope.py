@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 
 
 class UnknownEventError(ValueError):
@@ -40,6 +40,7 @@ class Envelope(BaseModel):
     correlation_id: UUID = Field(description="Id shared by every event caused by one input.")
     causation_id: UUID | None = Field(default=None, description="Id of the event that caused it.")
     payload: dict[str, Any]
+    _parsed: EventPayload | None = PrivateAttr(default=None)
 
     @classmethod
     def wrap(
@@ -67,10 +68,12 @@ class Envelope(BaseModel):
         )
 
     def parsed(self) -> EventPayload:
-        """The payload validated against its versioned contract."""
+        """The payload validated against its versioned contract (validated once, then kept)."""
         from shouwang_proto.registry import payload_model
 
-        return payload_model(self.type, self.version).model_validate(self.payload)
+        if self._parsed is None:
+            self._parsed = payload_model(self.type, self.version).model_validate(self.payload)
+        return self._parsed
 
 
 _TIME = TypeAdapter(AwareDatetime)

@@ -275,7 +275,21 @@ class InboxConsumer:
     async def run(self) -> None:
         """Poll, process and commit until cancelled."""
         while True:
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+            batches = await self._consumer.getmany(
+                timeout_ms=500, max_records=2000 if self._batch_handler else 200
+            )
+            # With a batch handler, the whole poll goes in one transaction (each partition's
+            # records stay in order).
+            if (
+                self._batch_handler is not None
+                and len(batches) > 1
+                and await self._handled_as_batch(
+                    [(tp, record) for tp, records in batches.items() for record in records]
+                )
+            ):
+                for tp, records in batches.items():
+                    await self._commit(tp, records[-1].offset + 1)
+                continue
             for tp, records in batches.items():
                 await self._process_partition(tp, records)
                 # Every record up to here is committed in the database (or dead-lettered), so
@@ -285,7 +299,9 @@ class InboxConsumer:
 
     async def _process_partition(self, tp: TopicPartition, records: list[Any]) -> None:
         """Records in order; in batch mode, as many as possible per database transaction."""
-        if self._batch_handler is not None and await self._handled_as_batch(tp, records):
+        if self._batch_handler is not None and await self._handled_as_batch(
+            [(tp, record) for record in records]
+        ):
             return
         index = 0
         while index < len(records):
@@ -297,39 +313,38 @@ class InboxConsumer:
             await self._process(tp, records[index])
             index += 1
 
-    async def _handled_as_batch(self, tp: TopicPartition, records: list[Any]) -> bool:
+    async def _handled_as_batch(self, records: list[tuple[TopicPartition, Any]]) -> bool:
         """The whole poll through the batch handler in one transaction; False to go one by one
         (an undecodable record, or a failure: the batch rolls back and nothing is lost)."""
         assert self._batch_handler is not None
         try:
-            envelopes = [(record, decode(record.value)) for record in records]
+            envelopes = [(tp, record, decode(record.value)) for tp, record in records]
         except ValueError:
             return False
         try:
             async with self._sessions() as session, session.begin():
+                # executemany ("insertmanyvalues"): one cached statement, not one compiled per poll
                 fresh = set(
                     (
                         await session.scalars(
                             insert(self._inbox)
-                            .values(
-                                [
-                                    {
-                                        "consumer": self.name,
-                                        "message_id": envelope.id,
-                                        "topic": tp.topic,
-                                        "partition": tp.partition,
-                                        "offset": record.offset,
-                                    }
-                                    for record, envelope in envelopes
-                                ]
-                            )
                             .on_conflict_do_nothing()
-                            .returning(self._inbox.c.message_id)
+                            .returning(self._inbox.c.message_id),
+                            [
+                                {
+                                    "consumer": self.name,
+                                    "message_id": envelope.id,
+                                    "topic": tp.topic,
+                                    "partition": tp.partition,
+                                    "offset": record.offset,
+                                }
+                                for tp, record, envelope in envelopes
+                            ],
                         )
                     ).all()
                 )
                 todo = []
-                for _record, envelope in envelopes:
+                for _tp, _record, envelope in envelopes:
                     if envelope.id in fresh:
                         fresh.discard(envelope.id)  # a repeat inside the poll runs once
                         todo.append(envelope)

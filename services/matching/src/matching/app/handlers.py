@@ -234,24 +234,20 @@ async def resolve_batch(
     decided = set(
         (
             await session.scalars(
-                insert(decisions)
-                .values(
-                    [
-                        {
-                            "warning_id": w.warning_id,
-                            "outcome": OUTCOME[r.verdict],
-                            "reason_code": r.reason_code,
-                            "household_id": r.household_id,
-                            "person_id": r.person_id,
-                            "score": r.score,
-                            "reasons": list(r.reasons),
-                            "decided_at": now,
-                        }
-                        for _e, w, r in parsed
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(decisions.c.warning_id)
+                insert(decisions).on_conflict_do_nothing().returning(decisions.c.warning_id),
+                [
+                    {
+                        "warning_id": w.warning_id,
+                        "outcome": OUTCOME[r.verdict],
+                        "reason_code": r.reason_code,
+                        "household_id": r.household_id,
+                        "person_id": r.person_id,
+                        "score": r.score,
+                        "reasons": list(r.reasons),
+                        "decided_at": now,
+                    }
+                    for _e, w, r in parsed
+                ],
             )
         ).all()
     )
@@ -412,14 +408,11 @@ async def _join_signals(
     keyed = [(w, h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items]
     pairs = sorted({(h, p) for _w, h, p in keyed})
     await session.execute(
-        insert(household_signals)
-        .values(
-            [
-                {"signal_id": new_id(), "household_id": h, "period": p, "opened_at": now}
-                for h, p in pairs
-            ]
-        )
-        .on_conflict_do_nothing()
+        insert(household_signals).on_conflict_do_nothing(),
+        [
+            {"signal_id": new_id(), "household_id": h, "period": p, "opened_at": now}
+            for h, p in pairs
+        ],
     )
     ids = {
         (r.household_id, r.period): r.signal_id
@@ -439,21 +432,19 @@ async def _join_signals(
         (
             await session.scalars(
                 insert(signal_warnings)
-                .values(
-                    [
-                        {
-                            "signal_id": ids[(h, p)],
-                            "warning_id": w.warning_id,
-                            "agency_code": w.agency_code,
-                            "signal_type": w.signal_type,
-                            "source_record_id": w.source_record_id,
-                            "occurred_on": w.occurred_on,
-                        }
-                        for w, h, p in keyed
-                    ]
-                )
                 .on_conflict_do_nothing()
-                .returning(signal_warnings.c.warning_id)
+                .returning(signal_warnings.c.warning_id),
+                [
+                    {
+                        "signal_id": ids[(h, p)],
+                        "warning_id": w.warning_id,
+                        "agency_code": w.agency_code,
+                        "signal_type": w.signal_type,
+                        "source_record_id": w.source_record_id,
+                        "occurred_on": w.occurred_on,
+                    }
+                    for w, h, p in keyed
+                ],
             )
         ).all()
     )
