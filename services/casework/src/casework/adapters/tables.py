@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 SCHEMA = "casework"
 metadata = MetaData(schema=SCHEMA)
@@ -81,6 +81,20 @@ actions = Table(
     Column("actor", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# 责任追溯: append-only, each row chained to the previous by hash (see domain/audit.py).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("subject", String(100), nullable=False, index=True),
+    Column("detail", JSONB, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
 )
 
 outbox, inbox = messaging_tables(metadata)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import actions, case_number_seq, cases, clocks, signals
+from casework.app.audit import append_audit
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.cases import CaseStatus, attach_signal, case_number, open_case
 
@@ -120,6 +121,14 @@ async def handle_matched_warning(
         insert(actions).values(
             case_id=case_id, action=action, actor=SYSTEM_ACTOR, at=now, reason=reason
         )
+    )
+    await append_audit(
+        session,
+        actor=SYSTEM_ACTOR,
+        action=action,
+        subject=f"case:{case_id}",
+        detail={"reason": reason, "warning_id": str(warning.warning_id)},
+        now=now,
     )
     await outbox.add(
         CASES.name,

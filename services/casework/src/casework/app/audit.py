@@ -1,0 +1,87 @@
+"""Writing and checking the responsibility trace (责任追溯) in the database."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.adapters.tables import audit_log
+from casework.domain.audit import GENESIS, AuditEntry, ChainVerifier, entry_hash
+
+_LOCK = zlib.crc32(b"casework.audit_log")
+
+
+async def append_audit(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Append one entry in the caller's transaction; appends are serialised so the chain has
+    no forks and no gaps (a rolled-back transaction leaves no seq behind)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+    last = (
+        await session.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        )
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    digest = entry_hash(
+        prev, seq=seq, at=now, actor=actor, action=action, subject=subject, detail=detail
+    )
+    await session.execute(
+        insert(audit_log).values(
+            seq=seq,
+            at=now,
+            actor=actor,
+            action=action,
+            subject=subject,
+            detail=detail,
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
+    return seq
+
+
+async def _entries(session: AsyncSession, batch: int = 5000) -> AsyncIterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(audit_log)
+                .where(audit_log.c.seq > last)
+                .order_by(audit_log.c.seq)
+                .limit(batch)
+            )
+        ).all()
+        for r in rows:
+            yield AuditEntry(
+                r.seq, r.at, r.actor, r.action, r.subject, r.detail, r.prev_hash, r.hash
+            )
+            last = r.seq
+        if len(rows) < batch:
+            return
+
+
+async def verify_audit(session: AsyncSession) -> tuple[int, int | None]:
+    """(entries checked, seq of the first broken link or None)."""
+    verifier = ChainVerifier()
+    async for entry in _entries(session):
+        if not verifier.feed(entry):
+            return verifier.checked, entry.seq
+    return verifier.checked, None
+
+
+async def audit_count(session: AsyncSession) -> int:
+    """How many entries the trace holds."""
+    return int(await session.scalar(select(func.count()).select_from(audit_log)) or 0)

@@ -1,0 +1,88 @@
+"""The responsibility trace (责任追溯): an append-only log, each entry chained to the one before by
+a hash, so that changing, removing or inserting an entry afterwards is detected (pure).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded act: who did what to which subject, when, with details."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str  # e.g. "case:<uuid>"
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def entry_hash(
+    prev_hash: str,
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any],
+) -> str:
+    """SHA-256 over the previous hash and a canonical JSON of the entry."""
+    body = json.dumps(
+        [seq, at.isoformat(), actor, action, subject, detail],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
+
+
+class ChainVerifier:
+    """Checks entries one at a time, in seq order (so a long log never sits in memory)."""
+
+    def __init__(self) -> None:
+        self.expected_prev = GENESIS
+        self.expected_seq = 1
+        self.checked = 0
+
+    def feed(self, entry: AuditEntry) -> bool:
+        """True when this entry chains onto the ones before it."""
+        recomputed = entry_hash(
+            entry.prev_hash,
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            detail=entry.detail,
+        )
+        ok = (
+            entry.seq == self.expected_seq
+            and entry.prev_hash == self.expected_prev
+            and entry.hash == recomputed
+        )
+        self.checked += 1
+        self.expected_prev, self.expected_seq = entry.hash, entry.seq + 1
+        return ok
+
+
+def first_broken_link(entries: Iterable[AuditEntry]) -> int | None:
+    """The seq of the first entry that does not chain (altered, removed before it, or
+    inserted), or None when the whole log verifies. Entries must come in seq order."""
+    verifier = ChainVerifier()
+    for entry in entries:
+        if not verifier.feed(entry):
+            return entry.seq
+    return None
