@@ -12,10 +12,10 @@ times in its database (first to last), so start-up and the index load are report
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import asyncio
+import os
 import random
+import shutil
 import tempfile
 import time
 import uuid

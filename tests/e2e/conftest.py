@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from shouwang_kit.auth import Officer, issue_token
+from shouwang_kit.settings import ServiceSettings
 from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry, seed_registry
 
 from tests.conftest import Infra
 from tests.fakes.wecom_robot import FakeRobot, serve_robot
 
 ROBOT_KEY = "e2e-robot-key"
+COUNTY = Officer("county-1", "县乡村振兴局 王科长", "county_office", "532929000000")
+
+
+def officer_token(officer: Officer) -> str:
+    """A bearer token for an officer, signed with the services' (development) key."""
+    key = ServiceSettings().auth_key
+    return issue_token(officer, key, now=datetime.now(UTC), ttl=timedelta(hours=2))
+
+
 CIVIL = {"X-Api-Key": "demo-civil-affairs-key"}
 MEDICAL = {"X-Api-Key": "demo-medical-insurance-key"}
 
@@ -24,7 +36,9 @@ class System:
     def __init__(self, infra: Infra, robot: FakeRobot) -> None:
         self.infra = infra
         self.robot = robot
-        self.http = httpx.AsyncClient(timeout=10)
+        self.http = httpx.AsyncClient(
+            timeout=10, headers={"Authorization": f"Bearer {officer_token(COUNTY)}"}
+        )
 
     def url(self, service: str) -> str:
         return self.infra.stack.url(service)

@@ -208,3 +208,35 @@ async def test_reloading_the_same_registry_changes_nothing(system: System) -> No
         json=household,
     )
     assert answer.json()["outcome"] == "unchanged"
+
+
+async def test_a_township_officer_sees_only_their_township(system: System) -> None:
+    from shouwang_kit.auth import Officer
+
+    from tests.e2e.conftest import officer_token
+
+    person = _member(3)  # 功果桥镇
+    answer = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-20",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+        }
+    )
+    case = await system.case_for(await _household_id(system, 3), answer.json()["warning_id"])
+    casework = system.url("casework")
+    nuodeng = Officer("t-1", "诺邓镇 干部", "township_officer", "532929101000")
+    gongguoqiao = Officer("t-2", "功果桥镇 干部", "township_officer", "532929102000")
+    other = {"Authorization": f"Bearer {officer_token(nuodeng)}"}
+    own = {"Authorization": f"Bearer {officer_token(gongguoqiao)}"}
+    refused = await system.http.get(f"{casework}/v1/cases/{case['case_id']}", headers=other)
+    assert refused.status_code == 403 and refused.json()["code"] == "scope.forbidden"
+    listed = (await system.http.get(f"{casework}/v1/cases", headers=other)).json()["items"]
+    assert all(c["region_code"].startswith("532929101") for c in listed)
+    assert case["case_id"] not in {c["case_id"] for c in listed}
+    mine = await system.http.get(f"{casework}/v1/cases/{case['case_id']}", headers=own)
+    assert mine.status_code == 200
+    anonymous = await system.http.get(
+        f"{casework}/v1/cases", headers={"Authorization": "Bearer forged.token.here"}
+    )
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "auth.invalid"

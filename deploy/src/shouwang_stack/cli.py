@@ -9,7 +9,10 @@ import json
 import os
 import signal
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+
+from shouwang_kit.auth import ROLES, Officer, issue_token
+from shouwang_kit.settings import ServiceSettings
 
 from shouwang_stack.demo import (
     DEMO_AGENCY_KEYS,
@@ -66,7 +69,9 @@ async def _run(with_services: bool) -> None:
                 f"-H 'X-Api-Key: {DEMO_API_KEY}' -H 'Content-Type: application/json' "
                 f"-d '{json.dumps(example, ensure_ascii=False)}'"
             )
-            _say(f"  curl -s {stack.url('casework')}/v1/cases")
+            demo = Officer("county-demo", "县乡村振兴局（演示）", "county_office", "532929000000")
+            _say(f"  TOKEN={_token(demo)}   # or: shouwang-stack token --help")
+            _say(f'  curl -s -H "Authorization: Bearer $TOKEN" {stack.url("casework")}/v1/cases')
             _say("\na monthly list (GBK CSV, one bad row), then its per-row report:")
             _say(
                 f"  curl -s -X POST '{stack.url('agency-gateway')}/v1/batches?period=2026-10' "
@@ -99,6 +104,11 @@ async def _topics(bootstrap: str) -> list[str]:
     return await create_topics(bootstrap)
 
 
+def _token(officer: Officer, *, hours: float = 8) -> str:
+    key = ServiceSettings().auth_key
+    return issue_token(officer, key, now=datetime.now(UTC), ttl=timedelta(hours=hours))
+
+
 def main() -> None:
     """Entry point of `shouwang-stack`."""
     parser = argparse.ArgumentParser(prog="shouwang-stack", description=__doc__)
@@ -109,6 +119,12 @@ def main() -> None:
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
     seed = sub.add_parser("seed-demo", help="load the demo county into a running intake")
     seed.add_argument("--intake-url", default="http://127.0.0.1:8102")
+    token = sub.add_parser("token", help="print a bearer token for an officer (ops, curl)")
+    token.add_argument("--officer-id", default="county-demo")
+    token.add_argument("--name", default="县乡村振兴局（演示）")
+    token.add_argument("--role", choices=ROLES, default="county_office")
+    token.add_argument("--region", default="532929000000", help="12-digit region code")
+    token.add_argument("--hours", type=float, default=8)
     rev = sub.add_parser("revision", help="autogenerate a migration for one service")
     rev.add_argument("service", choices=[s.module for s in SERVICES])
     rev.add_argument("-m", "--message", required=True)
@@ -126,6 +142,10 @@ def main() -> None:
         return
     if args.command == "revision":
         asyncio.run(new_revision(args.service, args.message))
+        return
+    if args.command == "token":
+        officer = Officer(args.officer_id, args.name, args.role, args.region)
+        print(_token(officer, hours=args.hours))
         return
     with contextlib.suppress(KeyboardInterrupt):
         try:

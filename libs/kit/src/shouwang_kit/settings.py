@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
         description="Keys for encrypting sensitive fields at rest: `id:base64(32 bytes),...`; "
         "the first encrypts, all decrypt (rotation). The default is for development only.",
     )
+    auth_key: str = Field(
+        default="shouwang-dev-auth-key-not-for-production-use",
+        validation_alias=AliasChoices("SHOUWANG_AUTH_KEY"),
+        description="Secret that signs officers' bearer tokens (HS256). Development default.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from sqlalchemy import Row, select
@@ -73,14 +74,21 @@ async def _details(session: AsyncSession, case_id: uuid.UUID) -> dict[str, Any]:
 @router.get("/cases")
 async def list_cases(
     request: Request,
+    officer: CurrentOfficer,
     household_id: uuid.UUID | None = None,
     region_code: Annotated[str | None, Query(description="区划代码前缀（县、乡镇或村）")] = None,
     is_open: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """Cases, newest first, filtered by household, region prefix and open/closed."""
+    """Cases inside the officer's region, newest first, filtered by household, region prefix
+    and open/closed."""
     runtime: ServiceRuntime = request.app.state.runtime
-    query = select(cases).order_by(cases.c.opened_at.desc()).limit(limit)
+    query = (
+        select(cases)
+        .where(cases.c.region_code.startswith(officer.scope))
+        .order_by(cases.c.opened_at.desc())
+        .limit(limit)
+    )
     if household_id is not None:
         query = query.where(cases.c.household_id == household_id)
     if region_code:
@@ -94,7 +102,7 @@ async def list_cases(
 
 
 @router.get("/cases/{case_ref}")
-async def get_case(case_ref: str, request: Request) -> dict[str, Any]:
+async def get_case(case_ref: str, request: Request, officer: CurrentOfficer) -> dict[str, Any]:
     """One case by id or case number, with its signals, clocks and action trail."""
     runtime: ServiceRuntime = request.app.state.runtime
     try:
@@ -105,4 +113,6 @@ async def get_case(case_ref: str, request: Request) -> dict[str, Any]:
         row = (await session.execute(select(cases).where(condition))).first()
         if row is None:
             raise ApiError(404, "case.not_found", f"未找到案件 {case_ref}")
+        if not officer.may_see(row.region_code):
+            raise ApiError(403, "scope.forbidden", "该案件不在您负责的区域内，无权查看")
         return {**_case_summary(row), **await _details(session, row.case_id)}

@@ -1,0 +1,29 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from shouwang_kit.auth import AuthError, Officer, issue_token, read_token, region_prefix
+
+NOW = datetime.now(UTC)
+SECRET = "a-test-signing-key-of-at-least-32-bytes"
+TOWNSHIP = Officer("o-1", "段志华", "township_officer", "532929101000")
+
+
+def test_scopes_follow_the_region_level() -> None:
+    assert region_prefix("532929000000") == "532929"
+    assert region_prefix("532929101000") == "532929101"
+    assert region_prefix("532929101001") == "532929101001"
+    assert region_prefix("530000000000") == "53"
+    assert TOWNSHIP.may_see("532929101002")
+    assert not TOWNSHIP.may_see("532929102001")
+
+
+def test_a_token_round_trips_and_a_forged_or_expired_one_is_refused() -> None:
+    token = issue_token(TOWNSHIP, SECRET, now=NOW, ttl=timedelta(hours=8))
+    assert read_token(token, SECRET) == TOWNSHIP
+    with pytest.raises(AuthError) as forged:
+        read_token(token, SECRET[::-1])
+    assert forged.value.code == "auth.invalid" and forged.value.status == 401
+    old = issue_token(TOWNSHIP, SECRET, now=NOW - timedelta(days=2), ttl=timedelta(hours=8))
+    with pytest.raises(AuthError) as expired:
+        read_token(old, SECRET)
+    assert expired.value.code == "auth.expired"
