@@ -12,8 +12,9 @@ from shouwang_proto.topics import COMPARISONS, HOUSEHOLDS, WARNINGS
 
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, inbox, outbox
-from matching.config import get_settings
-from matching.domain.resolution import ExactIdResolver, Resolver
+from matching.config import Settings, get_settings
+from matching.domain.linker import LinkConfig, LinkIndex
+from matching.domain.resolution import Resolver
 from matching.entrypoints.api import router
 from matching.entrypoints.consumer import (
     comparisons_handler,
@@ -26,9 +27,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
 
 
-def build_resolver(_settings: object) -> Resolver:
-    """The resolver the service runs."""
-    return ExactIdResolver()
+def build_resolver(settings: Settings) -> Resolver:
+    """The resolver the service runs: the linker, thresholds from the settings."""
+    return LinkIndex(
+        LinkConfig(auto_at=settings.auto_at, review_at=settings.review_at, margin=settings.margin)
+    )
 
 
 def build_app() -> FastAPI:

@@ -1,9 +1,10 @@
-"""Intake settings (env prefix MATCHING_)."""
+"""Matching settings (env prefix MATCHING_)."""
 
 from __future__ import annotations
 
 from functools import cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from shouwang_kit.settings import ServiceSettings
 
@@ -14,6 +15,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
 
     port: int = 8103
+    auto_at: float = Field(default=10.0, description="Points for an automatic match.")
+    review_at: float = Field(default=6.0, description="Points below which it is 'not found'.")
+    margin: float = Field(default=3.0, description="Lead over the runner-up for 'auto'.")
 
 
 @cache

@@ -1,0 +1,123 @@
+"""Normal forms the resolver compares: names, their pinyin, ID numbers and their neighbours."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+from shouwang_kit.idnumber import check_char
+from shouwang_kit.names import normalise_name
+
+# Surnames whose everyday reading differs from the reading as a surname (曾 zeng, not ceng).
+SURNAME_READINGS = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "区": "ou",
+    "查": "zha",
+    "盖": "ge",
+    "乐": "yue",
+    "覃": "qin",
+    "缪": "miao",
+    "翟": "zhai",
+    "藏": "zang",
+    "尉": "yu",
+    "种": "chong",
+    "繁": "po",
+    "员": "yun",
+    "贲": "ben",
+    "华": "hua",
+    "纪": "ji",
+    "任": "ren",
+    "沈": "shen",
+    "石": "shi",
+    "秘": "bi",
+    "长": "chang",
+    "重": "chong",
+    "召": "shao",
+}
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+# Sounds people and clerks confuse (平翘舌, 前后鼻音, n/l): folded together in the loose key.
+_LOOSE = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@lru_cache(maxsize=1 << 20)
+def clean_name(name: str) -> str:
+    """NFKC, traditional → simplified, separators dropped."""
+    return normalise_name(name)
+
+
+def surname_of(name: str) -> str:
+    """The surname: a known compound one, else the first character."""
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+
+
+@lru_cache(maxsize=1 << 20)
+def pinyin_of(name: str) -> str:
+    """Toneless pinyin of a cleaned name, the surname read as a surname."""
+    if not name:
+        return ""
+    surname = surname_of(name)
+    head = SURNAME_READINGS.get(surname) if len(surname) == 1 else None
+    syllables = lazy_pinyin(name, errors="ignore")
+    if head is not None and syllables:
+        syllables[0] = head
+    return " ".join(syllables)
+
+
+@lru_cache(maxsize=1 << 20)
+def loose_pinyin(name: str) -> str:
+    """Pinyin with confusable sounds folded (zh/z, ch/c, sh/s, -ng/-n, l/n)."""
+    out = []
+    for syllable in pinyin_of(name).split():
+        for a, b in _LOOSE:
+            syllable = syllable.replace(a, b)
+        if syllable.startswith("l"):
+            syllable = "n" + syllable[1:]
+        out.append(syllable)
+    return "".join(out)
+
+
+def id_birth(id_number: str) -> date | None:
+    """The birth date written in an 18-character ID, if those digits are a date."""
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+
+
+def valid_id(id_number: str) -> bool:
+    """18 characters with a correct GB 11643 check character."""
+    return (
+        len(id_number) == 18
+        and id_number[:17].isdigit()
+        and check_char(id_number[:17]) == id_number[17]
+    )
+
+
+def id_neighbours(id_number: str) -> list[str]:
+    """Valid IDs one slip away: one character replaced, or two adjacent ones swapped."""
+    if len(id_number) != 18 or not id_number[:17].isdigit():
+        return []
+    out: set[str] = set()
+    body = id_number[:17]
+    for i in range(17):
+        for digit in "0123456789":
+            if digit != body[i]:
+                candidate = body[:i] + digit + body[i + 1 :]
+                if check_char(candidate) == id_number[17]:
+                    out.add(candidate + id_number[17])
+    out.add(body + check_char(body))  # the check character itself mistyped
+    chars = list(id_number)
+    for i in range(17):
+        if chars[i] != chars[i + 1]:
+            swapped = chars.copy()
+            swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+            text = "".join(swapped)
+            if valid_id(text):
+                out.add(text)
+    out.discard(id_number)
+    return sorted(out)
