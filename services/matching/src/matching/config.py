@@ -15,7 +15,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
 
     port: int = 8103
-    auto_at: float = Field(default=10.0, description="Points for an automatic match.")
+    auto_at: float = Field(default=9.0, description="Points for an automatic match.")
     review_at: float = Field(default=6.0, description="Points below which it is 'not found'.")
     margin: float = Field(default=3.0, description="Lead over the runner-up for 'auto'.")
 

@@ -26,7 +26,7 @@ from rapidfuzz.distance import Levenshtein
 class LinkConfig:
     """Thresholds (configuration, not constants)."""
 
-    auto_at: float = 10.0
+    auto_at: float = 9.0
     review_at: float = 6.0
     margin: float = 3.0
 
