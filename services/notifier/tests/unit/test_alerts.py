@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from notifier.adapters.channels import WeComRobotChannel
+from notifier.adapters.channels import OutgoingMessage, WeComRobotChannel
 from notifier.domain.messages import alerts_for_case_opened, format_due
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import CaseOpenedV1, ClockV1, SignalV1
@@ -93,7 +93,7 @@ async def test_robot_answers(answer: dict[str, object], status: str) -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(provider)) as client:
         channel = WeComRobotChannel(client, "https://robot.example/cgi-bin/webhook/send", "K1")
-        result = await channel.send("township:532929101", "hello")
+        result = await channel.send("township:532929101", OutgoingMessage("hello"))
     assert result.status == status
     assert seen[0].url.params["key"] == "K1"
     assert json.loads(seen[0].content) == {"msgtype": "markdown", "markdown": {"content": "hello"}}
@@ -102,5 +102,6 @@ async def test_robot_answers(answer: dict[str, object], status: str) -> None:
 async def test_robot_server_error_is_retried() -> None:
     transport = httpx.MockTransport(lambda _r: httpx.Response(502))
     async with httpx.AsyncClient(transport=transport) as client:
-        result = await WeComRobotChannel(client, "https://robot.example/send", "K").send("x", "y")
+        robot = WeComRobotChannel(client, "https://robot.example/send", "K")
+        result = await robot.send("x", OutgoingMessage("y"))
     assert result.status == "retry"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import httpx
@@ -20,6 +20,18 @@ class SendResult:
 
     status: Literal["sent", "retry", "failed"]
     detail: str = ""
+    code: str = ""  # the provider's own code, e.g. OK, isv.MOBILE_NUMBER_ILLEGAL, 45009
+    provider_id: str = ""  # BizId / SerialNo / msgid, to match delivery reports
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What to send: the full text (WeChat Work, logs) and the approved SMS template with its
+    parameters (an SMS never carries free text)."""
+
+    text: str
+    template: str = ""
+    params: dict[str, str] = field(default_factory=dict)
 
 
 class Channel(Protocol):
@@ -27,7 +39,7 @@ class Channel(Protocol):
 
     name: str
 
-    async def send(self, recipient: str, text: str) -> SendResult:
+    async def send(self, recipient: str, message: OutgoingMessage) -> SendResult:
         """Deliver, and say whether to retry."""
         ...
 
@@ -37,8 +49,8 @@ class LogChannel:
 
     name = "log"
 
-    async def send(self, recipient: str, text: str) -> SendResult:
-        log.info("alert.logged", recipient=recipient, text=text)
+    async def send(self, recipient: str, message: OutgoingMessage) -> SendResult:
+        log.info("alert.logged", recipient=recipient, text=message.text)
         return SendResult("sent")
 
 
@@ -52,8 +64,8 @@ class WeComRobotChannel:
         self._url = url
         self._key = key
 
-    async def send(self, recipient: str, text: str) -> SendResult:
-        body = {"msgtype": "markdown", "markdown": {"content": text}}
+    async def send(self, recipient: str, message: OutgoingMessage) -> SendResult:
+        body = {"msgtype": "markdown", "markdown": {"content": message.text}}
         try:
             response = await self._client.post(self._url, params={"key": self._key}, json=body)
         except httpx.HTTPError as exc:
@@ -68,6 +80,7 @@ class WeComRobotChannel:
             return SendResult("retry", "answer is not JSON")
         code = answer.get("errcode")
         if code == 0:
-            return SendResult("sent")
+            return SendResult("sent", code="0")
         detail = f"errcode {code}: {answer.get('errmsg', '')}"
-        return SendResult("retry" if code == _RATE_LIMITED or code == -1 else "failed", detail)
+        retry = code == _RATE_LIMITED or code == -1
+        return SendResult("retry" if retry else "failed", detail, str(code))

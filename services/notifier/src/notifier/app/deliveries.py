@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.adapters.channels import Channel
+from notifier.adapters.channels import Channel, OutgoingMessage
 from notifier.adapters.tables import deliveries
 from notifier.domain.messages import Alert, alerts_for_case_opened
 
@@ -75,7 +75,7 @@ async def dispatch_pending(
             )
         ).all()
         for row in rows:
-            result = await channel.send(row.recipient, row.message)
+            result = await channel.send(row.recipient, OutgoingMessage(row.message))
             attempts = row.attempts + 1
             status = result.status
             if status == "retry" and attempts >= max_attempts:
