@@ -18,6 +18,7 @@ from shouwang_stack.demo import (
     DEMO_AGENCY_KEYS,
     DEMO_API_KEY,
     DEMO_LIST,
+    DEMO_OFFICERS,
     demo_registry,
     seed_registry,
 )
@@ -43,6 +44,7 @@ def _say(text: str) -> None:
 async def _run(with_services: bool) -> None:
     config = StackConfig.from_environment(cache_dir() / "dev")
     config.env.setdefault("GATEWAY_API_KEYS_FILE", str(DEMO_AGENCY_KEYS))
+    config.env.setdefault("NOTIFIER_DIRECTORY_FILE", str(DEMO_OFFICERS))
     stack = Stack(config)
     try:
         _say("starting Kafka and PostgreSQL …")

@@ -12,6 +12,7 @@ from shouwang_stack.paths import DEPLOY_DIR
 DEMO_DIR = DEPLOY_DIR / "demo"
 DEMO_REGISTRY = DEMO_DIR / "registry.json"
 DEMO_AGENCY_KEYS = DEMO_DIR / "agency-keys.json"
+DEMO_OFFICERS = DEMO_DIR / "officers.json"
 DEMO_API_KEY = "demo-civil-affairs-key"
 # A civil-affairs monthly list as Chinese Excel saves it (GBK): good rows, a person not in the
 # registry (written in traditional characters) and a row with mistakes.

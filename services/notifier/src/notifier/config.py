@@ -27,6 +27,39 @@ class Settings(ServiceSettings):
     wecom_robot_key: str = Field(default="", description="The robot's webhook key.")
     max_attempts: int = Field(default=5, ge=1)
 
+    # Personal alerts (officer directory, rules, channels in each officer's order).
+    directory_file: str = Field(default="", description="Officer directory (JSON); empty: none.")
+    county_code: str = Field(default="532929000000", description="The county's 12-digit code.")
+    personal_channels: str = Field(
+        default="log",
+        description="Enabled personal channels, comma separated: wecom_app, sms_aliyun, "
+        "sms_tencent, log.",
+    )
+    quiet_start: str = Field(default="22:00", description="No SMS from (local time) …")
+    quiet_end: str = Field(default="07:00", description="… until, except urgent alerts.")
+    aliyun_base_url: str = "https://dysmsapi.aliyuncs.com"
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    aliyun_sign_name: str = "守望"
+    aliyun_templates: str = Field(
+        default='{"case_opened": "SMS_000001", "list_overdue": "SMS_000002"}',
+        description="JSON: message kind → approved template code.",
+    )
+    tencent_base_url: str = "https://sms.tencentcloudapi.com"
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    tencent_sdk_app_id: str = ""
+    tencent_sign_name: str = "守望"
+    tencent_region: str = "ap-guangzhou"
+    tencent_templates: str = Field(
+        default='{"case_opened": "100001", "list_overdue": "100002"}',
+        description="JSON: message kind → approved template id.",
+    )
+    wecom_app_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_corp_id: str = ""
+    wecom_corp_secret: str = ""
+    wecom_agent_id: int = 0
+
 
 @cache
 def get_settings() -> Settings:

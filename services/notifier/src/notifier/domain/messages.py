@@ -12,7 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from shouwang_proto.catalogue import Catalogue
-from shouwang_proto.events import CaseOpenedV1
+from shouwang_proto.events import CaseOpenedV1, FeedListOverdueV1
 
 CLOCK_NAMES = {"accept": "受理"}
 
@@ -78,3 +78,49 @@ def alerts_for_case_opened(
             text=case_opened_text(event, catalogue, tz),
         )
     ]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell officers: the rule it falls under, where, the text and the SMS
+    template parameters (never an ID number, a medical fact or a full name)."""
+
+    rule: str
+    region_code: str
+    case_id: UUID | None
+    case_number: str | None
+    text: str
+    template: str
+    params: dict[str, str]
+
+
+def case_opened_notice(event: CaseOpenedV1, catalogue: Catalogue, tz: ZoneInfo) -> Notice:
+    """A new case, for the village cadre and the township officer."""
+    first = min(event.clocks, key=lambda c: c.due_at) if event.clocks else None
+    due = format_due(first.due_at, tz) if first else ""
+    return Notice(
+        rule="case_opened",
+        region_code=event.region_code,
+        case_id=event.case_id,
+        case_number=event.case_number,
+        text=case_opened_text(event, catalogue, tz),
+        template="case_opened",
+        params={"case": event.case_number, "village": event.village_name, "due": due},
+    )
+
+
+def list_overdue_notice(event: FeedListOverdueV1, catalogue: Catalogue, county_code: str) -> Notice:
+    """An agency's monthly list is late or missing, for the county office."""
+    known = catalogue.agency(event.agency_code)
+    agency = known.name_zh if known else event.agency_code
+    state = "尚未报送" if event.status == "missing" else "逾期报送"
+    due = f"{event.due_on.month}月{event.due_on.day}日"
+    return Notice(
+        rule="list_overdue",
+        region_code=county_code,
+        case_id=None,
+        case_number=None,
+        text=f"【守望】{agency} {event.period} 月度名单{state}（应于{due}前报送），请督促。",
+        template="list_overdue",
+        params={"agency": agency, "period": event.period, "due": due},
+    )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from shouwang_kit.pii import mask_phone
 from shouwang_kit.runtime import ServiceRuntime
+from shouwang_kit.web import ApiError
 from sqlalchemy import select
 
 from notifier.adapters.tables import deliveries
+from notifier.app.deliveries import replay
 
 router = APIRouter(prefix="/v1", tags=["deliveries"])
 
@@ -36,14 +40,65 @@ async def list_deliveries(
             "case_id": str(r.case_id) if r.case_id else None,
             "case_number": r.case_number,
             "channel": r.channel,
-            "recipient": r.recipient,
+            "recipient": mask_recipient(r.recipient),
             "message": r.message,
             "status": r.status,
             "attempts": r.attempts,
             "created_at": r.created_at.isoformat(),
             "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+            "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
             "last_error": r.last_error,
+            "provider_code": r.provider_code,
+            "officer_id": r.officer_id,
+            "channel_step": f"{r.plan_index + 1}/{len(r.plan)}" if r.plan else None,
         }
         for r in rows
     ]
     return {"items": items, "count": len(items)}
+
+
+def mask_recipient(recipient: str) -> str:
+    """Phone numbers masked (138****5678); group and user ids as they are."""
+    return mask_phone(recipient) if recipient.isdigit() and len(recipient) >= 7 else recipient
+
+
+@router.get("/dead-letters")
+async def dead_letters(
+    request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict[str, Any]:
+    """Deliveries that failed for good or whose fate is unknown, for an operator to replay."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                select(deliveries)
+                .where(deliveries.c.status.in_(["failed", "unknown"]))
+                .order_by(deliveries.c.created_at.desc())
+                .limit(limit)
+            )
+        ).all()
+    return {
+        "items": [
+            {
+                "delivery_key": r.delivery_key,
+                "case_number": r.case_number,
+                "channel": r.channel,
+                "recipient": mask_recipient(r.recipient),
+                "status": r.status,
+                "provider_code": r.provider_code,
+                "last_error": r.last_error,
+                "attempts": r.attempts,
+            }
+            for r in rows
+        ]
+    }
+
+
+@router.post("/deliveries/{key}/replay")
+async def replay_delivery(key: str, request: Request) -> dict[str, str]:
+    """Send a failed or unknown delivery again (the operator accepts a possible repeat)."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        if not await replay(session, key, datetime.now(UTC)):
+            raise ApiError(409, "delivery.not_replayable", "只有失败或状态未知的消息可以重发")
+    return {"delivery_key": key, "status": "pending"}

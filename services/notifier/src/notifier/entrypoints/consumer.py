@@ -1,27 +1,32 @@
-"""Kafka handler and dispatch loop of the notifier."""
+"""Kafka handler, dispatch loop and delivery-report loop of the notifier."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from shouwang_kit.messaging import Handler, Outbox
 from shouwang_kit.runtime import Loop
 from shouwang_proto import Envelope
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.adapters.channels import Channel
-from notifier.app.deliveries import dispatch_pending, record_alerts
+from notifier.adapters.providers import AliyunSmsChannel, TencentSmsChannel
+from notifier.adapters.tables import deliveries
+from notifier.app.deliveries import Routing, dispatch_pending, mark_delivered, record_alerts
+from notifier.domain.routing import QuietHours
 
 
-def cases_handler(channel: str, tz: ZoneInfo, wake: asyncio.Event) -> Handler:
-    """Records the alerts a case event calls for; the dispatcher sends them."""
+def events_handler(routing: Routing, tz: ZoneInfo, wake: asyncio.Event) -> Handler:
+    """Records the deliveries a case or feed event calls for; the dispatcher sends them."""
 
     async def handle(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
         if await record_alerts(
-            envelope, session=session, channel=channel, tz=tz, now=datetime.now(UTC)
+            envelope, session=session, routing=routing, tz=tz, now=datetime.now(UTC)
         ):
             wake.set()
 
@@ -30,8 +35,9 @@ def cases_handler(channel: str, tz: ZoneInfo, wake: asyncio.Event) -> Handler:
 
 def dispatcher(
     sessions: async_sessionmaker[AsyncSession],
-    channel: Channel,
+    channels: Mapping[str, Channel],
     max_attempts: int,
+    quiet: QuietHours,
     wake: asyncio.Event,
 ) -> Loop:
     """The dispatch loop: send what is due, then wait for a wake-up or a quarter second."""
@@ -39,12 +45,56 @@ def dispatcher(
     async def run() -> None:
         while True:
             tried = await dispatch_pending(
-                sessions=sessions, channel=channel, now=datetime.now(UTC), max_attempts=max_attempts
+                sessions=sessions,
+                channels=channels,
+                now=datetime.now(UTC),
+                max_attempts=max_attempts,
+                quiet=quiet,
             )
             if tried:
                 continue
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=0.25)
+
+    return run
+
+
+def reports_loop(
+    sessions: async_sessionmaker[AsyncSession], channels: Mapping[str, Channel], every: float = 30
+) -> Loop:
+    """Delivery reports: Tencent's status pull, Alibaba's QuerySendDetails for sent SMS."""
+
+    async def run() -> None:
+        while True:
+            now = datetime.now(UTC)
+            tencent = channels.get("sms_tencent")
+            if isinstance(tencent, TencentSmsChannel):
+                reports = await tencent.delivery_reports()
+                async with sessions() as session, session.begin():
+                    for serial, outcome in reports:
+                        await mark_delivered(session, serial, outcome, now)
+            aliyun = channels.get("sms_aliyun")
+            if isinstance(aliyun, AliyunSmsChannel):
+                async with sessions() as session:
+                    rows = (
+                        await session.execute(
+                            select(
+                                deliveries.c.recipient,
+                                deliveries.c.provider_id,
+                                deliveries.c.sent_at,
+                            )
+                            .where(
+                                deliveries.c.channel == "sms_aliyun", deliveries.c.status == "sent"
+                            )
+                            .limit(50)
+                        )
+                    ).all()
+                for phone, biz_id, sent_at in rows:
+                    found = await aliyun.delivery_status(phone, biz_id, sent_at)
+                    if found is not None:
+                        async with sessions() as session, session.begin():
+                            await mark_delivered(session, biz_id, found, now)
+            await asyncio.sleep(every)
 
     return run
