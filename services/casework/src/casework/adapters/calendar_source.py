@@ -1,15 +1,46 @@
-"""Builds the working-day calendar from the `chinesecalendar` package (2004 onwards)."""
+"""The working-day calendar from the `chinesecalendar` package (2004 onwards), the years an
+administrator loaded, and their day overrides (from casework's tables)."""
 
 from __future__ import annotations
 
-from chinese_calendar import constants
+from datetime import date
 
-from casework.domain.calendar import WorkingDayCalendar
+from chinese_calendar import constants
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.adapters.tables import calendar_overrides, calendar_years
+from casework.domain.calendar import (
+    HOLIDAY_NAMES,
+    Override,
+    WorkingDayCalendar,
+    parse_year,
+)
 
 
 def published_calendar() -> WorkingDayCalendar:
-    """The State Council schedules the package knows, holidays and make-up days."""
-    off = frozenset(constants.holidays)
-    make_up = frozenset(constants.workdays)
-    years = frozenset(d.year for d in off)
-    return WorkingDayCalendar(off_days=off, make_up_days=make_up, known_years=years)
+    """The State Council schedules the package knows: days off, make-up days, names."""
+    off: dict[date, str] = dict(constants.holidays)
+    make_up: dict[date, str] = dict(constants.workdays)
+    names = {d: HOLIDAY_NAMES.get(n, n) for d, n in {**make_up, **off}.items()}
+    names |= {d: f"{HOLIDAY_NAMES.get(n, n)}调休上班" for d, n in make_up.items()}
+    return WorkingDayCalendar(
+        off_days=frozenset(off),
+        make_up_days=frozenset(make_up),
+        known_years=frozenset(d.year for d in off),
+        names=names,
+    )
+
+
+async def current_calendar(session: AsyncSession) -> WorkingDayCalendar:
+    """The package's schedules, then the loaded years (they win), then the overrides."""
+    calendar = published_calendar()
+    for year, document in (
+        await session.execute(select(calendar_years.c.year, calendar_years.c.document))
+    ).all():
+        calendar = calendar.with_year(parse_year(year, document))
+    overrides = {
+        r.day: Override(r.working, r.reason)
+        for r in (await session.execute(select(calendar_overrides))).all()
+    }
+    return calendar.with_overrides(overrides)

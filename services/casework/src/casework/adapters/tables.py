@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     Sequence,
     String,
@@ -81,6 +82,26 @@ actions = Table(
     Column("actor", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# Years of the State Council schedule loaded by an administrator (the load format, as sent).
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("document", JSONB, nullable=False),
+    Column("loaded_by", String(100), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+calendar_overrides = Table(
+    "calendar_overrides",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("working", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
 )
 
 # 责任追溯: append-only, each row chained to the previous by hash (see domain/audit.py).
