@@ -9,11 +9,12 @@ from casework.domain.calendar import CalendarError, Override, parse_year
 
 CAL = published_calendar()
 
-YEAR_2027 = {
+NEW_YEAR = {"name": "元旦", "date": "2027-01-01", "isOffDay": True}
+YEAR_2027: dict[str, object] = {
     "year": 2027,
     "papers": ["https://www.gov.cn/zhengce/content/2026-11/xx.htm"],
     "days": [
-        {"name": "元旦", "date": "2027-01-01", "isOffDay": True},
+        NEW_YEAR,
         {"name": "春节", "date": "2027-02-06", "isOffDay": True},
         {"name": "春节", "date": "2027-02-07", "isOffDay": True},
         {"name": "春节", "date": "2027-02-08", "isOffDay": True},
@@ -77,7 +78,7 @@ def test_bad_year_documents_are_refused_with_the_reason() -> None:
             {**YEAR_2027, "days": [{"name": "x", "date": "2026-12-31", "isOffDay": True}]},
             "calendar.date_year",
         ),
-        ({**YEAR_2027, "days": [YEAR_2027["days"][0], YEAR_2027["days"][0]]}, "calendar.duplicate"),
+        ({**YEAR_2027, "days": [NEW_YEAR, NEW_YEAR]}, "calendar.duplicate"),
         (
             {**YEAR_2027, "days": [{"name": "x", "date": "2027-03-03", "isOffDay": False}]},
             "calendar.make_up_weekday",
