@@ -202,6 +202,30 @@ class CaseSignalAttachedV1(EventPayload):
     signal: SignalV1
 
 
+class ClockAlertV1(EventPayload):
+    """A response clock coming due, run out (超时) or escalated (督办) — for the notifier."""
+
+    EVENT_TYPE: ClassVar[str] = "clock.alert"
+    VERSION: ClassVar[int] = 1
+
+    alert: Literal["due_soon", "breached", "escalated"]
+    level: int = Field(
+        default=0, description="Escalation level: 0 assignee, 1 township lead, 2 county office."
+    )
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str
+    clock_id: UUID
+    clock_kind: str = Field(description="e.g. 'accept' (受理), 'compare' (比对).")
+    due_at: AwareDatetime
+    provisional: bool = False
+    working_days_late: int = 0
+
+
 class ComparisonRequestedV1(EventPayload):
     """Casework asks an agency to check facts about a person (信息比对请求) by a deadline."""
 

@@ -6,6 +6,7 @@ from shouwang_proto.envelope import EventPayload, UnknownEventError
 from shouwang_proto.events import (
     CaseOpenedV1,
     CaseSignalAttachedV1,
+    ClockAlertV1,
     ComparisonAnsweredV1,
     ComparisonRequestedV1,
     FeedListOverdueV1,
@@ -24,6 +25,7 @@ _MODELS: tuple[type[EventPayload], ...] = (
     WarningNeedsReviewV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
+    ClockAlertV1,
     ComparisonRequestedV1,
     ComparisonAnsweredV1,
     FeedListOverdueV1,
