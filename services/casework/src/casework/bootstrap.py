@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,13 @@ from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_proto.topics import MATCHING_OUTCOMES
 
-from casework.adapters.calendar_source import published_calendar
+from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.config import get_settings
 from casework.entrypoints.api import router
+from casework.entrypoints.calendar_api import router as calendar_router
 from casework.entrypoints.consumer import outcomes_handler
+from casework.entrypoints.scheduler import parse_escalation, scheduler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
@@ -22,9 +25,9 @@ __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
 def build_app() -> FastAPI:
     """The casework app: opens cases from matched warnings; cases API."""
     settings = get_settings()
-    handler = outcomes_handler(
-        published_calendar(), ZoneInfo(settings.timezone), settings.case_number_prefix
-    )
+    tz = ZoneInfo(settings.timezone)
+    calendars = CalendarCache()
+    handler = outcomes_handler(calendars, tz, settings.case_number_prefix)
     runtime = ServiceRuntime(
         service="casework",
         settings=settings,
@@ -34,4 +37,23 @@ def build_app() -> FastAPI:
         inbox=inbox,
         consumers=[ConsumerSpec("casework.outcomes", [MATCHING_OUTCOMES.name], handler)],
     )
-    return create_app(runtime, title="Shouwang casework (案件与时限)", routers=[router])
+    runtime.loops.append(
+        (
+            "clock-scheduler",
+            scheduler(
+                runtime.sessions,
+                calendars,
+                tz=tz,
+                interval=settings.scheduler_interval_s,
+                due_soon=timedelta(hours=settings.due_soon_hours),
+                escalation=parse_escalation(settings.escalation),
+                wake_outbox=runtime.wake_outbox,
+            ),
+        )
+    )
+    app = create_app(
+        runtime, title="Shouwang casework (案件与时限)", routers=[router, calendar_router]
+    )
+    app.state.calendars = calendars
+    app.state.timezone = settings.timezone
+    return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from shouwang_kit.settings import ServiceSettings
 
@@ -16,6 +17,12 @@ class Settings(ServiceSettings):
     port: int = 8104
     timezone: str = "Asia/Shanghai"
     case_number_prefix: str = "SW"
+    scheduler_interval_s: float = Field(default=15.0, gt=0, description="Clock checks, seconds.")
+    due_soon_hours: float = Field(default=4.0, ge=0, description="Alert this long before due.")
+    escalation: str = Field(
+        default="1:1,3:2",
+        description="督办 matrix: 'working days late:level,…' (1 township lead, 2 county office).",
+    )
 
 
 @cache

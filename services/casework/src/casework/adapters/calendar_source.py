@@ -3,6 +3,7 @@ administrator loaded, and their day overrides (from casework's tables)."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from chinese_calendar import constants
@@ -44,3 +45,25 @@ async def current_calendar(session: AsyncSession) -> WorkingDayCalendar:
         for r in (await session.execute(select(calendar_overrides))).all()
     }
     return calendar.with_overrides(overrides)
+
+
+class CalendarCache:
+    """The current calendar, read again at most every `max_age` seconds (other instances may
+    load a year) and at once after this instance changed it."""
+
+    def __init__(self, max_age: float = 30.0) -> None:
+        self.max_age = max_age
+        self._calendar: WorkingDayCalendar | None = None
+        self._read_at = 0.0
+
+    async def get(self, session: AsyncSession) -> WorkingDayCalendar:
+        """The calendar, fresh enough."""
+        now = time.monotonic()
+        if self._calendar is None or now - self._read_at > self.max_age:
+            self._calendar = await current_calendar(session)
+            self._read_at = now
+        return self._calendar
+
+    def invalidate(self) -> None:
+        """Forget the cached calendar (after a year or an override was stored)."""
+        self._calendar = None

@@ -71,6 +71,10 @@ clocks = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False, index=True),
     Column("provisional", Boolean, nullable=False),
+    # running → met / met_late (stopped) or breached (ran out; escalates by level)
+    Column("stopped_at", DateTime(timezone=True), nullable=True),
+    Column("alerted_due_soon", Boolean, nullable=False, server_default="false"),
+    Column("escalation_level", Integer, nullable=False, server_default="-1"),
 )
 
 actions = Table(

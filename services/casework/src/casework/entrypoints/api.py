@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import actions, cases, clocks, signals
+from casework.app.actions import CaseActionError, accept_case
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -116,3 +121,36 @@ async def get_case(case_ref: str, request: Request, officer: CurrentOfficer) -> 
         if not officer.may_see(row.region_code):
             raise ApiError(403, "scope.forbidden", "该案件不在您负责的区域内，无权查看")
         return {**_case_summary(row), **await _details(session, row.case_id)}
+
+
+class AcceptIn(BaseModel):
+    """受理: who accepts, and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="已受理", max_length=500, description="受理说明")
+
+
+@router.post("/cases/{case_id}/accept")
+async def post_accept(
+    case_id: uuid.UUID, body: AcceptIn, request: Request, officer: CurrentOfficer
+) -> dict[str, Any]:
+    """Accept a case (受理): the acceptance clock stops; the comparison clock starts."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    calendars: CalendarCache = request.app.state.calendars
+    tz = ZoneInfo(request.app.state.timezone)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            final = await accept_case(
+                case_id,
+                officer=officer,
+                reason=body.reason,
+                session=session,
+                calendar=await calendars.get(session),
+                tz=tz,
+                now=datetime.now(UTC),
+                new_id=uuid.uuid4,
+            )
+    except CaseActionError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return {"case_id": str(case_id), "status": "accepted", "accept_clock": final}

@@ -10,11 +10,11 @@ from shouwang_kit.messaging import Handler, Outbox
 from shouwang_proto import Envelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casework.adapters.calendar_source import CalendarCache
 from casework.app.intake_signal import handle_matched_warning
-from casework.domain.calendar import WorkingDayCalendar
 
 
-def outcomes_handler(calendar: WorkingDayCalendar, tz: ZoneInfo, number_prefix: str) -> Handler:
+def outcomes_handler(calendars: CalendarCache, tz: ZoneInfo, number_prefix: str) -> Handler:
     """Matched warnings open or join cases; other outcomes are not casework's (yet)."""
 
     async def handle(session: AsyncSession, envelope: Envelope, outbox: Outbox) -> None:
@@ -24,7 +24,7 @@ def outcomes_handler(calendar: WorkingDayCalendar, tz: ZoneInfo, number_prefix: 
             envelope,
             session=session,
             outbox=outbox,
-            calendar=calendar,
+            calendar=await calendars.get(session),
             tz=tz,
             number_prefix=number_prefix,
             now=datetime.now(UTC),
