@@ -1,7 +1,10 @@
+import uuid
 from datetime import UTC, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pytest
+from notifier.domain.messages import clock_alert_notice
 from notifier.domain.routing import (
     DEFAULT_RULES,
     DirectoryError,
@@ -13,6 +16,7 @@ from notifier.domain.routing import (
     recipients,
     region_at,
 )
+from shouwang_proto.events import ClockAlertV1
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VILLAGE = "532929101001"
@@ -103,3 +107,31 @@ def test_bad_directory_entries_are_refused() -> None:
                 "channels": ["fax"],
             }
         )
+
+
+def test_clock_alerts_go_by_level_and_say_what_is_due() -> None:
+    def alert(kind: Literal["due_soon", "breached", "escalated"], level: int = 0) -> ClockAlertV1:
+        return ClockAlertV1(
+            alert=kind,
+            level=level,
+            case_id=uuid.uuid4(),
+            case_number="SW-1",
+            household_id=uuid.uuid4(),
+            region_code=VILLAGE,
+            village_name="诺邓村",
+            township_name="诺邓镇",
+            masked_name="李*",
+            clock_id=uuid.uuid4(),
+            clock_kind="accept",
+            due_at=datetime(2026, 11, 25, 0, 0, tzinfo=SHANGHAI),
+            working_days_late=3,
+        )
+
+    breached = clock_alert_notice(alert("breached"), SHANGHAI)
+    assert breached.rule == "clock_breached" and "受理已超时" in breached.text
+    assert "11月24日24:00" in breached.text and "李*" in breached.text
+    assert clock_alert_notice(alert("escalated", 1), SHANGHAI).rule == "escalated_township"
+    county = clock_alert_notice(alert("escalated", 2), SHANGHAI)
+    assert county.rule == "escalated_county" and "3个工作日" in county.text
+    assert [o.officer_id for o in recipients(RULES[county.rule], VILLAGE, DIRECTORY)] == ["c1"]
+    assert clock_alert_notice(alert("due_soon"), SHANGHAI).rule == "clock_due_soon"

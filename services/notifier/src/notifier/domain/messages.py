@@ -12,7 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from shouwang_proto.catalogue import Catalogue
-from shouwang_proto.events import CaseOpenedV1, FeedListOverdueV1
+from shouwang_proto.events import CaseOpenedV1, ClockAlertV1, FeedListOverdueV1
 
 CLOCK_NAMES = {"accept": "受理"}
 
@@ -123,4 +123,41 @@ def list_overdue_notice(event: FeedListOverdueV1, catalogue: Catalogue, county_c
         text=f"【守望】{agency} {event.period} 月度名单{state}（应于{due}前报送），请督促。",
         template="list_overdue",
         params={"agency": agency, "period": event.period, "due": due},
+    )
+
+
+CLOCK_NAMES.update({"compare": "信息比对", "visit": "入户核查", "plan": "帮扶计划"})
+_ESCALATION_RULES = {1: "escalated_township", 2: "escalated_county"}
+
+
+def clock_alert_notice(event: ClockAlertV1, tz: ZoneInfo) -> Notice:
+    """A clock coming due, run out, or escalated (督办)."""
+    name = CLOCK_NAMES.get(event.clock_kind, event.clock_kind)
+    due = format_due(event.due_at, tz)
+    place = f"{event.township_name}{event.village_name} {event.masked_name}户"
+    if event.alert == "due_soon":
+        rule, text = (
+            "clock_due_soon",
+            f"【守望】案件 {event.case_number}（{place}）{name}时限将于{due}到期，请及时办理。",
+        )
+    elif event.alert == "breached":
+        rule, text = (
+            "clock_breached",
+            f"【守望】案件 {event.case_number}（{place}）{name}已超时"
+            f"（应于{due}前完成），请立即办理。",
+        )
+    else:
+        rule = _ESCALATION_RULES.get(event.level, "escalated_county")
+        text = (
+            f"【守望·督办】案件 {event.case_number}（{place}）{name}已超时"
+            f"{event.working_days_late}个工作日（应于{due}前完成），请督促办理。"
+        )
+    return Notice(
+        rule=rule,
+        region_code=event.region_code,
+        case_id=event.case_id,
+        case_number=event.case_number,
+        text=text,
+        template=rule,
+        params={"case": event.case_number, "task": name, "due": due},
     )
