@@ -11,7 +11,7 @@ import httpx
 import pytest
 from shouwang_kit.auth import Officer, issue_token
 from shouwang_kit.settings import ServiceSettings
-from shouwang_stack.demo import DEMO_AGENCY_KEYS, demo_registry, seed_registry
+from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_OFFICERS, demo_registry, seed_registry
 
 from tests.conftest import Infra
 from tests.fakes.wecom_robot import FakeRobot, serve_robot
@@ -93,6 +93,10 @@ async def system(infra: Infra) -> AsyncIterator[System]:
                 "NOTIFIER_CHANNEL": "wecom_robot",
                 "NOTIFIER_WECOM_ROBOT_URL": robot_url,
                 "NOTIFIER_WECOM_ROBOT_KEY": ROBOT_KEY,
+                "NOTIFIER_DIRECTORY_FILE": str(DEMO_OFFICERS),
+                "NOTIFIER_PERSONAL_CHANNELS": "log",
+                "CASEWORK_SCHEDULER_INTERVAL_S": "1",
+                "CASEWORK_DUE_SOON_HOURS": "48",
             }
         )
         await infra.stack.start_services()

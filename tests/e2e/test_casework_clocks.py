@@ -1,0 +1,99 @@
+"""Casework with the services running: the calendar API, accepting a case, and a clock's
+due-soon alert reaching the village cadre from the officer directory."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from shouwang_kit.auth import Officer
+from shouwang_stack.demo import demo_registry
+
+from tests.e2e.conftest import System, officer_token
+
+pytestmark = pytest.mark.e2e
+TOWNSHIP = Officer("town-nuodeng", "段志华", "township_officer", "532929101000")
+
+
+def _auth(officer: Officer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {officer_token(officer)}"}
+
+
+async def test_calendar_answers_and_loading_a_year(system: System) -> None:
+    base = f"{system.url('casework')}/v1/calendar"
+    saturday = (await system.http.get(f"{base}/days/2026-02-14")).json()
+    assert saturday["working"] and not saturday["provisional"] and "调休" in saturday["name"]
+    festival = (await system.http.get(f"{base}/days/2026-02-17")).json()
+    assert (festival["working"], festival["name"]) == (False, "春节")
+    added = await system.http.get(
+        f"{base}/add-working-days", params={"from": "2026-02-13", "days": 2}
+    )
+    assert added.json() == {"date": "2026-02-24", "provisional": False}
+    unknown = (await system.http.get(f"{base}/days/2027-10-01")).json()
+    assert unknown["working"] and unknown["provisional"]
+    year = {
+        "year": 2027,
+        "papers": ["https://www.gov.cn/example"],
+        "days": [{"name": "国庆节", "date": "2027-10-01", "isOffDay": True}],
+    }
+    refused = await system.http.put(f"{base}/years/2027", json=year, headers=_auth(TOWNSHIP))
+    assert refused.status_code == 403 and refused.json()["code"] == "role.forbidden"
+    bad = await system.http.put(f"{base}/years/2027", json={**year, "year": 2028})
+    assert bad.status_code == 422 and bad.json()["code"] == "calendar.year"
+    loaded = await system.http.put(f"{base}/years/2027", json=year)  # the county office
+    assert loaded.status_code == 200, loaded.text
+    known = (await system.http.get(f"{base}/days/2027-10-01")).json()
+    assert (known["working"], known["name"], known["provisional"]) == (False, "国庆节", False)
+    years = (await system.http.get(f"{base}/years")).json()
+    assert 2027 in years["known_years"] and years["loaded"][0]["year"] == 2027
+
+
+async def _open_case(system: System, household: int) -> dict[str, Any]:
+    person = demo_registry()["households"][household]["members"][-1]
+    answer = await system.post_warning(
+        {
+            "signal_type": "temporary_assistance",
+            "occurred_on": "2026-11-20",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+        }
+    )
+    assert answer.status_code == 202, answer.text
+    number = demo_registry()["households"][household]["household_number"]
+    registry = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
+    return await system.case_for(registry.json()["household_id"], answer.json()["warning_id"])
+
+
+async def test_a_due_soon_clock_alerts_the_village_cadre_and_acceptance_stops_it(
+    system: System,
+) -> None:
+    case = await _open_case(system, 1)  # 诺邓村
+    notifier = system.url("notifier")
+    async with asyncio.timeout(20):
+        while True:
+            items = (
+                await system.http.get(
+                    f"{notifier}/v1/deliveries", params={"case_id": case["case_id"]}
+                )
+            ).json()["items"]
+            texts = [d["message"] for d in items if d["officer_id"] == "cadre-nuodeng"]
+            if any("时限将于" in t for t in texts):
+                break
+            await asyncio.sleep(0.2)
+    assert all("赵桂芬" not in t and "杨德明" not in t for t in texts)  # names masked
+    casework = system.url("casework")
+    accepted = await system.http.post(
+        f"{casework}/v1/cases/{case['case_id']}/accept",
+        json={"reason": "已电话联系农户"},
+        headers=_auth(TOWNSHIP),
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["accept_clock"] in ("met", "met_late")
+    again = await system.http.post(
+        f"{casework}/v1/cases/{case['case_id']}/accept", json={}, headers=_auth(TOWNSHIP)
+    )
+    assert again.status_code == 409 and again.json()["code"] == "case.transition"
+    detail = (await system.http.get(f"{casework}/v1/cases/{case['case_id']}")).json()
+    kinds = {c["kind"]: c for c in detail["clocks"]}
+    assert kinds["compare"]["rule"] == "working_days:2" and kinds["compare"]["state"] == "running"
+    assert detail["status"] == "accepted" and detail["actions"][-1]["actor"] == "town-nuodeng"
