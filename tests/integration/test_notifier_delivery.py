@@ -64,7 +64,7 @@ async def rig(infra: Infra) -> AsyncIterator[Rig]:
                 access_key_id=aliyun.access_key_id,
                 access_key_secret=aliyun.access_key_secret,
                 sign_name="守望",
-                templates={"case_opened": "SMS_1"},
+                templates={"case_opened": "SMS_1", "digest": "SMS_9"},
             ),
             "sms_tencent": TencentSmsChannel(
                 client,
@@ -259,3 +259,40 @@ async def test_delivery_reports_update_the_status(rig: Rig) -> None:
         for serial, state in reports:
             await mark_delivered(session, serial, state, DAY)
     assert ("town", "sms_tencent", "delivered") in await _rows(rig)
+
+
+async def test_the_daily_digest_is_one_message_per_officer_once_a_day(rig: Rig) -> None:
+    def case(number: str, kind: str, due: datetime, state: str) -> dict[str, object]:
+        return {
+            "case_number": number,
+            "village_name": "诺邓村",
+            "masked_name": "李*",
+            "clocks": [{"kind": kind, "due_at": due.isoformat(), "state": state}],
+        }
+
+    open_cases = [
+        case("SW-1", "accept", DAY - timedelta(days=1), "breached"),
+        case("SW-2", "compare", DAY + timedelta(hours=20), "running"),
+        case("SW-3", "plan", DAY + timedelta(days=9), "running"),  # not due yet: left out
+    ]
+    asked: list[str] = []
+
+    async def fetch(region: str) -> list[dict[str, object]]:
+        asked.append(region)
+        return open_cases if region == VILLAGE else []
+
+    morning = datetime(2026, 11, 24, 8, 0, tzinfo=TZ)
+    for _ in range(2):  # the job runs again (another instance, a restart): nothing twice
+        async with rig.sessions() as session, session.begin():
+            from notifier.app.deliveries import record_digests
+
+            await record_digests(
+                session=session, routing=rig.routing, fetch_cases=fetch, tz=TZ, now=morning
+            )
+    await _dispatch(rig, morning)
+    assert len(rig.aliyun.sent) == 1  # the village cadre's digest (the township had none)
+    async with rig.sessions() as session:
+        text = await session.scalar(select(deliveries.c.message))
+    assert text is not None and "超时1件，即将到期1件" in text
+    assert "SW-1" in text and "SW-2" in text and "SW-3" not in text
+    assert VILLAGE in asked

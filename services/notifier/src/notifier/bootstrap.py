@@ -20,7 +20,13 @@ from notifier.app.deliveries import Routing
 from notifier.config import Settings, get_settings
 from notifier.domain.routing import DEFAULT_RULES, QuietHours, load_directory
 from notifier.entrypoints.api import router
-from notifier.entrypoints.consumer import dispatcher, events_handler, reports_loop
+from notifier.entrypoints.consumer import (
+    casework_cases,
+    digest_loop,
+    dispatcher,
+    events_handler,
+    reports_loop,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
@@ -109,6 +115,23 @@ def build_app() -> FastAPI:
         )
     )
     runtime.loops.append(("delivery-reports", reports_loop(runtime.sessions, channels)))
+    if settings.digest_at and routing.directory:
+        fetch = casework_cases(
+            client, settings.casework_url, settings.auth_key, settings.county_code
+        )
+        runtime.loops.append(
+            (
+                "digest",
+                digest_loop(
+                    runtime.sessions,
+                    routing,
+                    fetch,
+                    tz=tz,
+                    at=time.fromisoformat(settings.digest_at),
+                    wake=wake,
+                ),
+            )
+        )
     app = create_app(runtime, title="Shouwang notifier (消息通知)", routers=[router])
     app.state.routing = routing
     return app

@@ -42,7 +42,10 @@ class Settings(ServiceSettings):
     aliyun_access_key_secret: str = ""
     aliyun_sign_name: str = "守望"
     aliyun_templates: str = Field(
-        default='{"case_opened": "SMS_000001", "list_overdue": "SMS_000002"}',
+        default='{"case_opened": "SMS_000001", "list_overdue": "SMS_000002", '
+        '"clock_due_soon": "SMS_000003", "clock_breached": "SMS_000004", '
+        '"escalated_township": "SMS_000005", "escalated_county": "SMS_000005", '
+        '"digest": "SMS_000006"}',
         description="JSON: message kind → approved template code.",
     )
     tencent_base_url: str = "https://sms.tencentcloudapi.com"
@@ -52,13 +55,19 @@ class Settings(ServiceSettings):
     tencent_sign_name: str = "守望"
     tencent_region: str = "ap-guangzhou"
     tencent_templates: str = Field(
-        default='{"case_opened": "100001", "list_overdue": "100002"}',
+        default='{"case_opened": "100001", "list_overdue": "100002", "clock_due_soon": "100003", '
+        '"clock_breached": "100004", "escalated_township": "100005", '
+        '"escalated_county": "100005", "digest": "100006"}',
         description="JSON: message kind → approved template id.",
     )
     wecom_app_base_url: str = "https://qyapi.weixin.qq.com"
     wecom_corp_id: str = ""
     wecom_corp_secret: str = ""
     wecom_agent_id: int = 0
+    digest_at: str = Field(default="08:00", description="Daily digest time (local); '' = off.")
+    casework_url: str = Field(
+        default="http://127.0.0.1:8104", description="Casework's API (open cases for digests)."
+    )
 
 
 @cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.adapters.channels import Channel, OutgoingMessage, SendResult
 from notifier.adapters.tables import deliveries
+from notifier.domain.digest import (
+    DIGEST_ROLES,
+    digest_event_id,
+    digest_text,
+    due_items,
+    end_of_tomorrow,
+)
 from notifier.domain.messages import (
     Alert,
     Notice,
@@ -38,7 +45,13 @@ from notifier.domain.messages import (
     clock_alert_notice,
     list_overdue_notice,
 )
-from notifier.domain.routing import OfficerContact, QuietHours, Rule, plan_deliveries
+from notifier.domain.routing import (
+    OfficerContact,
+    QuietHours,
+    Rule,
+    channel_plan,
+    plan_deliveries,
+)
 
 log = get_logger(__name__)
 STUCK_AFTER = timedelta(minutes=5)
@@ -313,3 +326,47 @@ async def mark_delivered(
         .where(deliveries.c.provider_id == provider_id, deliveries.c.status == "sent")
         .values(**values)
     )
+
+
+async def record_digests(
+    *,
+    session: AsyncSession,
+    routing: Routing,
+    fetch_cases: Callable[[str], Awaitable[list[dict[str, Any]]]],
+    tz: ZoneInfo,
+    now: datetime,
+) -> int:
+    """Today's digest for every officer who has something overdue or due by tomorrow night."""
+    day = now.astimezone(tz).date()
+    until = end_of_tomorrow(now, tz)
+    count = 0
+    for officer in routing.directory:
+        if officer.role not in DIGEST_ROLES:
+            continue
+        items = due_items(await fetch_cases(officer.region_code), until=until)
+        channels = channel_plan(officer, routing.enabled)
+        if not items or not channels:
+            continue
+        event_id = digest_event_id(day, officer.officer_id)
+        steps = [{"channel": c, "recipient": officer.address(c) or ""} for c in channels]
+        count += await _insert(
+            session,
+            {
+                "delivery_key": delivery_key(event_id, officer.officer_id, channels[0]),
+                "event_id": event_id,
+                "channel": channels[0],
+                "recipient": steps[0]["recipient"],
+                "message": digest_text(day, items, tz),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": routing.quiet.send_at(now, channel=channels[0], urgent=False),
+                "created_at": now,
+                "officer_id": officer.officer_id,
+                "plan": steps,
+                "plan_index": 0,
+                "template": "digest",
+                "params": {"day": f"{day.month}月{day.day}日", "count": str(len(items))},
+                "urgent": False,
+            },
+        )
+    return count
