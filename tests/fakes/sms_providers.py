@@ -42,6 +42,8 @@ class FakeAliyun:
     script: Script = field(default_factory=Script)
     sent: list[dict[str, str]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    latency: float = 0.0  # seconds before answering (a real provider takes ~50–200 ms)
+    arrivals: list[float] = field(default_factory=list)  # time.time() of each accepted send
 
     def app(self) -> FastAPI:
         api = FastAPI()
@@ -111,6 +113,8 @@ class FakeAliyun:
         if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
             return self._refuse("isv.MOBILE_NUMBER_ILLEGAL", "bad mobile number", 200)
         action = self.script.next()
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if action == "timeout":
             await asyncio.sleep(30)
         if action == "5xx":
@@ -121,6 +125,7 @@ class FakeAliyun:
             return self._refuse("isv.MOBILE_NUMBER_ILLEGAL", "bad mobile number", 200)
         biz_id = f"biz-{len(self.sent) + 1}"
         self.sent.append({**query, "BizId": biz_id})
+        self.arrivals.append(time.time())
         return JSONResponse({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": "r"})
 
 
