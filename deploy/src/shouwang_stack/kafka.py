@@ -28,6 +28,15 @@ LOG4J = DEPLOY_DIR / "kafka" / "log4j2.properties"
 _TOPIC_ALREADY_EXISTS = 36
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka writes them; never starting with '-', which the storage
+    tool would read as an option (as Kafka's own Uuid.randomUuid avoids)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class KafkaStartError(RuntimeError):
     """The broker could not be assembled or did not become ready."""
 
@@ -124,7 +133,7 @@ class KafkaBroker:
         libs = ensure_jars()
         config = self._configure()
         if not (self.data_dir / "logs" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = new_cluster_id()
             fmt = subprocess.run(
                 self._java(
                     libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)
