@@ -1,0 +1,66 @@
+"""风险消除: when a monitored household may be marked risk-eliminated (pure; DESIGN §4, seeds/002).
+
+All four indicators must hold — targeted help done; 两不愁三保障 and safe water stable; income
+above the line for at least six months; large rigid costs solved — and never when income per
+head is under the threshold (configuration: it differs by year and province), the whole
+household lacks labour (unless children able to support old parents), or in the month the
+household was included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+INDICATORS = {
+    "targeted_help_done": "帮扶措施已落实到位",
+    "basic_needs_stable": "“两不愁三保障”及饮水安全持续巩固",
+    "income_stable_6_months": "收入持续稳定超过监测线6个月以上",
+    "rigid_costs_solved": "大额刚性支出问题已解决",
+}
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that does not hold: machine code and the reason in Chinese."""
+
+    code: str
+    message: str
+
+
+def check_risk_elimination(
+    facts: Mapping[str, Any], *, included_on: date | None, today: date, income_threshold: float
+) -> list[RuleFailure]:
+    """Every rule that fails (an empty list: the household may be marked)."""
+    failures = [
+        RuleFailure(f"indicator.{key}", f"未满足：{text}")
+        for key, text in INDICATORS.items()
+        if facts.get(key) is not True
+    ]
+    income = facts.get("income_per_head")
+    if not isinstance(income, int | float) or isinstance(income, bool):
+        failures.append(RuleFailure("income.missing", "请填写家庭人均纯收入"))
+    elif income < income_threshold:
+        failures.append(
+            RuleFailure(
+                "income.below_threshold",
+                f"家庭人均纯收入{income:,.0f}元低于{income_threshold:,.0f}元，不能标注风险消除",
+            )
+        )
+    if (
+        facts.get("whole_household_no_labour") is True
+        and facts.get("supported_by_children") is not True
+    ):
+        failures.append(
+            RuleFailure(
+                "labour.none", "整户无劳动力（子女赡养能力较强的老人户除外），不能标注风险消除"
+            )
+        )
+    if included_on is not None and (included_on.year, included_on.month) == (
+        today.year,
+        today.month,
+    ):
+        failures.append(RuleFailure("month.same_as_inclusion", "纳入监测当月不能标注风险消除"))
+    return failures

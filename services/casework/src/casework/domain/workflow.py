@@ -1,0 +1,258 @@
+"""The case workflow as a table (pure): which action moves a case from which state to which,
+who may take it, what it needs, and which clocks it stops and starts (DESIGN §4; seeds 000,
+002, 003).
+
+accepted → compared → visited → assessed (民主评议) → village notice (公示, 5 days) →
+township review and notice (5 days) → county review → included (by type) or dismissed (with
+the explanation given to the household) → officer named (10 days) → plan (一户一策, 10 days) →
+help started (1 month) → risk eliminated (风险消除, under the rules) → rollback (回退) when
+marked too early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+V, W, T, C = "village_cadre", "work_team", "township_officer", "county_office"
+MONITOR_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+STATE_NAMES = {
+    "awaiting_acceptance": "待受理",
+    "accepted": "已受理，信息比对中",
+    "compared": "比对完成，待入户核查",
+    "visited": "已入户核查，待民主评议",
+    "assessed": "已民主评议，待村公示",
+    "village_notice": "村级公示中",
+    "township_review": "乡镇审定公示中",
+    "county_review": "待县级审批",
+    "included": "已纳入监测，待明确帮扶责任人",
+    "dismissed": "不予纳入",
+    "officer_named": "已明确帮扶责任人，待制定帮扶计划",
+    "planned": "已制定帮扶计划，待落实帮扶",
+    "helping": "帮扶中",
+    "risk_eliminated": "风险消除",
+}
+CLOSED = frozenset({"dismissed", "risk_eliminated"})
+BEFORE_DECISION = (
+    "accepted",
+    "compared",
+    "visited",
+    "assessed",
+    "village_notice",
+    "township_review",
+    "county_review",
+)
+
+
+class CaseTransitionError(Exception):
+    """An action refused: HTTP status, machine code, Chinese message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow table."""
+
+    action: str
+    name: str  # Chinese, for the trail and the screens
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    stops: tuple[str, ...] = ()  # clock kinds stopped
+    starts: tuple[tuple[str, str], ...] = ()  # (clock kind, rule) started
+    needs: tuple[str, ...] = ()  # detail fields required
+    wait_for: str | None = None  # a clock that must have run its course first (公示)
+
+
+WORKFLOW: tuple[Transition, ...] = (
+    Transition(
+        "accept",
+        "受理",
+        ("awaiting_acceptance",),
+        "accepted",
+        frozenset({V, W, T, C}),
+        stops=("accept",),
+        starts=(("compare", "working_days:2"),),
+    ),
+    Transition(
+        "record_comparison",
+        "录入比对结果",
+        ("accepted",),
+        "compared",
+        frozenset({T, C}),
+        stops=("compare",),
+        starts=(("visit", "working_days:3"),),
+        needs=("findings",),
+    ),
+    Transition(
+        "record_visit",
+        "入户核查",
+        ("compared",),
+        "visited",
+        frozenset({V, W, T}),
+        stops=("visit",),
+        needs=("findings",),
+    ),
+    Transition(
+        "village_assessment",
+        "民主评议",
+        ("visited",),
+        "assessed",
+        frozenset({V, W}),
+        needs=("result",),
+    ),
+    Transition(
+        "start_village_notice",
+        "村级公示",
+        ("assessed",),
+        "village_notice",
+        frozenset({V, W}),
+        starts=(("village_notice", "calendar_days:5"),),
+    ),
+    Transition(
+        "end_village_notice",
+        "村级公示结束",
+        ("village_notice",),
+        "township_review",
+        frozenset({V, W, T}),
+        stops=("village_notice",),
+        starts=(("township_notice", "calendar_days:5"),),
+        needs=("objections",),
+        wait_for="village_notice",
+    ),
+    Transition(
+        "township_approve",
+        "乡镇审定",
+        ("township_review",),
+        "county_review",
+        frozenset({T}),
+        stops=("township_notice",),
+        wait_for="township_notice",
+    ),
+    Transition(
+        "county_include",
+        "县级审批纳入",
+        ("county_review",),
+        "included",
+        frozenset({C}),
+        starts=(("officer", "calendar_days:10"),),
+        needs=("monitor_type",),
+    ),
+    Transition(
+        "county_dismiss",
+        "不予纳入",
+        BEFORE_DECISION,
+        "dismissed",
+        frozenset({C}),
+        needs=("explanation",),
+    ),
+    Transition(
+        "name_officer",
+        "明确帮扶责任人",
+        ("included",),
+        "officer_named",
+        frozenset({T, C}),
+        stops=("officer",),
+        starts=(("plan", "calendar_days:10"),),
+        needs=("officer",),
+    ),
+    Transition(
+        "record_plan",
+        "制定一户一策",
+        ("officer_named",),
+        "planned",
+        frozenset({V, W, T}),
+        stops=("plan",),
+        starts=(("help", "calendar_month:1"),),
+        needs=("plan",),
+    ),
+    Transition(
+        "start_help",
+        "落实帮扶措施",
+        ("planned",),
+        "helping",
+        frozenset({V, W, T}),
+        stops=("help",),
+        needs=("measures",),
+    ),
+    Transition(
+        "eliminate_risk", "标注风险消除", ("helping",), "risk_eliminated", frozenset({T, C})
+    ),
+    Transition(
+        "rollback",
+        "风险消除回退",
+        ("risk_eliminated",),
+        "helping",
+        frozenset({T, C}),
+        needs=("reason_detail",),
+    ),
+)
+BY_ACTION = {t.action: t for t in WORKFLOW}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a legal transition does: the new state and the clocks to stop and start."""
+
+    transition: Transition
+    target: str
+    closes: bool
+    reopens: bool
+
+
+def decide(
+    action: str,
+    *,
+    state: str,
+    role: str,
+    details: Mapping[str, Any],
+    running_clocks: Mapping[str, datetime],
+    now: datetime,
+) -> Decision:
+    """Check an action against the table; CaseTransitionError says why it is refused."""
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        raise CaseTransitionError(404, "action.unknown", f"未知的操作“{action}”")
+    if state not in transition.sources:
+        raise CaseTransitionError(
+            409,
+            "case.transition",
+            f"案件当前为“{STATE_NAMES.get(state, state)}”，不能{transition.name}",
+        )
+    if role not in transition.roles:
+        raise CaseTransitionError(403, "role.forbidden", f"您的角色不能{transition.name}")
+    missing = [n for n in transition.needs if not str(details.get(n, "")).strip()]
+    if missing:
+        raise CaseTransitionError(
+            422, "details.required", f"{transition.name}需要填写：{'、'.join(missing)}"
+        )
+    if action == "county_include" and details.get("monitor_type") not in MONITOR_TYPES:
+        raise CaseTransitionError(
+            422, "monitor_type.unknown", "监测对象类型应为：" + "、".join(MONITOR_TYPES)
+        )
+    if action == "village_assessment" and details.get("result") not in ("propose", "reject"):
+        raise CaseTransitionError(422, "result.unknown", "评议结果应为 propose（拟纳入）或 reject")
+    if transition.wait_for is not None:
+        due = running_clocks.get(transition.wait_for)
+        if due is not None and now < due:
+            raise CaseTransitionError(
+                409, "notice.running", f"公示期未满（至{due:%Y-%m-%d}），不能{transition.name}"
+            )
+    return Decision(
+        transition,
+        transition.target,
+        closes=transition.target in CLOSED,
+        reopens=state in CLOSED and transition.target not in CLOSED,
+    )
+
+
+def available(state: str, role: str) -> list[str]:
+    """The actions an officer of `role` may take on a case in `state`."""
+    return [t.action for t in WORKFLOW if state in t.sources and role in t.roles]
