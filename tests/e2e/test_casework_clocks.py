@@ -97,3 +97,45 @@ async def test_a_due_soon_clock_alerts_the_village_cadre_and_acceptance_stops_it
     kinds = {c["kind"]: c for c in detail["clocks"]}
     assert kinds["compare"]["rule"] == "working_days:2" and kinds["compare"]["state"] == "running"
     assert detail["status"] == "accepted" and detail["actions"][-1]["actor"] == "town-nuodeng"
+
+
+async def test_the_workflow_moves_step_by_step_and_refuses_what_is_not_allowed(
+    system: System,
+) -> None:
+    case = await _open_case(system, 2)  # 诺邓镇 天池村
+    base = f"{system.url('casework')}/v1/cases/{case['case_id']}/actions"
+    cadre = Officer("cadre-tianchi", "李正华", "village_cadre", "532929101002")
+    county: dict[str, str] = {}  # the System's default token is the county office
+
+    async def act(action: str, who: dict[str, str], **details: object) -> Any:
+        return await system.http.post(
+            f"{base}/{action}", json={"reason": action, "details": details}, headers=who
+        )
+
+    assert (await act("accept", _auth(cadre))).status_code == 200
+    refused = await act("record_comparison", _auth(cadre), findings="无")
+    assert refused.status_code == 403 and refused.json()["code"] == "role.forbidden"
+    missing = await act("record_comparison", _auth(TOWNSHIP))
+    assert missing.status_code == 422 and missing.json()["code"] == "details.required"
+    compared = await act("record_comparison", _auth(TOWNSHIP), findings="民政、公安比对无异常")
+    assert compared.json()["clocks_started"][0]["rule"] == "working_days:3"
+    assert (await act("record_visit", _auth(cadre), findings="入户核实")).status_code == 200
+    assert (await act("village_assessment", _auth(cadre), result="propose")).status_code == 200
+    notice = await act("start_village_notice", _auth(cadre))
+    assert notice.json()["clocks_started"][0]["kind"] == "village_notice"
+    early = await act("end_village_notice", _auth(cadre), objections="无")
+    assert early.status_code == 409 and early.json()["code"] == "notice.running"
+    dismissed = await act("county_dismiss", county, explanation="经公示发现家庭有经营性收入")
+    assert dismissed.status_code == 200, dismissed.text
+    assert (dismissed.json()["status"], dismissed.json()["is_open"]) == ("dismissed", False)
+    detail = (await system.http.get(f"{system.url('casework')}/v1/cases/{case['case_id']}")).json()
+    trail = [a["action"] for a in detail["actions"]]
+    assert trail[-6:] == [
+        "accept",
+        "record_comparison",
+        "record_visit",
+        "village_assessment",
+        "start_village_notice",
+        "county_dismiss",
+    ]
+    assert detail["available_actions"] == []

@@ -56,4 +56,5 @@ def build_app() -> FastAPI:
     )
     app.state.calendars = calendars
     app.state.timezone = settings.timezone
+    app.state.income_threshold = settings.income_threshold
     return app

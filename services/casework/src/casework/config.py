@@ -19,6 +19,9 @@ class Settings(ServiceSettings):
     case_number_prefix: str = "SW"
     scheduler_interval_s: float = Field(default=15.0, gt=0, description="Clock checks, seconds.")
     due_soon_hours: float = Field(default=4.0, ge=0, description="Alert this long before due.")
+    income_threshold: float = Field(
+        default=10000.0, description="风险消除: income per head below this (yuan/year) refuses it."
+    )
     escalation: str = Field(
         default="1:1,3:2",
         description="督办 matrix: 'working days late:level,…' (1 township lead, 2 county office).",

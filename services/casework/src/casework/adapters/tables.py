@@ -41,6 +41,11 @@ cases = Table(
     Column("status", String(40), nullable=False),
     Column("is_open", Boolean, nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "monitor_type", String(20), nullable=True
+    ),  # 脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户
+    Column("included_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
     Index(
         "uq_cases_one_open_per_household",
         "household_id",
@@ -86,6 +91,7 @@ actions = Table(
     Column("actor", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("reason", Text, nullable=False),
+    Column("details", JSONB, nullable=True),
 )
 
 # Years of the State Council schedule loaded by an administrator (the load format, as sent).

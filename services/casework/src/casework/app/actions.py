@@ -1,9 +1,11 @@
-"""Officers' actions on a case; the skeleton's workflow knows acceptance (受理)."""
+"""Officers' actions on a case, through the workflow table; each recorded in the trail and the
+responsibility trace, with the clocks it stops and starts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,82 +18,121 @@ from casework.adapters.tables import actions, cases, clocks
 from casework.app.audit import append_audit
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
+from casework.domain.risk_elimination import check_risk_elimination
+from casework.domain.workflow import CaseTransitionError, available, decide
 
-MAY_ACCEPT = frozenset({"village_cadre", "work_team", "township_officer", "county_office"})
-
-
-class CaseActionError(Exception):
-    """An action refused: HTTP status, machine code, Chinese message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
+CaseActionError = CaseTransitionError
 
 
-async def accept_case(
+async def apply_action(
     case_id: UUID,
+    action: str,
     *,
     officer: Officer,
     reason: str,
+    details: Mapping[str, Any],
     session: AsyncSession,
     calendar: WorkingDayCalendar,
     tz: ZoneInfo,
     now: datetime,
     new_id: Callable[[], UUID],
-) -> str:
-    """受理: stop the acceptance clock (met, or met late) and start the comparison clock
-    (信息比对, 2 working days). Returns the acceptance clock's final state."""
+    income_threshold: float,
+) -> dict[str, Any]:
+    """Take one workflow action; CaseTransitionError (status, code, message) when refused."""
     case = (
         await session.execute(select(cases).where(cases.c.case_id == case_id).with_for_update())
     ).first()
     if case is None:
-        raise CaseActionError(404, "case.not_found", "未找到该案件")
+        raise CaseTransitionError(404, "case.not_found", "未找到该案件")
     if not officer.may_see(case.region_code):
-        raise CaseActionError(403, "scope.forbidden", "该案件不在您负责的区域内")
-    if officer.role not in MAY_ACCEPT:
-        raise CaseActionError(403, "role.forbidden", "您的角色不能受理案件")
-    if case.status != "awaiting_acceptance":
-        raise CaseActionError(409, "case.transition", f"案件当前状态为“{case.status}”，不能受理")
-    clock = (
-        await session.execute(
-            select(clocks).where(clocks.c.case_id == case_id, clocks.c.kind == "accept")
-        )
-    ).first()
-    final = "met"
-    if clock is not None:
-        final = "met" if clock.state == "running" and now <= clock.due_at else "met_late"
-        await session.execute(
-            update(clocks)
-            .where(clocks.c.clock_id == clock.clock_id)
-            .values(state=final, stopped_at=now)
-        )
-    due = due_for("working_days:2", now, calendar, tz)
-    await session.execute(
-        insert(clocks).values(
-            clock_id=new_id(),
-            case_id=case_id,
-            kind="compare",
-            rule="working_days:2",
-            state="running",
-            started_at=now,
-            due_at=due.at,
-            provisional=due.provisional,
-        )
+        raise CaseTransitionError(403, "scope.forbidden", "该案件不在您负责的区域内")
+    running = {
+        r.kind: r
+        for r in (
+            await session.execute(
+                select(clocks).where(clocks.c.case_id == case_id, clocks.c.stopped_at.is_(None))
+            )
+        ).all()
+        if r.state in ("running", "breached")
+    }
+    decision = decide(
+        action,
+        state=case.status,
+        role=officer.role,
+        details=details,
+        running_clocks={k: r.due_at for k, r in running.items()},
+        now=now,
     )
-    await session.execute(update(cases).where(cases.c.case_id == case_id).values(status="accepted"))
+    if action == "eliminate_risk":
+        failures = check_risk_elimination(
+            details,
+            included_on=case.included_at.astimezone(tz).date() if case.included_at else None,
+            today=now.astimezone(tz).date(),
+            income_threshold=income_threshold,
+        )
+        if failures:
+            raise CaseTransitionError(
+                422, "risk.rules", "不能标注风险消除：" + "；".join(f.message for f in failures)
+            )
+    stopped = {}
+    for kind in decision.transition.stops:
+        row = running.get(kind)
+        if row is not None:
+            final = "met" if row.state == "running" and now <= row.due_at else "met_late"
+            stopped[kind] = final
+            await session.execute(
+                update(clocks)
+                .where(clocks.c.clock_id == row.clock_id)
+                .values(state=final, stopped_at=now)
+            )
+    started = []
+    for kind, rule in decision.transition.starts:
+        due = due_for(rule, now, calendar, tz)
+        await session.execute(
+            insert(clocks).values(
+                clock_id=new_id(),
+                case_id=case_id,
+                kind=kind,
+                rule=rule,
+                state="running",
+                started_at=now,
+                due_at=due.at,
+                provisional=due.provisional,
+            )
+        )
+        started.append({"kind": kind, "rule": rule, "due_at": due.at.isoformat()})
+    values: dict[str, Any] = {"status": decision.target}
+    if decision.closes:
+        values |= {"is_open": False, "closed_at": now}
+    if decision.reopens:
+        values |= {"is_open": True, "closed_at": None}
+    if action == "county_include":
+        values |= {"monitor_type": details["monitor_type"], "included_at": now}
+    await session.execute(update(cases).where(cases.c.case_id == case_id).values(**values))
+    clean = {k: v for k, v in details.items() if isinstance(v, str | int | float | bool)}
     await session.execute(
         insert(actions).values(
-            case_id=case_id, action="accepted", actor=officer.officer_id, at=now, reason=reason
+            case_id=case_id,
+            action=action,
+            actor=officer.officer_id,
+            at=now,
+            reason=reason or decision.transition.name,
+            details=clean,
         )
     )
     await append_audit(
         session,
         actor=officer.officer_id,
-        action="accepted",
+        action=action,
         subject=f"case:{case_id}",
-        detail={"reason": reason, "role": officer.role, "accept_clock": final},
+        detail={"reason": reason, "role": officer.role, "details": clean, "stopped": stopped},
         now=now,
     )
-    return final
+    return {
+        "case_id": str(case_id),
+        "status": decision.target,
+        "is_open": values.get("is_open", case.is_open),
+        "clocks_stopped": stopped,
+        "clocks_started": started,
+        "next_actions": available(decision.target, officer.role),
+    }

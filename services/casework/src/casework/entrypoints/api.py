@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.auth import CurrentOfficer, Officer
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from sqlalchemy import Row, select
@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import actions, cases, clocks, signals
-from casework.app.actions import CaseActionError, accept_case
+from casework.app.actions import apply_action
+from casework.domain.workflow import CaseTransitionError, available
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -120,37 +121,67 @@ async def get_case(case_ref: str, request: Request, officer: CurrentOfficer) -> 
             raise ApiError(404, "case.not_found", f"未找到案件 {case_ref}")
         if not officer.may_see(row.region_code):
             raise ApiError(403, "scope.forbidden", "该案件不在您负责的区域内，无权查看")
-        return {**_case_summary(row), **await _details(session, row.case_id)}
+        return {
+            **_case_summary(row),
+            **await _details(session, row.case_id),
+            "available_actions": available(row.status, officer.role),
+        }
 
 
-class AcceptIn(BaseModel):
-    """受理: who accepts, and a note."""
+class ActionIn(BaseModel):
+    """An officer's action on a case: a note, and the details the action needs."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="已受理", max_length=500, description="受理说明")
+    reason: str = Field(default="", max_length=500, description="说明")
+    details: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="该操作需要的内容，如 findings（比对/核查结果）、result（propose/reject）、"
+        "objections（公示异议）、monitor_type、explanation（不予纳入的说明）、officer、plan、"
+        "measures；风险消除：targeted_help_done、basic_needs_stable、income_stable_6_months、"
+        "rigid_costs_solved、income_per_head、whole_household_no_labour、supported_by_children",
+    )
+
+
+async def _act(
+    request: Request, case_id: uuid.UUID, action: str, body: ActionIn, officer: Officer
+) -> dict[str, Any]:
+    runtime: ServiceRuntime = request.app.state.runtime
+    calendars: CalendarCache = request.app.state.calendars
+    try:
+        async with runtime.sessions() as session, session.begin():
+            return await apply_action(
+                case_id,
+                action,
+                officer=officer,
+                reason=body.reason,
+                details=body.details,
+                session=session,
+                calendar=await calendars.get(session),
+                tz=ZoneInfo(request.app.state.timezone),
+                now=datetime.now(UTC),
+                new_id=uuid.uuid4,
+                income_threshold=request.app.state.income_threshold,
+            )
+    except CaseTransitionError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+
+
+@router.post("/cases/{case_id}/actions/{action}")
+async def post_action(
+    case_id: uuid.UUID, action: str, body: ActionIn, request: Request, officer: CurrentOfficer
+) -> dict[str, Any]:
+    """Take a workflow action (accept, record_comparison, record_visit, village_assessment,
+    start_village_notice, end_village_notice, township_approve, county_include, county_dismiss,
+    name_officer, record_plan, start_help, eliminate_risk, rollback)."""
+    return await _act(request, case_id, action, body, officer)
 
 
 @router.post("/cases/{case_id}/accept")
 async def post_accept(
-    case_id: uuid.UUID, body: AcceptIn, request: Request, officer: CurrentOfficer
+    case_id: uuid.UUID, body: ActionIn, request: Request, officer: CurrentOfficer
 ) -> dict[str, Any]:
     """Accept a case (受理): the acceptance clock stops; the comparison clock starts."""
-    runtime: ServiceRuntime = request.app.state.runtime
-    calendars: CalendarCache = request.app.state.calendars
-    tz = ZoneInfo(request.app.state.timezone)
-    try:
-        async with runtime.sessions() as session, session.begin():
-            final = await accept_case(
-                case_id,
-                officer=officer,
-                reason=body.reason,
-                session=session,
-                calendar=await calendars.get(session),
-                tz=tz,
-                now=datetime.now(UTC),
-                new_id=uuid.uuid4,
-            )
-    except CaseActionError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
-    return {"case_id": str(case_id), "status": "accepted", "accept_clock": final}
+    result = await _act(request, case_id, "accept", body, officer)
+    result["accept_clock"] = result["clocks_stopped"].get("accept", "met")
+    return result
