@@ -139,3 +139,38 @@ async def test_the_workflow_moves_step_by_step_and_refuses_what_is_not_allowed(
         "county_dismiss",
     ]
     assert detail["available_actions"] == []
+
+
+async def test_queues_filter_by_clock_and_agency_and_reports_export(system: System) -> None:
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    case = await _open_case(system, 5)  # 功果桥镇 金和村
+    casework = system.url("casework")
+
+    async def queue(**params: str) -> set[str]:
+        answer = await system.http.get(f"{casework}/v1/cases", params=params)
+        assert answer.status_code == 200, answer.text
+        return {c["case_id"] for c in answer.json()["items"]}
+
+    assert case["case_id"] in await queue(clock="due_this_week", agency="civil_affairs")
+    assert case["case_id"] not in await queue(clock="overdue")
+    assert case["case_id"] not in await queue(agency="housing")
+    bad = await system.http.get(f"{casework}/v1/cases", params={"clock": "someday"})
+    assert bad.status_code == 422
+    month = date.today().strftime("%Y-%m")
+    agencies = (
+        await system.http.get(f"{casework}/v1/reports/by-agency", params={"month": month})
+    ).json()
+    assert any(row[0] == "civil_affairs" for row in agencies["rows"])
+    on_time = await system.http.get(f"{casework}/v1/reports/on-time", params={"month": month})
+    assert on_time.json()["columns"][-1] == "按时率"
+    sheet = await system.http.get(f"{casework}/v1/reports/overdue", params={"format": "xlsx"})
+    assert sheet.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = load_workbook(io.BytesIO(sheet.content)).active
+    assert book is not None
+    assert next(book.iter_rows(values_only=True))[0] == "案件编号"

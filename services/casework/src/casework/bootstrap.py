@@ -16,6 +16,7 @@ from casework.config import get_settings
 from casework.entrypoints.api import router
 from casework.entrypoints.calendar_api import router as calendar_router
 from casework.entrypoints.consumer import outcomes_handler
+from casework.entrypoints.reports_api import router as reports_router
 from casework.entrypoints.scheduler import parse_escalation, scheduler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,7 +53,9 @@ def build_app() -> FastAPI:
         )
     )
     app = create_app(
-        runtime, title="Shouwang casework (案件与时限)", routers=[router, calendar_router]
+        runtime,
+        title="Shouwang casework (案件与时限)",
+        routers=[router, calendar_router, reports_router],
     )
     app.state.calendars = calendars
     app.state.timezone = settings.timezone

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from openpyxl import Workbook
+from shouwang_kit.export import safe_cell
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,5 +94,5 @@ async def xlsx_report(session: AsyncSession, batch_id: UUID, path: Path) -> None
     sheet = workbook.create_sheet("比对反馈")
     sheet.append(list(COLUMNS))
     async for row in report_rows(session, batch_id):
-        sheet.append(row)
+        sheet.append([safe_cell(v) for v in row])
     workbook.save(path)

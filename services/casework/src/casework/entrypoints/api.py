@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.auth import CurrentOfficer, Officer
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
-from sqlalchemy import Row, select
+from sqlalchemy import Row, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.calendar_source import CalendarCache
@@ -84,15 +84,35 @@ async def list_cases(
     household_id: uuid.UUID | None = None,
     region_code: Annotated[str | None, Query(description="区划代码前缀（县、乡镇或村）")] = None,
     is_open: bool | None = None,
+    status: Annotated[str | None, Query(description="案件状态，如 accepted")] = None,
+    clock: Annotated[
+        str | None,
+        Query(
+            pattern="^(overdue|due_today|due_this_week)$", description="超时 / 今日到期 / 本周到期"
+        ),
+    ] = None,
+    agency: Annotated[str | None, Query(description="预警来源部门代码")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """Cases inside the officer's region, newest first, filtered by household, region prefix
-    and open/closed."""
+    """The queue: cases inside the officer's region — overdue first, then by the nearest due
+    clock, then newest — filtered by household, region, state, clock and source agency."""
     runtime: ServiceRuntime = request.app.state.runtime
+    tz = ZoneInfo(request.app.state.timezone)
+    now = datetime.now(UTC)
+    local_today = now.astimezone(tz).date()
+    end_today = datetime.combine(local_today + timedelta(days=1), time.min, tzinfo=tz)
+    end_week = datetime.combine(
+        local_today + timedelta(days=7 - local_today.weekday()), time.min, tzinfo=tz
+    )
+    live = and_(clocks.c.case_id == cases.c.case_id, clocks.c.stopped_at.is_(None))
+    overdue = exists().where(live, clocks.c.state == "breached")
+    next_due = (
+        select(func.min(clocks.c.due_at)).where(live, clocks.c.state == "running").scalar_subquery()
+    )
     query = (
         select(cases)
         .where(cases.c.region_code.startswith(officer.scope))
-        .order_by(cases.c.opened_at.desc())
+        .order_by(overdue.desc(), next_due.asc().nulls_last(), cases.c.opened_at.desc())
         .limit(limit)
     )
     if household_id is not None:
@@ -101,6 +121,19 @@ async def list_cases(
         query = query.where(cases.c.region_code.startswith(region_code))
     if is_open is not None:
         query = query.where(cases.c.is_open.is_(is_open))
+    if status:
+        query = query.where(cases.c.status == status)
+    if clock == "overdue":
+        query = query.where(overdue)
+    elif clock in ("due_today", "due_this_week"):
+        until = end_today if clock == "due_today" else end_week
+        query = query.where(
+            exists().where(live, clocks.c.state == "running", clocks.c.due_at <= until)
+        )
+    if agency:
+        query = query.where(
+            exists().where(signals.c.case_id == cases.c.case_id, signals.c.agency_code == agency)
+        )
     async with runtime.sessions() as session:
         rows = (await session.execute(query)).all()
         items = [{**_case_summary(r), **await _details(session, r.case_id)} for r in rows]

@@ -1,0 +1,184 @@
+"""Reports for the county (and each township in its own region): on-time rate per township and
+clock by month, the overdue list for 督办, cases by source agency and by risk type; JSON or XLSX
+(safe against formula injection)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.export import XLSX_TYPE, xlsx_bytes
+from shouwang_kit.runtime import ServiceRuntime
+from sqlalchemy import and_, func, select
+
+from casework.adapters.calendar_source import CalendarCache
+from casework.adapters.tables import cases, clocks, signals
+from casework.domain.clocks import add_months, working_days_late
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+MONTH = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+FORMAT = Query(pattern="^(json|xlsx)$", description="json 或 xlsx")
+CLOCK_NAMES = {
+    "accept": "受理",
+    "compare": "信息比对",
+    "visit": "入户核查",
+    "village_notice": "村级公示",
+    "township_notice": "乡镇公示",
+    "officer": "明确帮扶责任人",
+    "plan": "制定帮扶计划",
+    "help": "落实帮扶",
+}
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _answer(fmt: str, title: str, header: list[str], rows: list[list[Any]], filename: str) -> Any:
+    if fmt == "xlsx":
+        return Response(
+            xlsx_bytes(title, header, rows),
+            media_type=XLSX_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+        )
+    return {"title": title, "columns": header, "rows": rows}
+
+
+def _month_range(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    first = date.fromisoformat(f"{month}-01")
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    return start, datetime.combine(add_months(first, 1), time.min, tzinfo=tz)
+
+
+@router.get("/on-time")
+async def on_time(
+    request: Request,
+    officer: CurrentOfficer,
+    month: Annotated[str, MONTH],
+    format: Annotated[str, FORMAT] = "json",
+) -> Any:
+    """Clocks due in the month, per township and clock: met in time, met late, overdue, rate."""
+    tz = ZoneInfo(request.app.state.timezone)
+    start, end = _month_range(month, tz)
+    async with _runtime(request).sessions() as session:
+        rows = (
+            await session.execute(
+                select(cases.c.township_name, clocks.c.kind, clocks.c.state, func.count())
+                .join(cases, cases.c.case_id == clocks.c.case_id)
+                .where(
+                    cases.c.region_code.startswith(officer.scope),
+                    clocks.c.due_at > start,
+                    clocks.c.due_at <= end,
+                )
+                .group_by(cases.c.township_name, clocks.c.kind, clocks.c.state)
+            )
+        ).all()
+    table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for township, kind, state, count in rows:
+        table[(township, kind)][state] += count
+    out = []
+    for (township, kind), states in sorted(table.items()):
+        met, late, overdue = states["met"], states["met_late"], states["breached"]
+        decided = met + late + overdue
+        rate = round(met / decided, 4) if decided else None
+        out.append(
+            [township, CLOCK_NAMES.get(kind, kind), met, late, overdue, states["running"], rate]
+        )
+    header = ["乡镇", "时限", "按时完成", "超时完成", "超时未完成", "进行中", "按时率"]
+    return _answer(format, f"{month} 按时率", header, out, f"on-time-{month}")
+
+
+@router.get("/overdue")
+async def overdue(
+    request: Request, officer: CurrentOfficer, format: Annotated[str, FORMAT] = "json"
+) -> Any:
+    """The 督办 list: open cases with a clock run out, longest overdue first."""
+    tz = ZoneInfo(request.app.state.timezone)
+    now = datetime.now(UTC)
+    calendars: CalendarCache = request.app.state.calendars
+    async with _runtime(request).sessions() as session:
+        calendar = await calendars.get(session)
+        rows = (
+            await session.execute(
+                select(
+                    cases.c.case_number,
+                    cases.c.township_name,
+                    cases.c.village_name,
+                    cases.c.masked_name,
+                    cases.c.status,
+                    clocks.c.kind,
+                    clocks.c.due_at,
+                    clocks.c.escalation_level,
+                )
+                .join(cases, cases.c.case_id == clocks.c.case_id)
+                .where(
+                    cases.c.region_code.startswith(officer.scope),
+                    cases.c.is_open,
+                    and_(clocks.c.state == "breached", clocks.c.stopped_at.is_(None)),
+                )
+                .order_by(clocks.c.due_at)
+            )
+        ).all()
+    out = [
+        [
+            r.case_number,
+            r.township_name,
+            r.village_name,
+            r.masked_name,
+            CLOCK_NAMES.get(r.kind, r.kind),
+            r.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            working_days_late(r.due_at, now, calendar, tz),
+            ["责任人", "乡镇督办", "县级督办"][min(max(r.escalation_level, 0), 2)],
+        ]
+        for r in rows
+    ]
+    header = ["案件编号", "乡镇", "村", "农户", "时限", "应完成时间", "超时工作日", "督办级别"]
+    return _answer(format, "超时督办清单", header, out, "overdue")
+
+
+@router.get("/by-agency")
+async def by_agency(
+    request: Request,
+    officer: CurrentOfficer,
+    month: Annotated[str, MONTH],
+    format: Annotated[str, FORMAT] = "json",
+) -> Any:
+    """Signals attached in the month by source agency and risk type, with how their cases ended
+    (included as monitored, dismissed, still open)."""
+    tz = ZoneInfo(request.app.state.timezone)
+    start, end = _month_range(month, tz)
+    async with _runtime(request).sessions() as session:
+        rows = (
+            await session.execute(
+                select(signals.c.agency_code, signals.c.signal_type, cases.c.status, func.count())
+                .join(cases, cases.c.case_id == signals.c.case_id)
+                .where(
+                    cases.c.region_code.startswith(officer.scope),
+                    signals.c.attached_at >= start,
+                    signals.c.attached_at < end,
+                )
+                .group_by(signals.c.agency_code, signals.c.signal_type, cases.c.status)
+            )
+        ).all()
+    table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for agency, kind, status, count in rows:
+        bucket = table[(agency, kind)]
+        bucket["total"] += count
+        if status == "dismissed":
+            bucket["dismissed"] += count
+        elif status in ("included", "officer_named", "planned", "helping", "risk_eliminated"):
+            bucket["included"] += count
+        else:
+            bucket["open"] += count
+    out = [
+        [agency, kind, b["total"], b["included"], b["dismissed"], b["open"]]
+        for (agency, kind), b in sorted(table.items())
+    ]
+    header = ["来源部门", "预警类型", "预警数", "已纳入监测", "不予纳入", "处理中"]
+    return _answer(format, f"{month} 来源部门", header, out, f"by-agency-{month}")
