@@ -174,3 +174,22 @@ async def test_queues_filter_by_clock_and_agency_and_reports_export(system: Syst
     book = load_workbook(io.BytesIO(sheet.content)).active
     assert book is not None
     assert next(book.iter_rows(values_only=True))[0] == "案件编号"
+
+
+async def test_the_county_pauses_resumes_and_overrides_a_clock(system: System) -> None:
+    case = await _open_case(system, 4)  # 功果桥镇 金和村, untouched by the tests before
+    base = f"{system.url('casework')}/v1/cases/{case['case_id']}/clocks/accept"
+    township = await system.http.post(
+        f"{base}/pause", json={"reason": "x"}, headers=_auth(TOWNSHIP)
+    )
+    assert township.status_code == 403
+    paused = await system.http.post(f"{base}/pause", json={"reason": "农户外出务工，电话联系中"})
+    assert paused.status_code == 200 and paused.json()["state"] == "paused"
+    before = paused.json()["due_at"]
+    await asyncio.sleep(1.1)
+    resumed = await system.http.post(f"{base}/resume", json={"reason": "已联系上"})
+    assert resumed.json()["state"] == "running" and resumed.json()["due_at"] > before
+    done = await system.http.post(f"{base}/override", json={"reason": "县级统一调整"})
+    assert done.json()["state"] == "overridden"
+    again = await system.http.post(f"{base}/pause", json={"reason": "x"})
+    assert again.status_code == 404 and again.json()["code"] == "clock.not_found"

@@ -43,3 +43,11 @@ def test_working_days_late_skips_rest_days() -> None:
     assert working_days_late(due, _at(2026, 11, 27, 9), CAL, TZ) == 0
     assert working_days_late(due, _at(2026, 11, 30, 9), CAL, TZ) == 1  # Fri counted, weekend not
     assert working_days_late(due, _at(2026, 12, 2, 9), CAL, TZ) == 3
+
+
+def test_a_paused_clock_is_due_later_by_the_pause() -> None:
+    from casework.domain.clocks import resumed_due
+
+    due = _at(2026, 11, 25, 0)
+    assert resumed_due(due, _at(2026, 11, 24, 10), _at(2026, 11, 24, 16)) == _at(2026, 11, 25, 6)
+    assert resumed_due(due, _at(2026, 11, 24, 16), _at(2026, 11, 24, 10)) == due

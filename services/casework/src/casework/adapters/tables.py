@@ -76,9 +76,12 @@ clocks = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False, index=True),
     Column("provisional", Boolean, nullable=False),
-    # running → met / met_late (stopped) or breached (ran out; escalates by level)
+    # running → met / met_late (stopped), breached (ran out; escalates by level), paused
+    # (stands still), overridden (stopped by the county, with a reason)
     Column("stopped_at", DateTime(timezone=True), nullable=True),
     Column("alerted_due_soon", Boolean, nullable=False, server_default="false"),
+    Column("paused_at", DateTime(timezone=True), nullable=True),
+    Column("pause_reason", Text, nullable=True),
     Column("escalation_level", Integer, nullable=False, server_default="-1"),
 )
 

@@ -77,3 +77,8 @@ def working_days_late(
             late += 1
         day += timedelta(days=1)
     return late
+
+
+def resumed_due(due: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+    """A paused clock's new due time: pushed back by the time it stood still."""
+    return due + max(resumed_at - paused_at, timedelta(0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import actions, cases, clocks, signals
 from casework.app.actions import apply_action
+from casework.app.clock_control import control_clock
 from casework.domain.workflow import CaseTransitionError, available
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -218,3 +219,38 @@ async def post_accept(
     result = await _act(request, case_id, "accept", body, officer)
     result["accept_clock"] = result["clocks_stopped"].get("accept", "met")
     return result
+
+
+class ClockControlIn(BaseModel):
+    """Why the clock is paused, resumed or overridden."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, description="原因")
+
+
+@router.post("/cases/{case_id}/clocks/{kind}/{control}")
+async def post_clock_control(
+    case_id: uuid.UUID,
+    kind: str,
+    control: Literal["pause", "resume", "override"],
+    body: ClockControlIn,
+    request: Request,
+    officer: CurrentOfficer,
+) -> dict[str, Any]:
+    """County office: pause a clock (e.g. waiting for the household), resume it (the due time
+    moves by the pause), or override it (stopped, not counted as a breach)."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    try:
+        async with runtime.sessions() as session, session.begin():
+            return await control_clock(
+                case_id,
+                kind,
+                control,
+                officer=officer,
+                reason=body.reason,
+                session=session,
+                now=datetime.now(UTC),
+            )
+    except CaseTransitionError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
