@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from casework.app.audit import append_audit, verify_audit
+from casework.app.audit import append_audit, append_audit_many, verify_audit
 from casework.bootstrap import MIGRATIONS, SCHEMA
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.migrations import upgrade
@@ -41,14 +41,20 @@ async def test_the_chain_verifies_and_a_tampered_row_is_found(infra: Infra) -> N
 
     try:
         await asyncio.gather(*(officer(n) for n in range(4)))  # concurrent writers
+        async with sessions() as session, session.begin():  # and a batch append (consumers)
+            await append_audit_many(
+                session,
+                [("system", "opened", f"case:{n}", {"n": n}) for n in range(5)],
+                now=datetime.now(UTC),
+            )
         async with sessions() as session:
-            assert await verify_audit(session) == (40, None)
+            assert await verify_audit(session) == (45, None)
         env = {**os.environ, "DATABASE_URL": url}
         command = [sys.executable, "-m", "casework.entrypoints.audit_cli", "verify"]
         ok = await asyncio.to_thread(
             subprocess.run, command, env=env, capture_output=True, text=True, check=False
         )
-        assert ok.returncode == 0 and "已校验 40 条" in ok.stdout
+        assert ok.returncode == 0 and "已校验 45 条" in ok.stdout
 
         connection = await asyncpg.connect(url)
         try:

@@ -15,7 +15,7 @@ from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.config import get_settings
 from casework.entrypoints.api import router
 from casework.entrypoints.calendar_api import router as calendar_router
-from casework.entrypoints.consumer import outcomes_handler
+from casework.entrypoints.consumer import outcomes_batch_handler, outcomes_handler
 from casework.entrypoints.reports_api import router as reports_router
 from casework.entrypoints.scheduler import parse_escalation, scheduler
 
@@ -36,7 +36,14 @@ def build_app() -> FastAPI:
         migrations=MIGRATIONS,
         outbox=outbox,
         inbox=inbox,
-        consumers=[ConsumerSpec("casework.outcomes", [MATCHING_OUTCOMES.name], handler)],
+        consumers=[
+            ConsumerSpec(
+                "casework.outcomes",
+                [MATCHING_OUTCOMES.name],
+                handler,
+                batch_handler=outcomes_batch_handler(calendars, tz, settings.case_number_prefix),
+            )
+        ],
     )
     runtime.loops.append(
         (

@@ -85,3 +85,39 @@ async def verify_audit(session: AsyncSession) -> tuple[int, int | None]:
 async def audit_count(session: AsyncSession) -> int:
     """How many entries the trace holds."""
     return int(await session.scalar(select(func.count()).select_from(audit_log)) or 0)
+
+
+async def append_audit_many(
+    session: AsyncSession, entries: list[tuple[str, str, str, dict[str, Any]]], *, now: datetime
+) -> None:
+    """Append (actor, action, subject, detail) entries in order: one lock, one read of the
+    chain's end, one insert — the same chain as appending them one by one."""
+    if not entries:
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+    last = (
+        await session.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        )
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    rows = []
+    for actor, action, subject, detail in entries:
+        seq += 1
+        digest = entry_hash(
+            prev, seq=seq, at=now, actor=actor, action=action, subject=subject, detail=detail
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "detail": detail,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    await session.execute(insert(audit_log), rows)

@@ -6,12 +6,12 @@ import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from shouwang_kit.messaging import Handler, Outbox
+from shouwang_kit.messaging import BatchHandler, Handler, Outbox
 from shouwang_proto import Envelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.calendar_source import CalendarCache
-from casework.app.intake_signal import handle_matched_warning
+from casework.app.intake_signal import handle_matched_batch, handle_matched_warning
 
 
 def outcomes_handler(calendars: CalendarCache, tz: ZoneInfo, number_prefix: str) -> Handler:
@@ -22,6 +22,26 @@ def outcomes_handler(calendars: CalendarCache, tz: ZoneInfo, number_prefix: str)
             return
         await handle_matched_warning(
             envelope,
+            session=session,
+            outbox=outbox,
+            calendar=await calendars.get(session),
+            tz=tz,
+            number_prefix=number_prefix,
+            now=datetime.now(UTC),
+            new_id=uuid.uuid4,
+        )
+
+    return handle
+
+
+def outcomes_batch_handler(
+    calendars: CalendarCache, tz: ZoneInfo, number_prefix: str
+) -> BatchHandler:
+    """A poll of matching outcomes at once (matched ones open or join cases)."""
+
+    async def handle(session: AsyncSession, envelopes: list[Envelope], outbox: Outbox) -> None:
+        await handle_matched_batch(
+            envelopes,
             session=session,
             outbox=outbox,
             calendar=await calendars.get(session),
