@@ -95,7 +95,13 @@ class Stack:
             **self.config.env,
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "DATABASE_URL": self.database_url,
+            # Services that call another's API find it where this stack runs it.
+            "NOTIFIER_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
         }
+
+    def _port(self, name: str) -> int:
+        default = next(s.default_port for s in SERVICES if s.name == name)
+        return self.config.service_ports.get(name, default)
 
     async def start_services(self, names: list[str] | None = None) -> None:
         """Start the services (all by default) and wait until each is ready."""
@@ -103,7 +109,7 @@ class Stack:
         for definition in SERVICES:
             if names is not None and definition.name not in names:
                 continue
-            port = self.config.service_ports.get(definition.name, definition.default_port)
+            port = self._port(definition.name)
             service = ServiceProcess(
                 definition=definition,
                 port=port,
