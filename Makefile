@@ -25,9 +25,9 @@ system-deps:
 	@command -v java >/dev/null && command -v mvn >/dev/null || { \
 	  echo "installing Java 17 and Maven (Debian packages)"; \
 	  apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless maven; }
-	@command -v chromium >/dev/null || { \
-	  echo "installing Chromium (Debian package) for the browser tests"; \
-	  apt-get update && apt-get install -y --no-install-recommends chromium; }
+	@{ command -v chromium >/dev/null && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; } || { \
+	  echo "installing Chromium and a Chinese font (Debian packages) for the browser tests"; \
+	  apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; }
 
 $(UV):
 	python3 -m venv $(TOOLS)

@@ -94,6 +94,7 @@ async def system(infra: Infra) -> AsyncIterator[System]:
                 "NOTIFIER_WECOM_ROBOT_URL": robot_url,
                 "NOTIFIER_WECOM_ROBOT_KEY": ROBOT_KEY,
                 "NOTIFIER_DIRECTORY_FILE": str(DEMO_OFFICERS),
+                "CONSOLE_DIRECTORY_FILE": str(DEMO_OFFICERS),
                 "NOTIFIER_PERSONAL_CHANNELS": "log",
                 "CASEWORK_SCHEDULER_INTERVAL_S": "1",
                 "CASEWORK_DUE_SOON_HOURS": "48",

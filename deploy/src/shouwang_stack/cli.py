@@ -45,6 +45,7 @@ async def _run(with_services: bool) -> None:
     config = StackConfig.from_environment(cache_dir() / "dev")
     config.env.setdefault("GATEWAY_API_KEYS_FILE", str(DEMO_AGENCY_KEYS))
     config.env.setdefault("NOTIFIER_DIRECTORY_FILE", str(DEMO_OFFICERS))
+    config.env.setdefault("CONSOLE_DIRECTORY_FILE", str(DEMO_OFFICERS))
     stack = Stack(config)
     try:
         _say("starting Kafka and PostgreSQL …")

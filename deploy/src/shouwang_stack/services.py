@@ -1,4 +1,4 @@
-"""The five Shouwang services as child processes."""
+"""The Shouwang services (and the console) as child processes."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ SERVICES: tuple[ServiceDef, ...] = (
     ServiceDef("matching", "matching", "MATCHING_", 8103),
     ServiceDef("casework", "casework", "CASEWORK_", 8104),
     ServiceDef("notifier", "notifier", "NOTIFIER_", 8105),
+    ServiceDef("console", "console", "CONSOLE_", 8100),
 )
 
 

@@ -97,6 +97,7 @@ class Stack:
             "DATABASE_URL": self.database_url,
             # Services that call another's API find it where this stack runs it.
             "NOTIFIER_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
+            "CONSOLE_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
         }
 
     def _port(self, name: str) -> int:

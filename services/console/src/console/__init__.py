@@ -1,0 +1,1 @@
+"""Shouwang county console (守望 · 县级工作台)."""

@@ -1,0 +1,84 @@
+"""The county console in headless Chromium (the system package, driven by Playwright) with the
+whole system running: a township officer sees only their township and accepts a case; the
+county office sees the county. Screenshots of the pages go to test-output/console/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright
+from shouwang_stack.demo import demo_registry
+
+from tests.e2e.conftest import System
+
+pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "console"
+
+
+async def _login(page: Page, base: str, officer_id: str, password: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("#officer_id", officer_id)
+    await page.fill("#password", password)
+    await page.click("#submit")
+
+
+async def _warn(system: System, household: int) -> str:
+    person = demo_registry()["households"][household]["members"][0]
+    answer = await system.post_warning(
+        {
+            "signal_type": "dibao_edge",
+            "occurred_on": "2026-11-21",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+        }
+    )
+    assert answer.status_code == 202, answer.text
+    number = demo_registry()["households"][household]["household_number"]
+    registry = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
+    case = await system.case_for(registry.json()["household_id"], answer.json()["warning_id"])
+    return str(case["case_number"])
+
+
+async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
+    system: System,
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    mine = await _warn(system, 1)  # 诺邓镇
+    theirs = await _warn(system, 5)  # 功果桥镇
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await _login(page, base, "town-nuodeng", "wrong")
+        assert "账号或密码不正确" in await page.inner_text("#error")
+        await _login(page, base, "town-nuodeng", "demo-town-nuodeng")
+        await page.wait_for_selector("#queue")
+        await page.screenshot(path=str(SHOTS / "queue-township.png"), full_page=True)
+        text = await page.inner_text("#queue")
+        regions = await page.eval_on_selector_all(
+            "#queue tbody tr[data-region]", "rows => rows.map(r => r.dataset.region)"
+        )
+        assert mine in text and theirs not in text
+        assert regions and all(r.startswith("532929101") for r in regions)
+        await page.click(f"text={mine}")
+        await page.wait_for_selector("#case-number")
+        assert "待受理" in await page.inner_text("#status")
+        await page.screenshot(path=str(SHOTS / "case-before.png"), full_page=True)
+        await page.fill("#action-accept input[name=reason]", "已电话联系户主")
+        await page.click("#action-accept button")
+        await page.wait_for_selector("#status")
+        assert "信息比对中" in await page.inner_text("#status")
+        assert "已电话联系户主" in await page.inner_text("#trail")
+        await page.screenshot(path=str(SHOTS / "case-accepted.png"), full_page=True)
+        await page.goto(f"{base}/?clock=overdue")
+        assert mine not in await page.inner_text("#queue")
+
+        county = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        await _login(county, base, "county-office", "demo-county-office")
+        await county.wait_for_selector("#queue")
+        county_text = await county.inner_text("#queue")
+        assert theirs in county_text
+        await county.screenshot(path=str(SHOTS / "queue-county-phone.png"), full_page=True)
+        await browser.close()
