@@ -43,7 +43,7 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
     system: System,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    mine = await _warn(system, 1)  # 诺邓镇
+    mine = await _warn(system, 2)  # 诺邓镇天池村: its earlier case was closed, so a new one opens
     theirs = await _warn(system, 5)  # 功果桥镇
     base = system.url("console")
     async with async_playwright() as p:
