@@ -82,3 +82,46 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
         assert theirs in county_text
         await county.screenshot(path=str(SHOTS / "queue-county-phone.png"), full_page=True)
         await browser.close()
+
+
+async def test_county_staff_confirm_a_review_item_and_see_feed_health(system: System) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    person = demo_registry()["households"][3]["members"][1]
+    answer = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-21",
+            "person": {"name": "王大锤", "id_number": person["id_number"]},
+        }
+    )
+    warning_id = answer.json()["warning_id"]
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await _login(page, base, "town-nuodeng", "demo-town-nuodeng")
+        await page.goto(f"{base}/reviews")
+        assert "只有县乡村振兴局" in await page.inner_text("#message")
+        await _login(page, base, "county-office", "demo-county-office")
+        for _ in range(50):  # matching decides within a moment
+            await page.goto(f"{base}/reviews")
+            if warning_id[:8] in await page.inner_text("#reviews"):
+                break
+            await page.wait_for_timeout(200)
+        await page.screenshot(path=str(SHOTS / "reviews.png"), full_page=True)
+        await page.click(f"text={warning_id[:8]}")
+        assert person["name"] in await page.inner_text("#candidates")
+        assert person["id_number"] not in await page.inner_text("#candidates")  # masked
+        await page.screenshot(path=str(SHOTS / "review-side-by-side.png"), full_page=True)
+        await page.fill("#candidates input[name=reason]", "民政登记姓名有误，核实为同一人")
+        await page.click("#candidates button.confirm")
+        await page.wait_for_selector("#reviews")
+        assert warning_id[:8] not in await page.inner_text("#reviews")
+        await page.goto(f"{base}/feeds")
+        assert "民政" in await page.inner_text("#feeds")
+        await page.screenshot(path=str(SHOTS / "feeds.png"), full_page=True)
+        await browser.close()
+    decision = await system.http.get(f"{system.url('matching')}/v1/decisions/{warning_id}")
+    assert decision.json()["outcome"] == "matched"

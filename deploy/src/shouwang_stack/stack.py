@@ -98,6 +98,8 @@ class Stack:
             # Services that call another's API find it where this stack runs it.
             "NOTIFIER_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
             "CONSOLE_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
+            "CONSOLE_MATCHING_URL": f"http://127.0.0.1:{self._port('matching')}",
+            "CONSOLE_GATEWAY_URL": f"http://127.0.0.1:{self._port('agency-gateway')}",
         }
 
     def _port(self, name: str) -> int:

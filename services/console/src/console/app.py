@@ -252,5 +252,71 @@ def build_app(settings: Settings) -> FastAPI:
             target += "?error=" + quote(answer.json().get("message", "操作失败"))
         return RedirectResponse(target, status_code=303)
 
+    matching = httpx.AsyncClient(base_url=settings.matching_url, timeout=10)
+    gateway = httpx.AsyncClient(base_url=settings.gateway_url, timeout=10)
+
+    def county_only(request: Request) -> Officer | Response:
+        who = officer_of(request)
+        if who is None:
+            return to_login()
+        if who[0].role != "county_office":
+            return page(
+                "message.html", status=403, officer=who[0], message="只有县乡村振兴局可以查看此页面"
+            )
+        return who[0]
+
+    @app.get("/reviews", response_class=HTMLResponse)
+    async def reviews(request: Request) -> Response:
+        officer = county_only(request)
+        if not isinstance(officer, Officer):
+            return officer
+        items = (await matching.get("/v1/reviews", params={"state": "open"})).json()["items"]
+        return page("reviews.html", officer=officer, items=items)
+
+    @app.get("/reviews/{warning_id}", response_class=HTMLResponse)
+    async def review(warning_id: str, request: Request, error: str = "") -> Response:
+        officer = county_only(request)
+        if not isinstance(officer, Officer):
+            return officer
+        answer = await matching.get(f"/v1/reviews/{quote(warning_id)}")
+        if answer.status_code != 200:
+            return page("message.html", status=404, officer=officer, message="未找到该待核对预警")
+        return page("review.html", officer=officer, item=answer.json(), error=error)
+
+    @app.post("/reviews/{warning_id}/{decision}")
+    async def decide_review(
+        warning_id: str,
+        decision: str,
+        request: Request,
+        reason: Annotated[str, Form(max_length=500)] = "",
+        person_id: Annotated[str, Form(max_length=64)] = "",
+    ) -> Response:
+        officer = county_only(request)
+        if not isinstance(officer, Officer):
+            return officer
+        if decision not in ("confirm", "reject"):
+            return page("message.html", status=404, officer=officer, message="未知的操作")
+        body: dict[str, Any] = {
+            "actor": f"{officer.name}（{officer.officer_id}）",
+            "reason": reason,
+        }
+        if decision == "confirm" and person_id:
+            body["person_id"] = person_id
+        answer = await matching.post(f"/v1/reviews/{quote(warning_id)}/{decision}", json=body)
+        if answer.status_code >= 400:
+            message = answer.json().get("message", "操作失败")
+            return RedirectResponse(
+                f"/reviews/{quote(warning_id)}?error={quote(message)}", status_code=303
+            )
+        return RedirectResponse("/reviews", status_code=303)
+
+    @app.get("/feeds", response_class=HTMLResponse)
+    async def feeds(request: Request) -> Response:
+        officer = county_only(request)
+        if not isinstance(officer, Officer):
+            return officer
+        health = (await gateway.get("/v1/feed-health")).json()
+        return page("feeds.html", officer=officer, health=health)
+
     app.state.client = client
     return app

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     casework_url: str = "http://127.0.0.1:8104"
+    matching_url: str = "http://127.0.0.1:8103"
+    gateway_url: str = "http://127.0.0.1:8101"
     directory_file: str = Field(default="", description="Officer directory with password hashes.")
     auth_key: str = Field(
         default="shouwang-dev-auth-key-not-for-production-use",
