@@ -125,3 +125,34 @@ async def test_county_staff_confirm_a_review_item_and_see_feed_health(system: Sy
         await browser.close()
     decision = await system.http.get(f"{system.url('matching')}/v1/decisions/{warning_id}")
     assert decision.json()["outcome"] == "matched"
+
+
+async def test_county_staff_load_next_years_calendar(system: System) -> None:
+    import json
+
+    base = system.url("console")
+    year = {
+        "year": 2028,
+        "papers": ["https://www.gov.cn/example-2028"],
+        "days": [{"name": "元旦", "date": "2028-01-01", "isOffDay": True}],
+    }
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await _login(page, base, "county-office", "demo-county-office")
+        await page.goto(f"{base}/calendar")
+        await page.fill("#year", "2028")
+        await page.fill("#document", json.dumps({**year, "year": 2029}))
+        await page.click("#load-year button")
+        assert "不一致" in await page.inner_text("#error")
+        await page.fill("#year", "2028")
+        await page.fill("#document", json.dumps(year, ensure_ascii=False))
+        await page.click("#load-year button")
+        assert "2028年已载入" in await page.inner_text("#done")
+        assert "2028" in await page.inner_text("#known")
+        await page.screenshot(path=str(SHOTS / "calendar.png"), full_page=True)
+        await browser.close()
+    day = await system.http.get(f"{system.url('casework')}/v1/calendar/days/2028-01-01")
+    assert day.json()["name"] == "元旦" and not day.json()["provisional"]

@@ -318,5 +318,37 @@ def build_app(settings: Settings) -> FastAPI:
         health = (await gateway.get("/v1/feed-health")).json()
         return page("feeds.html", officer=officer, health=health)
 
+    @app.get("/calendar", response_class=HTMLResponse)
+    async def calendar_page(request: Request, error: str = "", done: str = "") -> Response:
+        officer = county_only(request)
+        if not isinstance(officer, Officer):
+            return officer
+        years = (await client.get("/v1/calendar/years")).json()
+        return page("calendar.html", officer=officer, years=years, error=error, done=done)
+
+    @app.post("/calendar/years")
+    async def load_year(
+        request: Request,
+        year: Annotated[int, Form(ge=2000, le=2100)],
+        document: Annotated[str, Form(max_length=200_000)] = "",
+    ) -> Response:
+        who = officer_of(request)
+        officer = county_only(request)
+        if not isinstance(officer, Officer) or who is None:
+            return officer if isinstance(officer, Response) else to_login()
+        try:
+            body = json.loads(document)
+        except ValueError:
+            return RedirectResponse("/calendar?error=" + quote("不是合法的 JSON"), status_code=303)
+        answer = await client.put(
+            f"/v1/calendar/years/{year}", json=body, headers={"Authorization": f"Bearer {who[1]}"}
+        )
+        if answer.status_code >= 400:
+            message = answer.json().get("message", "载入失败")
+            return RedirectResponse("/calendar?error=" + quote(message), status_code=303)
+        result = answer.json()
+        note = f"{year}年已载入：休息日{result['days_off']}天，调休上班{result['make_up_days']}天"
+        return RedirectResponse("/calendar?done=" + quote(note), status_code=303)
+
     app.state.client = client
     return app
