@@ -80,6 +80,11 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
         await county.wait_for_selector("#queue")
         county_text = await county.inner_text("#queue")
         assert theirs in county_text
+        async with county.expect_download() as download:
+            await county.click("#export-overdue")
+        saved = SHOTS / "overdue.xlsx"
+        await (await download.value).save_as(saved)
+        assert saved.read_bytes()[:2] == b"PK"  # an XLSX (zip) file
         await county.screenshot(path=str(SHOTS / "queue-county-phone.png"), full_page=True)
         await browser.close()
 
