@@ -161,3 +161,19 @@ async def test_county_staff_load_next_years_calendar(system: System) -> None:
         await browser.close()
     day = await system.http.get(f"{system.url('casework')}/v1/calendar/days/2028-01-01")
     assert day.json()["name"] == "元旦" and not day.json()["provisional"]
+
+
+async def test_the_queue_updates_without_a_reload(system: System) -> None:
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = await browser.new_page()
+        await _login(page, base, "county-office", "demo-county-office")
+        await page.wait_for_selector("#queue")
+        number = await _warn(system, 3)  # a new warning while the page is open
+        await page.wait_for_function(
+            f"document.getElementById('rows').innerText.includes('{number}')", timeout=20000
+        )
+        await browser.close()

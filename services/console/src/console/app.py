@@ -166,7 +166,7 @@ def build_app(settings: Settings) -> FastAPI:
         return response
 
     @app.get("/", response_class=HTMLResponse)
-    async def queue(request: Request, clock: str = "") -> Response:
+    async def queue(request: Request, clock: str = "", fragment: bool = False) -> Response:
         who = officer_of(request)
         if who is None:
             return to_login()
@@ -196,6 +196,8 @@ def build_app(settings: Settings) -> FastAPI:
                     "left": time_left(due, now) if due else "",
                 }
             )
+        if fragment:  # the rows alone: the page polls them to stay live without a reload
+            return page("queue_rows.html", officer=officer, rows=rows)
         return page("queue.html", officer=officer, rows=rows, current=clock)
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
