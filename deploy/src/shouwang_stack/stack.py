@@ -97,6 +97,9 @@ class Stack:
             "DATABASE_URL": self.database_url,
             # Services that call another's API find it where this stack runs it.
             "NOTIFIER_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
+            "CASEWORK_INTAKE_URL": f"http://127.0.0.1:{self._port('intake')}",
+            "CONSOLE_INTAKE_URL": f"http://127.0.0.1:{self._port('intake')}",
+            "CONSOLE_NOTIFIER_URL": f"http://127.0.0.1:{self._port('notifier')}",
             "CONSOLE_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
             "CONSOLE_MATCHING_URL": f"http://127.0.0.1:{self._port('matching')}",
             "CONSOLE_GATEWAY_URL": f"http://127.0.0.1:{self._port('agency-gateway')}",

@@ -28,6 +28,10 @@ ROLE_NAMES = {
     "agency_staff": "部门工作人员",
     "system": "系统",
 }
+# Who may see a household's ID numbers and phones unmasked (each time with a reason, audited):
+# the township and county officers who decide and contact; village cadres and agency staff see
+# them masked (PIPL: only the roles that need them).
+REVEAL_ROLES = frozenset({"township_officer", "county_office"})
 _SPANS = (2, 4, 6, 9, 12)  # province, city, county, township, village
 
 
@@ -63,6 +67,11 @@ class Officer:
     def may_see(self, region_code: str) -> bool:
         """True when `region_code` lies inside the officer's region."""
         return region_code.startswith(self.scope)
+
+    @property
+    def may_reveal(self) -> bool:
+        """True when the role may ask to see sensitive fields unmasked (with a reason)."""
+        return self.role in REVEAL_ROLES
 
 
 def issue_token(officer: Officer, secret: str, *, now: datetime, ttl: timedelta) -> str:

@@ -20,6 +20,7 @@ from agency_gateway.app.feeds import watch_feeds
 from agency_gateway.config import get_settings
 from agency_gateway.entrypoints.api import router
 from agency_gateway.entrypoints.batches_api import router as batches_router
+from agency_gateway.entrypoints.county_api import router as county_router
 from agency_gateway.entrypoints.consumer import comparisons_handler, outcomes_handler
 from agency_gateway.entrypoints.exchange_api import router as exchange_router
 
@@ -65,7 +66,7 @@ def build_app() -> FastAPI:
     app = create_app(
         runtime,
         title="Shouwang agency gateway (部门预警接口)",
-        routers=[router, batches_router, exchange_router],
+        routers=[router, batches_router, exchange_router, county_router],
     )
     app.description = DESCRIPTION
     # JSON requests are small; lists stream to disk under their own limit.

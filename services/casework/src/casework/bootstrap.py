@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_proto.topics import MATCHING_OUTCOMES
@@ -15,9 +16,11 @@ from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.config import get_settings
 from casework.entrypoints.api import router
 from casework.entrypoints.calendar_api import router as calendar_router
+from casework.entrypoints.charts_api import router as charts_router
 from casework.entrypoints.consumer import outcomes_batch_handler, outcomes_handler
 from casework.entrypoints.reports_api import router as reports_router
 from casework.entrypoints.scheduler import parse_escalation, scheduler
+from casework.entrypoints.sensitive_api import router as sensitive_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
@@ -62,9 +65,10 @@ def build_app() -> FastAPI:
     app = create_app(
         runtime,
         title="Shouwang casework (案件与时限)",
-        routers=[router, calendar_router, reports_router],
+        routers=[router, calendar_router, reports_router, charts_router, sensitive_router],
     )
     app.state.calendars = calendars
     app.state.timezone = settings.timezone
     app.state.income_threshold = settings.income_threshold
+    app.state.intake = httpx.AsyncClient(base_url=settings.intake_url, timeout=10)
     return app

@@ -22,6 +22,10 @@ class Settings(ServiceSettings):
     income_threshold: float = Field(
         default=10000.0, description="风险消除: income per head below this (yuan/year) refuses it."
     )
+    intake_url: str = Field(
+        default="http://127.0.0.1:8102",
+        description="Intake's API: the registry that holds unmasked ID numbers and phones.",
+    )
     escalation: str = Field(
         default="1:1,3:2",
         description="督办 matrix: 'working days late:level,…' (1 township lead, 2 county office).",

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     casework_url: str = "http://127.0.0.1:8104"
     matching_url: str = "http://127.0.0.1:8103"
     gateway_url: str = "http://127.0.0.1:8101"
+    intake_url: str = "http://127.0.0.1:8102"
+    notifier_url: str = "http://127.0.0.1:8105"
     directory_file: str = Field(default="", description="Officer directory with password hashes.")
     auth_key: str = Field(
         default="shouwang-dev-auth-key-not-for-production-use",

@@ -12,6 +12,7 @@ from intake.config import get_settings
 from intake.entrypoints.api import router
 from intake.entrypoints.form import router as form_router
 from intake.entrypoints.imports_api import router as imports_router
+from intake.entrypoints.sensitive_api import router as sensitive_router
 from intake.entrypoints.visits_api import router as visits_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,5 +32,5 @@ def build_app() -> FastAPI:
     return create_app(
         runtime,
         title="Shouwang intake (农户信息库)",
-        routers=[router, imports_router, visits_router, form_router],
+        routers=[router, imports_router, visits_router, sensitive_router, form_router],
     )

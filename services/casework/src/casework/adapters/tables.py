@@ -46,12 +46,20 @@ cases = Table(
     ),  # 脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户
     Column("included_at", DateTime(timezone=True), nullable=True),
     Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("assignee", String(100), nullable=True),  # 承办人: the officer who accepted the case
     Index(
         "uq_cases_one_open_per_household",
         "household_id",
         unique=True,
         postgresql_where=text("is_open"),
     ),
+    Index(
+        "ix_cases_open_region",
+        "region_code",
+        postgresql_where=text("is_open"),
+        postgresql_ops={"region_code": "varchar_pattern_ops"},
+    ),
+    Index("ix_cases_assignee", "assignee", postgresql_where=text("assignee IS NOT NULL")),
 )
 
 signals = Table(
@@ -63,6 +71,7 @@ signals = Table(
     Column("signal_type", String(64), nullable=False),
     Column("occurred_on", Date, nullable=False),
     Column("attached_at", DateTime(timezone=True), nullable=False),
+    Index("ix_signals_case_id", "case_id"),
 )
 
 clocks = Table(
@@ -83,6 +92,13 @@ clocks = Table(
     Column("paused_at", DateTime(timezone=True), nullable=True),
     Column("pause_reason", Text, nullable=True),
     Column("escalation_level", Integer, nullable=False, server_default="-1"),
+    Index("ix_clocks_case_id", "case_id"),
+    Index(
+        "ix_clocks_live_due",
+        "due_at",
+        postgresql_where=text("stopped_at IS NULL"),
+        postgresql_include=["case_id", "state"],
+    ),
 )
 
 actions = Table(
@@ -95,6 +111,7 @@ actions = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("reason", Text, nullable=False),
     Column("details", JSONB, nullable=True),
+    Index("ix_actions_case_id", "case_id", "seq"),
 )
 
 # Years of the State Council schedule loaded by an administrator (the load format, as sent).

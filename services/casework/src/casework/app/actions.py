@@ -108,6 +108,8 @@ async def apply_action(
         values |= {"is_open": True, "closed_at": None}
     if action == "county_include":
         values |= {"monitor_type": details["monitor_type"], "included_at": now}
+    if action == "accept":
+        values |= {"assignee": officer.officer_id}  # 承办人: who accepted answers for the case
     await session.execute(update(cases).where(cases.c.case_id == case_id).values(**values))
     clean = {k: v for k, v in details.items() if isinstance(v, str | int | float | bool)}
     await session.execute(

@@ -122,6 +122,16 @@ class WorkingDayCalendar:
                 counted += 1
         return day, provisional
 
+    def working_days_between(self, start: date, end: date) -> tuple[int, bool]:
+        """How many working days fall after `start` up to and including `end` (0 when `end`
+        is not after `start`); provisional when any day counted over is."""
+        count, provisional, day = 0, False, start
+        while day < end:
+            day += timedelta(days=1)
+            provisional |= not self.is_known(day)
+            count += self.is_working_day(day)
+        return count, provisional
+
     def with_year(self, schedule: YearSchedule) -> WorkingDayCalendar:
         """The calendar with a year's schedule loaded (replacing what it had for that year)."""
 

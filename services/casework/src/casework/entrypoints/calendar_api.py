@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.adapters.calendar_source import CalendarCache, current_calendar
-from casework.adapters.tables import calendar_overrides, calendar_years
+from casework.adapters.tables import calendar_overrides, calendar_years, cases, clocks
 from casework.app.audit import append_audit
 from casework.app.clocks import recompute_provisional
 from casework.domain.calendar import CalendarError, parse_year
@@ -79,6 +79,81 @@ async def add_working_days(
     async with _runtime(request).sessions() as session:
         day, provisional = (await _cache(request).get(session)).add_working_days(start, days)
     return {"date": day.isoformat(), "provisional": provisional}
+
+
+@router.get("/working-days")
+async def working_days(
+    request: Request,
+    start: Annotated[date, Query(alias="from", description="起算日（不计入）")],
+    end: Annotated[date, Query(alias="to", description="截止日（计入）")],
+) -> dict[str, Any]:
+    """How many working days lie after `from` up to and including `to` (time left on a clock
+    due on `to`, or how late one due on `from` is today)."""
+    if (end - start).days > 3660:
+        raise ApiError(422, "calendar.range", "起止日期相差不能超过十年")
+    async with _runtime(request).sessions() as session:
+        count, provisional = (await _cache(request).get(session)).working_days_between(start, end)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "working_days": count,
+        "provisional": provisional,
+    }
+
+
+@router.get("/provisional-clocks")
+async def provisional_clocks(
+    request: Request,
+    officer: CurrentOfficer,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """Running clocks whose due date was computed on a year not yet published (Monday–Friday
+    assumed), in the officer's region; loading that year computes them again."""
+    condition = and_(
+        clocks.c.provisional,
+        clocks.c.stopped_at.is_(None),
+        cases.c.region_code.startswith(officer.scope, autoescape=True),
+    )
+    query = (
+        select(
+            cases.c.case_id,
+            cases.c.case_number,
+            cases.c.township_name,
+            cases.c.village_name,
+            cases.c.masked_name,
+            clocks.c.kind,
+            clocks.c.rule,
+            clocks.c.state,
+            clocks.c.due_at,
+        )
+        .join(cases, cases.c.case_id == clocks.c.case_id)
+        .where(condition)
+        .order_by(clocks.c.due_at)
+        .limit(limit)
+    )
+    total_query = (
+        select(func.count()).select_from(clocks.join(cases, cases.c.case_id == clocks.c.case_id))
+    ).where(condition)
+    async with _runtime(request).sessions() as session:
+        rows = (await session.execute(query)).all()
+        total = int(await session.scalar(total_query) or 0)
+    return {
+        "total": total,
+        "items": [
+            {
+                "case_id": str(r.case_id),
+                "case_number": r.case_number,
+                "township_name": r.township_name,
+                "village_name": r.village_name,
+                "masked_name": r.masked_name,
+                "kind": r.kind,
+                "rule": r.rule,
+                "state": r.state,
+                "due_at": r.due_at.isoformat(),
+            }
+            for r in rows
+        ],
+    }
 
 
 @router.get("/years")

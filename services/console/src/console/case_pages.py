@@ -1,0 +1,153 @@
+"""The case page: household summary (masked; unmasked on request with a reason, audited by
+casework), signals, clocks with working days left, the timeline of actions, notifications and
+views, and the workflow actions the officer may take."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from console.core import Console
+from console.names import ACTION_NAMES, CLOCK_STATES, DELIVERY_STATUS
+from console.views import timeline, working_days_phrase
+
+
+async def _json(client: httpx.AsyncClient, url: str, **kwargs: Any) -> Any:
+    """The answer's JSON, or None when the service is down or says no (the page still shows)."""
+    try:
+        answer = await client.get(url, **kwargs)
+    except httpx.HTTPError:
+        return None
+    return answer.json() if answer.status_code == 200 else None
+
+
+async def _clock_rows(console: Console, clocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    today = datetime.now(console.tz).date()
+
+    async def one(clock: dict[str, Any]) -> dict[str, Any]:
+        due = datetime.fromisoformat(clock["due_at"]).astimezone(console.tz)
+        row = {**clock, "due_local": due.strftime("%Y-%m-%d %H:%M")}
+        row["state_name"] = CLOCK_STATES.get(clock["state"], clock["state"])
+        if clock["state"] in ("running", "breached"):
+            later, earlier = max(due.date(), today), min(due.date(), today)
+            counted = await _json(
+                console.casework,
+                "/v1/calendar/working-days",
+                params={"from": earlier.isoformat(), "to": later.isoformat()},
+            )
+            if counted is not None:
+                row["left"] = working_days_phrase(due.date(), today, counted["working_days"])
+                row["left_provisional"] = counted["provisional"]
+        return row
+
+    return list(await asyncio.gather(*(one(c) for c in clocks)))
+
+
+def register(app: FastAPI, console: Console) -> None:
+    """Add the case page's routes."""
+
+    async def render(
+        request: Request, case_id: str, *, error: str = "", revealed: Any = None
+    ) -> Response:
+        who = console.officer_of(request)
+        if who is None:
+            return console.to_login()
+        officer, token = who
+        answer = await console.casework.get(
+            f"/v1/cases/{quote(case_id)}", headers=console.bearer(token)
+        )
+        if answer.status_code in (403, 404, 422):
+            message = answer.json().get("message", "无法查看")
+            return console.message(officer, message, answer.status_code)
+        if answer.status_code == 401:
+            return console.to_login()
+        case = answer.json()
+        cid = case["case_id"]
+        household, deliveries, trace, clocks = await asyncio.gather(
+            _json(console.intake, f"/v1/registry/households/{quote(case['household_number'])}"),
+            _json(console.notifier, "/v1/deliveries", params={"case_id": cid, "limit": 100}),
+            _json(console.casework, f"/v1/cases/{cid}/trace", headers=console.bearer(token)),
+            _clock_rows(console, case["clocks"]),
+        )
+        views = [
+            e for e in (trace or {}).get("items", []) if e["action"] == "sensitive_data_viewed"
+        ]
+        entries = timeline(
+            case["actions"],
+            (deliveries or {}).get("items", []),
+            views,
+            action_names=ACTION_NAMES,
+            delivery_status=DELIVERY_STATUS,
+        )
+        response = console.page(
+            "case.html",
+            officer=officer,
+            case=case,
+            clocks=clocks,
+            household=household,
+            revealed=revealed,
+            timeline=[
+                {"at_local": e.at.astimezone(console.tz).strftime("%m-%d %H:%M"), "entry": e}
+                for e in entries
+            ],
+            notifications_known=deliveries is not None,
+            error=error,
+        )
+        if revealed is not None:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/cases/{case_id}", response_class=HTMLResponse)
+    async def case_page(case_id: str, request: Request, error: str = "") -> Response:
+        return await render(request, case_id, error=error)
+
+    @app.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
+    async def reveal(
+        case_id: str, request: Request, reason: Annotated[str, Form(max_length=200)] = ""
+    ) -> Response:
+        """Unmasked ID numbers and phones, shown once on this response (never cached)."""
+        who = console.officer_of(request)
+        if who is None:
+            return console.to_login()
+        if not reason.strip():
+            return await render(request, case_id, error="查看完整身份证号和电话须填写原因")
+        answer = await console.casework.post(
+            f"/v1/cases/{quote(case_id)}/sensitive",
+            json={"reason": reason.strip()},
+            headers=console.bearer(who[1]),
+        )
+        if answer.status_code != 200:
+            return await render(request, case_id, error=answer.json().get("message", "无法查看"))
+        return await render(request, case_id, revealed=answer.json())
+
+    @app.post("/cases/{case_id}/actions/{action}")
+    async def take_action(
+        case_id: str,
+        action: str,
+        request: Request,
+        reason: Annotated[str, Form(max_length=500)] = "",
+        details: Annotated[str, Form(max_length=4000)] = "",
+    ) -> Response:
+        who = console.officer_of(request)
+        if who is None:
+            return console.to_login()
+        fields: dict[str, str] = {}
+        for line in details.splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.strip():
+                fields[key.strip()] = value.strip()
+        answer = await console.casework.post(
+            f"/v1/cases/{quote(case_id)}/actions/{quote(action)}",
+            json={"reason": reason, "details": fields},
+            headers=console.bearer(who[1]),
+        )
+        target = f"/cases/{quote(case_id)}"
+        if answer.status_code >= 400:
+            target += "?error=" + quote(answer.json().get("message", "操作失败"))
+        return RedirectResponse(target, status_code=303)

@@ -1,0 +1,65 @@
+"""Chinese names of the states, clocks, actions and queues shown on the pages."""
+
+from __future__ import annotations
+
+STATUS_NAMES = {
+    "awaiting_acceptance": "待受理",
+    "accepted": "信息比对中",
+    "compared": "待入户核查",
+    "visited": "待民主评议",
+    "assessed": "待村公示",
+    "village_notice": "村级公示中",
+    "township_review": "乡镇审定公示中",
+    "county_review": "待县级审批",
+    "included": "已纳入监测",
+    "dismissed": "不予纳入",
+    "officer_named": "待制定帮扶计划",
+    "planned": "待落实帮扶",
+    "helping": "帮扶中",
+    "risk_eliminated": "风险消除",
+}
+CLOCK_NAMES = {
+    "accept": "受理",
+    "compare": "信息比对",
+    "visit": "入户核查",
+    "village_notice": "村级公示",
+    "township_notice": "乡镇公示",
+    "officer": "明确帮扶责任人",
+    "plan": "制定帮扶计划",
+    "help": "落实帮扶",
+}
+CLOCK_STATES = {
+    "running": "进行中",
+    "met": "按时完成",
+    "met_late": "超时完成",
+    "breached": "已超时",
+    "paused": "已暂停",
+    "overridden": "县级核销",
+}
+ACTION_NAMES = {
+    "accept": "受理",
+    "record_comparison": "录入比对结果",
+    "record_visit": "入户核查",
+    "village_assessment": "民主评议",
+    "start_village_notice": "开始村级公示",
+    "end_village_notice": "结束村级公示",
+    "township_approve": "乡镇审定",
+    "county_include": "纳入监测",
+    "county_dismiss": "不予纳入",
+    "name_officer": "明确帮扶责任人",
+    "record_plan": "制定一户一策",
+    "start_help": "落实帮扶",
+    "eliminate_risk": "标注风险消除",
+    "rollback": "风险消除回退",
+    "case_opened": "立案",
+    "signal_attached": "新增预警",
+}
+DELIVERY_STATUS = {
+    "pending": "待发送",
+    "sent": "已发送",
+    "delivered": "已送达",
+    "failed": "发送失败",
+    "unknown": "状态未知",
+    "suppressed": "免打扰暂缓",
+}
+QUEUES = {"": "全部在办", "overdue": "已超时", "due_today": "今日到期", "due_this_week": "本周到期"}

@@ -1,0 +1,106 @@
+"""The console's pure view logic: time left in working days, queue filters, the timeline,
+bars and the trend chart."""
+
+from datetime import date
+
+from console.views import (
+    case_params,
+    percent,
+    ranked_bars,
+    region_filter,
+    timeline,
+    trend_chart,
+    working_days_phrase,
+)
+
+
+def test_working_days_phrase() -> None:
+    today = date(2026, 9, 30)
+    assert working_days_phrase(date(2026, 10, 10), today, 3) == "还剩3个工作日"
+    assert working_days_phrase(today, today, 0) == "今日到期"
+    assert working_days_phrase(date(2026, 9, 28), today, 2) == "已超时2个工作日"
+    assert working_days_phrase(date(2026, 10, 3), today, 0) == "下一工作日前到期"
+
+
+def test_a_village_narrows_the_township_and_bad_codes_are_ignored() -> None:
+    assert region_filter("532929101000", "") == "532929101"
+    assert region_filter("532929101000", "532929101002") == "532929101002"
+    assert region_filter("5329'; drop", "") is None
+
+
+def test_case_params_carry_every_filter_and_only_known_clocks() -> None:
+    filters = {
+        "township": "532929102000",
+        "agency": "medical_insurance",
+        "signal_type": "high_out_of_pocket",
+        "assignee": "town-gongguoqiao",
+        "clock": "bogus",
+    }
+    params = case_params(filters, offset=50, limit=50)
+    assert params == {
+        "is_open": "true",
+        "limit": "50",
+        "offset": "50",
+        "region_code": "532929102",
+        "agency": "medical_insurance",
+        "signal_type": "high_out_of_pocket",
+        "assignee": "town-gongguoqiao",
+    }
+    assert case_params({"clock": "overdue"}, offset=-5, limit=10)["offset"] == "0"
+
+
+def test_timeline_merges_actions_notifications_and_views_in_time_order() -> None:
+    entries = timeline(
+        [
+            {
+                "action": "accept",
+                "actor": "town-nuodeng",
+                "at": "2026-11-21T02:00:00+00:00",
+                "reason": "已电话联系",
+            }
+        ],
+        [
+            {
+                "created_at": "2026-11-21T01:00:00+00:00",
+                "recipient": "138****5678",
+                "channel": "sms",
+                "message": "新预警",
+                "status": "delivered",
+            }
+        ],
+        [
+            {
+                "at": "2026-11-21T03:00:00+00:00",
+                "actor": "county-office",
+                "detail": {"reason": "入户前联系"},
+            }
+        ],
+        action_names={"accept": "受理"},
+        delivery_status={"delivered": "已送达"},
+    )
+    assert [e.kind for e in entries] == ["notification", "action", "view"]
+    assert entries[0].text == "sms：新预警（已送达）" and entries[0].who == "138****5678"
+    assert entries[1].text == "受理 已电话联系"
+    assert "入户前联系" in entries[2].text
+
+
+def test_ranked_bars_are_relative_to_the_largest() -> None:
+    bars = ranked_bars([("诺邓镇", 5, ""), ("功果桥镇", 10, "")])
+    assert [(b.label, b.percent) for b in bars] == [("功果桥镇", 100.0), ("诺邓镇", 50.0)]
+    assert ranked_bars([("诺邓镇", 0, "")])[0].percent == 0.0
+
+
+def test_trend_chart_fills_missing_months_with_zero() -> None:
+    rows = [
+        ["2026-10", "civil_affairs", 4],
+        ["2026-11", "civil_affairs", 2],
+        ["2026-11", "housing", 1],
+    ]
+    months, series, top = trend_chart(rows, {"civil_affairs": "县民政局"}, width=100, height=100)
+    assert months == ["2026-10", "2026-11"] and top == 4
+    assert series[0].name == "县民政局" and series[0].points == "0.0,0.0 100.0,50.0"
+    assert series[1].values == (0, 1)
+
+
+def test_percent() -> None:
+    assert percent(0.8571) == "85.7%" and percent(None) == "—"

@@ -1,0 +1,65 @@
+"""Unmasked ID numbers and phones of one household, for an officer who may see them and says
+why. The console asks casework, which records the view in its responsibility trace (责任追溯)
+and then calls this with the officer's own token; intake checks the same rule again."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.logs import get_logger
+from shouwang_kit.web import ApiError
+from sqlalchemy import select
+
+from intake.adapters.tables import households
+from intake.app.registry import load_household
+from intake.entrypoints.api import _runtime, registry_keys
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/v1/registry", tags=["registry"])
+
+
+class RevealIn(BaseModel):
+    """Why the officer needs the unmasked fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=200, description="查看原因")
+
+
+@router.post("/households/{household_number}/sensitive")
+async def reveal_household(
+    household_number: str, body: RevealIn, request: Request, officer: CurrentOfficer
+) -> dict[str, object]:
+    """Members' ID numbers and phones in clear (township and county officers, in their region)."""
+    if not officer.may_reveal:
+        raise ApiError(403, "role.forbidden", "您的角色不能查看未脱敏的身份证号和电话")
+    if not body.reason.strip():
+        raise ApiError(422, "reason.required", "请填写查看原因")
+    runtime = _runtime(request)
+    async with runtime.sessions() as session:
+        household_id = await session.scalar(
+            select(households.c.household_id).where(
+                households.c.household_number == household_number
+            )
+        )
+        if household_id is None:
+            raise ApiError(404, "household.not_found", f"未找到户编号为 {household_number} 的农户")
+        record, _ = await load_household(session, household_id, registry_keys(runtime))
+    if not officer.may_see(record.region_code):
+        raise ApiError(403, "scope.forbidden", "该农户不在您负责的区域内")
+    log.info(
+        "registry.sensitive_read",
+        household_id=str(household_id),
+        officer_id=officer.officer_id,
+        role=officer.role,
+        members=len(record.members),
+    )
+    return {
+        "household_id": str(household_id),
+        "household_number": record.household_number,
+        "members": [
+            {"name": m.name, "relation": m.relation, "id_number": m.id_number, "phone": m.phone}
+            for m in record.members
+        ],
+    }
