@@ -1,0 +1,335 @@
+"""The console's queue filters and bulk actions, the case page's audited reveal, working days
+left and notifications, the precision scorecard and batches, the charts page with its exports,
+and provisional deadlines — in headless Chromium (the system package) against the whole
+running system. Screenshots go to test-output/console/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import uuid
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from openpyxl import load_workbook
+from playwright.async_api import Browser, Page, async_playwright
+from shouwang_kit.auth import Officer
+from shouwang_stack.demo import demo_registry
+
+from tests.e2e.conftest import MEDICAL, System, officer_token
+
+pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "console"
+CADRE = Officer("cadre-jinhe", "金和村 村干部", "village_cadre", "532929102004")
+
+
+async def _login(page: Page, base: str, officer_id: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("#officer_id", officer_id)
+    await page.fill("#password", f"demo-{officer_id}")
+    await page.click("#submit")
+    await page.wait_for_selector("#queue")
+
+
+async def _case(system: System, household: int, **warning: Any) -> dict[str, Any]:
+    """The household's open case once it carries a new warning about its head."""
+    home = demo_registry()["households"][household]
+    person = home["members"][0]
+    body = {
+        "signal_type": "dibao_edge",
+        "occurred_on": "2026-11-21",
+        "person": {"name": person["name"], "id_number": person["id_number"]},
+        **warning,
+    }
+    headers = MEDICAL if body["signal_type"] == "high_out_of_pocket" else None
+    answer = await system.post_warning(body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    number = home["household_number"]
+    registry = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
+    return await system.case_for(registry.json()["household_id"], answer.json()["warning_id"])
+
+
+async def _act(system: System, case: dict[str, Any], action: str, **details: str) -> None:
+    answer = await system.http.post(
+        f"{system.url('casework')}/v1/cases/{case['case_id']}/actions/{action}",
+        json={"reason": "e2e", "details": details},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def _fresh_case(system: System, household: int, **warning: Any) -> dict[str, Any]:
+    """A case awaiting acceptance: an open case further along is dismissed first."""
+    case = await _case(system, household, **warning)
+    if case["status"] != "awaiting_acceptance":
+        await _act(system, case, "county_dismiss", explanation="e2e：另案处理")
+        case = await _case(system, household, **warning)
+    assert case["status"] == "awaiting_acceptance"
+    return case
+
+
+async def _sheet_rows(download: Any) -> list[tuple[Any, ...]]:
+    """The rows of a downloaded XLSX's first sheet."""
+    book = load_workbook(BytesIO(Path(await download.path()).read_bytes()), read_only=True)
+    return [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+
+
+async def _browser(p: Any) -> Browser:
+    browser: Browser = await p.chromium.launch(
+        executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+    )
+    return browser
+
+
+async def test_queue_filters_and_a_bulk_accept_report_each_case(system: System) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    medical = await _fresh_case(
+        system,
+        4,
+        signal_type="high_out_of_pocket",
+        details={"amount": 25000},
+    )
+    civil = await _fresh_case(system, 5)
+    await _act(system, civil, "accept")  # already accepted: the bulk accept must refuse it
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await _login(page, base, "county-office")
+        await page.select_option("#f-township", "532929102000")
+        await page.click("#apply-filters")
+        await page.wait_for_selector("#queue")
+        regions = await page.eval_on_selector_all(
+            "#rows tr[data-region]", "rows => rows.map(r => r.dataset.region)"
+        )
+        assert regions and all(r.startswith("532929102") for r in regions)
+        await page.goto(f"{base}/?agency=medical_insurance")
+        text = await page.inner_text("#rows")
+        assert medical["case_number"] in text and civil["case_number"] not in text
+        await page.goto(f"{base}/?signal_type=high_out_of_pocket&village=532929102004")
+        shown = await page.eval_on_selector_all(
+            "#rows tr[data-case]", "rows => rows.map(r => r.dataset.case)"
+        )
+        assert shown == [medical["case_number"]] or medical["case_number"] in shown
+        assert civil["case_number"] not in shown
+        await page.screenshot(path=str(SHOTS / "queue-filtered.png"), full_page=True)
+
+        town = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await _login(town, base, "town-gongguoqiao")
+        await town.goto(f"{base}/?village=532929102004")
+        for case in (medical, civil):
+            await town.check(f"#rows tr[data-case='{case['case_number']}'] input[name=case]")
+        await town.select_option("#bulk-action", "accept")
+        await town.fill("#bulk-reason", "已逐户电话核实")
+        await town.click("#bulk-submit")
+        await town.wait_for_selector("#bulk-results")
+        assert "成功 1 件，失败 1 件" in await town.inner_text("#bulk-summary")
+        results = await town.eval_on_selector_all(
+            "#bulk-results tr[data-ok]", "rows => rows.map(r => [r.innerText, r.dataset.ok])"
+        )
+        outcome = {text.split("\t")[0]: (ok, text) for text, ok in results}
+        assert outcome[medical["case_number"]][0] == "yes"
+        assert outcome[civil["case_number"]][0] == "no"
+        assert "信息比对中" in outcome[medical["case_number"]][1]
+        await town.screenshot(path=str(SHOTS / "bulk-result.png"), full_page=True)
+        await town.goto(f"{base}/?assignee=town-gongguoqiao")
+        mine = await town.inner_text("#rows")
+        assert medical["case_number"] in mine and civil["case_number"] not in mine
+        async with town.expect_download() as download:
+            await town.click("#export-queue")
+        numbers = [row[0] for row in (await _sheet_rows(await download.value))[1:]]
+        assert medical["case_number"] in numbers and civil["case_number"] not in numbers
+        await browser.close()
+    after = await system.http.get(f"{system.url('casework')}/v1/cases/{medical['case_id']}")
+    assert after.json()["status"] == "accepted"
+    assert after.json()["assignee"] == "town-gongguoqiao"
+
+
+async def test_revealing_id_numbers_asks_a_reason_and_is_audited(system: System) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    case = await _case(system, 5)
+    head = demo_registry()["households"][5]["members"][0]
+    base = system.url("console")
+    async with asyncio.timeout(30):  # the township alert for the case reaches the notifier
+        while not (
+            await system.http.get(
+                f"{system.url('notifier')}/v1/deliveries", params={"case_id": case["case_id"]}
+            )
+        ).json()["items"]:
+            await asyncio.sleep(0.3)
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        await _login(page, base, "town-gongguoqiao")
+        await page.goto(f"{base}/cases/{case['case_id']}")
+        members = await page.inner_text("#members")
+        assert head["id_number"] not in members and head["phone"] not in members
+        assert head["phone"][:3] + "****" + head["phone"][-4:] in members
+        assert "工作日" in await page.inner_text("#clocks") or "今日到期" in await page.inner_text(
+            "#clocks"
+        )
+        assert await page.locator("#trail li.tl-notification").count() >= 1
+        await page.click("#reveal button")
+        assert "须填写原因" in await page.inner_text("#error")
+        assert head["id_number"] not in await page.inner_text("#members")
+        await page.fill("#reveal-reason", "入户核查前电话联系户主")
+        await page.click("#reveal button")
+        await page.wait_for_selector("#revealed-note")
+        members = await page.inner_text("#members")
+        assert head["id_number"] in members and head["phone"] in members
+        await page.screenshot(path=str(SHOTS / "case-revealed.png"), full_page=True)
+        await page.goto(f"{base}/cases/{case['case_id']}")  # not kept: masked again
+        assert head["id_number"] not in await page.inner_text("#members")
+        assert "入户核查前电话联系户主" in await page.inner_text("#trail")
+        await page.screenshot(path=str(SHOTS / "case-household.png"), full_page=True)
+
+        cadre = await browser.new_page()
+        await _login(cadre, base, "cadre-jinhe")
+        await cadre.goto(f"{base}/cases/{case['case_id']}")
+        assert "不能查看完整信息" in await cadre.inner_text("#masked-note")
+        assert await cadre.locator("#reveal").count() == 0
+        await browser.close()
+    trace = await system.http.get(f"{system.url('casework')}/v1/cases/{case['case_id']}/trace")
+    views = [e for e in trace.json()["items"] if e["action"] == "sensitive_data_viewed"]
+    assert views[-1]["actor"] == "town-gongguoqiao"
+    assert views[-1]["detail"]["reason"] == "入户核查前电话联系户主"
+    assert head["id_number"] not in str(trace.json())  # the trace records the view, not values
+    refused = await system.http.post(
+        f"{system.url('casework')}/v1/cases/{case['case_id']}/sensitive",
+        json={"reason": "想看看"},
+        headers={"Authorization": f"Bearer {officer_token(CADRE)}"},
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "role.forbidden"
+    verify = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "casework.entrypoints.audit_cli",
+        "verify",
+        env={**os.environ, "DATABASE_URL": system.infra.stack.database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await verify.communicate()
+    assert verify.returncode == 0, err.decode()
+
+
+async def test_scorecard_batches_charts_and_their_exports(system: System) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dismissed = await _case(system, 1)
+    if dismissed["status"] == "awaiting_acceptance":
+        await _act(system, dismissed, "accept")
+    await _act(system, dismissed, "county_dismiss", explanation="收入核实高于标准")
+    demo_list = (
+        Path(__file__).resolve().parents[2] / "deploy" / "demo" / "civil-affairs-2026-10.csv"
+    )
+    batch = await system.post_batch(demo_list.read_bytes(), period="2026-10")
+    assert batch.status_code == 202, batch.text
+    precision = (await system.http.get(f"{system.url('casework')}/v1/reports/precision")).json()
+    civil = next(r for r in precision["rows"] if r[0] == "civil_affairs")
+    assert civil[3] >= 1  # at least the dismissal above
+
+    async def open_by_township() -> list[list[Any]]:
+        answer = await system.http.get(f"{system.url('casework')}/v1/reports/open-by-township")
+        return [[t, n] for t, n, _ in answer.json()["rows"]]
+
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+        await _login(page, base, "county-office")
+        await page.goto(f"{base}/feeds")
+        row = page.locator("#scorecard tr[data-agency=civil_affairs]")
+        cells = await row.locator("td").all_inner_texts()
+        assert cells[0] == "县民政局" and int(cells[3]) == civil[3]
+        expected = "—" if civil[5] is None else f"{civil[5] * 100:.1f}%"
+        assert cells[5] == expected
+        assert "2026-10" in await page.inner_text("#batches")
+        assert "县民政局" in await page.inner_text("#batches")
+        await page.screenshot(path=str(SHOTS / "feeds-scorecard.png"), full_page=True)
+        async with page.expect_download() as download:
+            await page.click("#export-scorecard")
+        assert (await _sheet_rows(await download.value))[0][:2] == ("来源部门", "预警数")
+
+        for _ in range(5):  # the list posted above may still be opening cases: compare at rest
+            before = await open_by_township()
+            await page.click("#nav-reports")
+            await page.wait_for_selector("#township-bars")
+            bars = await page.eval_on_selector_all(
+                "#township-bars .bar-row",
+                "rows => rows.map(r => [r.dataset.township, Number(r.dataset.value)])",
+            )
+            if before == await open_by_township():
+                break
+            await asyncio.sleep(1)
+        assert bars == before and len(bars) == 2
+        assert await page.locator("#warnings-chart polyline").count() >= 1
+        assert await page.locator("#on-time").count() == 1
+        await page.screenshot(path=str(SHOTS / "reports.png"), full_page=True)
+        async with page.expect_download() as download:
+            await page.click("#export-open-by-township")
+        rows = await _sheet_rows(await download.value)
+        assert rows[0] == ("乡镇", "在办案件", "其中超时")
+        assert [list(r[:2]) for r in rows[1:]] == await open_by_township()
+        await browser.close()
+
+
+async def test_the_calendar_page_lists_provisional_deadlines_until_the_year_is_loaded(
+    system: System,
+) -> None:
+    case = await _case(system, 0)
+    clock_id = uuid.uuid4()
+    # A deadline computed while 2029 was unpublished (Monday–Friday assumed).
+    connection = await asyncpg.connect(system.infra.stack.database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO casework.clocks (clock_id, case_id, kind, rule, state, started_at,"
+            " due_at, provisional) VALUES ($1, $2, 'visit', 'working_days:3', 'running', $3, $4,"
+            " true)",
+            clock_id,
+            uuid.UUID(case["case_id"]),
+            datetime.now(UTC),
+            datetime(2029, 1, 5, 16, tzinfo=UTC),
+        )
+    finally:
+        await connection.close()
+    base = system.url("console")
+    year = {
+        "year": 2029,
+        "papers": ["https://www.gov.cn/example-2029"],
+        "days": [{"name": "元旦", "date": "2029-01-01", "isOffDay": True}],
+    }
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await _login(page, base, "county-office")
+        await page.goto(f"{base}/calendar")
+        assert case["case_number"] in await page.inner_text("#provisional")
+        assert "2029-01-06" in await page.inner_text("#provisional")  # local date
+        await page.screenshot(path=str(SHOTS / "calendar-provisional.png"), full_page=True)
+        async with page.expect_download() as download:
+            await page.click("#export-provisional")
+        assert case["case_number"] in [r[0] for r in await _sheet_rows(await download.value)]
+        await page.fill("#year", "2029")
+        await page.fill("#document", json.dumps(year, ensure_ascii=False))
+        await page.click("#load-year button")
+        assert "2029年已载入" in await page.inner_text("#done")
+        assert case["case_number"] not in await page.inner_text("#provisional")
+        await browser.close()
+    connection = await asyncpg.connect(system.infra.stack.database_url)
+    try:
+        provisional = await connection.fetchval(
+            "SELECT provisional FROM casework.clocks WHERE clock_id = $1", clock_id
+        )
+        await connection.execute(
+            "UPDATE casework.clocks SET state = 'overridden', stopped_at = now()"
+            " WHERE clock_id = $1",
+            clock_id,
+        )
+    finally:
+        await connection.close()
+    assert provisional is False  # computed again on the loaded year
