@@ -69,11 +69,19 @@ class Envelope(BaseModel):
 
     def parsed(self) -> EventPayload:
         """The payload validated against its versioned contract (validated once, then kept)."""
-        from shouwang_proto.registry import payload_model
+        # Straight to the private-attribute dict: `self._parsed` goes through pydantic's
+        # __getattr__ (an AttributeError raised and caught inside), which was a third of a
+        # consumer's decoding time.
+        private = self.__pydantic_private__
+        assert private is not None
+        cached: EventPayload | None = private["_parsed"]
+        if cached is None:
+            from shouwang_proto.registry import payload_model
 
-        if self._parsed is None:
-            self._parsed = payload_model(self.type, self.version).model_validate(self.payload)
-        return self._parsed
+            cached = private["_parsed"] = payload_model(self.type, self.version).model_validate(
+                self.payload
+            )
+        return cached
 
 
 _TIME = TypeAdapter(AwareDatetime)

@@ -46,6 +46,17 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     consumer_max_attempts: int = Field(default=3, ge=1)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1, description="Rows the relay sends at once.")
+    consumer_poll_records: int = Field(
+        default=2000, ge=1, description="Records per poll (one transaction) for batch handlers."
+    )
+    gc_gen0_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Allocations between young-generation garbage collections, for services "
+        "that build many short-lived objects per batch (0: Python's default). With it, the "
+        "objects alive after start-up are frozen out of collection.",
+    )
     outbox_relay: Literal["inline", "off"] = Field(
         default="inline",
         description="'off' when a separate `<service> relay` process publishes the outbox.",

@@ -26,6 +26,11 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8102",
         description="Intake's API: the registry that holds unmasked ID numbers and phones.",
     )
+    # Matched warnings arrive in bursts (monthly lists): big polls in one transaction each,
+    # the outbox relayed in big batches, and the collector not run every 700 allocations.
+    consumer_poll_records: int = 5000
+    outbox_batch_size: int = 2000
+    gc_gen0_threshold: int = 50_000
     escalation: str = Field(
         default="1:1,3:2",
         description="督办 matrix: 'working days late:level,…' (1 township lead, 2 county office).",

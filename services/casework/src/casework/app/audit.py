@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+from shouwang_kit.db import driver_connection
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework.adapters.tables import audit_log
+from casework.adapters.tables import SCHEMA, audit_log
 from casework.domain.audit import GENESIS, AuditEntry, ChainVerifier, entry_hash
 
 _LOCK = zlib.crc32(b"casework.audit_log")
+_CHAIN_END = f"SELECT seq, hash FROM {SCHEMA}.{audit_log.name} ORDER BY seq DESC LIMIT 1"
+_DETAIL_JSON = json.JSONEncoder(ensure_ascii=False)
+_COLUMNS = ["seq", "at", "actor", "action", "subject", "detail", "prev_hash", "hash"]
 
 
 async def append_audit(
@@ -91,33 +96,21 @@ async def append_audit_many(
     session: AsyncSession, entries: list[tuple[str, str, str, dict[str, Any]]], *, now: datetime
 ) -> None:
     """Append (actor, action, subject, detail) entries in order: one lock, one read of the
-    chain's end, one insert — the same chain as appending them one by one."""
+    chain's end, one COPY — the same chain as appending them one by one."""
     if not entries:
         return
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-    last = (
-        await session.execute(
-            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        )
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    raw = await driver_connection(session)
+    await raw.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+    last = await raw.fetchrow(_CHAIN_END)
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     rows = []
     for actor, action, subject, detail in entries:
         seq += 1
         digest = entry_hash(
             prev, seq=seq, at=now, actor=actor, action=action, subject=subject, detail=detail
         )
-        rows.append(
-            {
-                "seq": seq,
-                "at": now,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "detail": detail,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
+        rows.append((seq, now, actor, action, subject, _DETAIL_JSON.encode(detail), prev, digest))
         prev = digest
-    await session.execute(insert(audit_log), rows)
+    await raw.copy_records_to_table(
+        audit_log.name, schema_name=SCHEMA, columns=_COLUMNS, records=rows
+    )

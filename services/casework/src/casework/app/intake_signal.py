@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from shouwang_kit.db import driver_connection
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_proto import Envelope, EventPayload, encode_event
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import WarningMatchedV1
 from shouwang_proto.topics import CASES
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casework.adapters import bulk
 from casework.adapters.tables import actions, case_number_seq, cases, clocks, signals
 from casework.app.audit import append_audit, append_audit_many
 from casework.domain.calendar import WorkingDayCalendar
-from casework.domain.cases import CaseStatus, attach_signal, case_number, open_case
+from casework.domain.cases import (
+    CaseStatus,
+    attach_signal,
+    case_number,
+    case_number_head,
+    numbered,
+    open_case,
+)
+from casework.domain.clocks import Due, same_working_day
 
 log = get_logger(__name__)
 SYSTEM_ACTOR = "system"
@@ -146,6 +156,17 @@ async def handle_matched_warning(
     log.info("case." + action, case_id=str(case_id), warning_id=str(warning.warning_id))
 
 
+def _acceptance_due(
+    dues: dict[date, Due], start: datetime, calendar: WorkingDayCalendar, tz: ZoneInfo
+) -> Due:
+    """The acceptance due time, worked out once per local arrival day of a batch."""
+    day = start.astimezone(tz).date()
+    due = dues.get(day)
+    if due is None:
+        due = dues[day] = same_working_day(start, calendar, tz)
+    return due
+
+
 async def handle_matched_batch(
     envelopes: list[Envelope],
     *,
@@ -167,60 +188,38 @@ async def handle_matched_batch(
             todo.append((envelope, payload))
     if not todo:
         return
-    known = set(
-        (
-            await session.scalars(
-                select(signals.c.warning_id).where(
-                    signals.c.warning_id.in_([m.warning.warning_id for _e, m in todo])
-                )
-            )
-        ).all()
-    )
+    raw = await driver_connection(session)
+    known = await bulk.known_warnings(raw, [m.warning.warning_id for _e, m in todo])
     todo = [(e, m) for e, m in todo if m.warning.warning_id not in known]
-    homes = {m.household_id for _e, m in todo}
-    open_cases: dict[UUID, tuple[UUID, str]] = {
-        r.household_id: (r.case_id, r.case_number)
-        for r in (
-            await session.execute(
-                select(cases.c.household_id, cases.c.case_id, cases.c.case_number)
-                .where(cases.c.household_id.in_(homes), cases.c.is_open)
-                .with_for_update()
-            )
-        ).all()
-    }
-    new_homes = [h for h in dict.fromkeys(m.household_id for _e, m in todo) if h not in open_cases]
-    numbers = iter(
-        (
-            await session.scalars(
-                select(case_number_seq.next_value()).select_from(
-                    func.generate_series(1, len(new_homes))
-                )
-            )
-        ).all()
-        if new_homes
-        else []
-    )
+    homes = list(dict.fromkeys(m.household_id for _e, m in todo))
+    open_cases = await bulk.lock_open_cases(raw, homes)
+    numbers = iter(await bulk.next_case_numbers(raw, sum(h not in open_cases for h in homes)))
     catalogue = load_catalogue()
-    case_rows: list[dict[str, Any]] = []
-    clock_rows: list[dict[str, Any]] = []
-    signal_rows: list[dict[str, Any]] = []
-    action_rows: list[dict[str, Any]] = []
+    names: dict[tuple[str, str], str] = {}
+    dues: dict[date, Due] = {}
+    case_rows: list[tuple[Any, ...]] = []
+    clock_rows: list[tuple[Any, ...]] = []
+    signal_rows: list[tuple[Any, ...]] = []
+    action_rows: list[tuple[Any, ...]] = []
     audit: list[tuple[str, str, str, dict[str, Any]]] = []
     events: list[tuple[UUID, str, bytes]] = []
     seen_warnings: set[UUID] = set()
+    awaiting = CaseStatus.AWAITING_ACCEPTANCE.value
+    head = case_number_head(number_prefix, now, tz)
     for envelope, matched in todo:
         warning = matched.warning
         if warning.warning_id in seen_warnings:
             continue
         seen_warnings.add(warning.warning_id)
-        name = catalogue.signal_name(warning.agency_code, warning.signal_type)
+        kind = (warning.agency_code, warning.signal_type)
+        name = names.get(kind) or names.setdefault(kind, catalogue.signal_name(*kind))
         event: EventPayload
         if matched.household_id in open_cases:
             case_id, number = open_cases[matched.household_id]
             event = attach_signal(matched, case_id=case_id, number=number)
             action, reason = "signal_attached", f"新增预警：{name}"
         else:
-            number = case_number(number_prefix, now, int(next(numbers)), tz)
+            number = numbered(head, next(numbers))
             opened = open_case(
                 matched,
                 case_id=new_id(),
@@ -229,57 +228,50 @@ async def handle_matched_batch(
                 now=now,
                 calendar=calendar,
                 tz=tz,
+                due=_acceptance_due(dues, warning.received_at, calendar, tz),
             )
             case_id, event = opened.case_id, opened
             open_cases[matched.household_id] = (case_id, number)
             case_rows.append(
-                {
-                    "case_id": case_id,
-                    "case_number": number,
-                    "household_id": opened.household_id,
-                    "household_number": opened.household_number,
-                    "region_code": opened.region_code,
-                    "village_name": opened.village_name,
-                    "township_name": opened.township_name,
-                    "masked_name": opened.masked_name,
-                    "status": CaseStatus.AWAITING_ACCEPTANCE.value,
-                    "is_open": True,
-                    "opened_at": opened.opened_at,
-                }
+                (
+                    case_id,
+                    number,
+                    opened.household_id,
+                    opened.household_number,
+                    opened.region_code,
+                    opened.village_name,
+                    opened.township_name,
+                    opened.masked_name,
+                    awaiting,
+                    True,
+                    opened.opened_at,
+                )
             )
             clock_rows.extend(
-                {
-                    "clock_id": c.clock_id,
-                    "case_id": case_id,
-                    "kind": c.kind,
-                    "rule": c.rule,
-                    "state": "running",
-                    "started_at": c.started_at,
-                    "due_at": c.due_at,
-                    "provisional": c.provisional,
-                }
+                (
+                    c.clock_id,
+                    case_id,
+                    c.kind,
+                    c.rule,
+                    "running",
+                    c.started_at,
+                    c.due_at,
+                    c.provisional,
+                )
                 for c in opened.clocks
             )
             action, reason = "opened", f"预警匹配到本户，立案：{name}"
         signal_rows.append(
-            {
-                "warning_id": warning.warning_id,
-                "case_id": case_id,
-                "agency_code": warning.agency_code,
-                "signal_type": warning.signal_type,
-                "occurred_on": warning.occurred_on,
-                "attached_at": now,
-            }
+            (
+                warning.warning_id,
+                case_id,
+                warning.agency_code,
+                warning.signal_type,
+                warning.occurred_on,
+                now,
+            )
         )
-        action_rows.append(
-            {
-                "case_id": case_id,
-                "action": action,
-                "actor": SYSTEM_ACTOR,
-                "at": now,
-                "reason": reason,
-            }
-        )
+        action_rows.append((case_id, action, SYSTEM_ACTOR, now, reason))
         audit.append(
             (
                 SYSTEM_ACTOR,
@@ -304,11 +296,12 @@ async def handle_matched_batch(
                 ),
             )
         )
-    for table, rows in ((cases, case_rows), (clocks, clock_rows), (signals, signal_rows)):
-        if rows:
-            await session.execute(insert(table), rows)
-    if action_rows:
-        await session.execute(insert(actions), action_rows)
+    # Cases before the rows that reference them; a household opened meanwhile by another
+    # instance fails the COPY into cases (unique open case), and the batch is retried.
+    await bulk.copy_rows(raw, cases, bulk.CASE_COLUMNS, case_rows)
+    await bulk.copy_rows(raw, clocks, bulk.CLOCK_COLUMNS, clock_rows)
+    await bulk.copy_rows(raw, signals, bulk.SIGNAL_COLUMNS, signal_rows)
+    await bulk.copy_rows(raw, actions, bulk.ACTION_COLUMNS, action_rows)
     await append_audit_many(session, audit, now=now)
     await outbox.add_encoded(CASES.name, events)
     log.info("cases.batch", signals=len(signal_rows), opened=len(case_rows))

@@ -12,6 +12,10 @@ from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64
+# The canonical JSON of an entry (built once: json.dumps with options makes an encoder per call).
+_CANONICAL = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+)
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,7 @@ def entry_hash(
     detail: dict[str, Any],
 ) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry."""
-    body = json.dumps(
-        [seq, at.isoformat(), actor, action, subject, detail],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
+    body = _CANONICAL.encode([seq, at.isoformat(), actor, action, subject, detail])
     return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
 
 

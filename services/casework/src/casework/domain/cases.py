@@ -17,7 +17,7 @@ from shouwang_proto.events import (
 )
 
 from casework.domain.calendar import WorkingDayCalendar
-from casework.domain.clocks import same_working_day
+from casework.domain.clocks import Due, same_working_day
 
 
 class CaseStatus(StrEnum):
@@ -34,7 +34,17 @@ class ClockKind(StrEnum):
 
 def case_number(prefix: str, opened_at: datetime, sequence: int, tz: ZoneInfo) -> str:
     """SW-20261123-000042: prefix, local opening date, county-wide sequence."""
-    return f"{prefix}-{opened_at.astimezone(tz):%Y%m%d}-{sequence:06d}"
+    return numbered(case_number_head(prefix, opened_at, tz), sequence)
+
+
+def case_number_head(prefix: str, opened_at: datetime, tz: ZoneInfo) -> str:
+    """The part of a case number shared by the cases opened on one local day (SW-20261123)."""
+    return f"{prefix}-{opened_at.astimezone(tz):%Y%m%d}"
+
+
+def numbered(head: str, sequence: int) -> str:
+    """A case number from its day's head and the county-wide sequence."""
+    return f"{head}-{sequence:06d}"
 
 
 def signal_of(warning: WarningReceivedV1) -> SignalV1:
@@ -56,10 +66,13 @@ def open_case(
     now: datetime,
     calendar: WorkingDayCalendar,
     tz: ZoneInfo,
+    due: Due | None = None,
 ) -> CaseOpenedV1:
-    """Open a case for the matched household, starting the acceptance clock at arrival."""
+    """Open a case for the matched household, starting the acceptance clock at arrival
+    (`due`: its due time when the caller already worked it out for the arrival day)."""
     started = matched.warning.received_at
-    due = same_working_day(started, calendar, tz)
+    if due is None:
+        due = same_working_day(started, calendar, tz)
     return CaseOpenedV1(
         case_id=case_id,
         case_number=number,
