@@ -44,31 +44,31 @@ def rows(count: int, seed: int = 7) -> Iterator[list[object]]:
         ]
 
 
-def write_csv(path: Path, count: int, encoding: str = "utf-8") -> Path:
+def write_csv(path: Path, count: int, encoding: str = "utf-8", seed: int = 7) -> Path:
     """A CSV list of `count` rows."""
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        writer.writerows(rows(count))
+        writer.writerows(rows(count, seed))
     return path
 
 
-def write_xlsx(path: Path, count: int) -> Path:
+def write_xlsx(path: Path, count: int, seed: int = 7) -> Path:
     """An XLSX list of `count` rows (written in streaming mode)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("名单")
     sheet.append(HEADER)
-    for row in rows(count):
+    for row in rows(count, seed):
         sheet.append(row)
     workbook.save(path)
     return path
 
 
-def write_json(path: Path, count: int) -> Path:
+def write_json(path: Path, count: int, seed: int = 7) -> Path:
     """A JSON array list of `count` rows, written row by row."""
     with path.open("w", encoding="utf-8") as handle:
         handle.write("[")
-        for index, row in enumerate(rows(count)):
+        for index, row in enumerate(rows(count, seed)):
             handle.write(
                 ("," if index else "")
                 + json.dumps(dict(zip(HEADER, row, strict=True)), ensure_ascii=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -16,6 +16,7 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=65536)  # a county's names repeat; the conversion is the costly step
 def normalise_name(raw: str) -> str:
     """NFKC, traditional → simplified, spaces and middle dots removed: '張 偉' → '张伟'."""
     text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).strip()

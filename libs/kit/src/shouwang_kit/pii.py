@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 
 def mask_name(name: str) -> str:
@@ -30,4 +31,11 @@ def mask_phone(phone: str) -> str:
 
 def keyed_hash(secret: str, value: str) -> str:
     """HMAC-SHA256 of a sensitive value: a stable pseudonym that cannot be reversed."""
-    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+    mac = _keyed(secret).copy()  # the key schedule is done once per secret, not per value
+    mac.update(value.encode())
+    return mac.hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _keyed(secret: str) -> hmac.HMAC:
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)

@@ -26,6 +26,9 @@ class Settings(ServiceSettings):
     parse_workers: int = Field(
         default=1, ge=0, description="Processes that parse lists beside the API (0: inline)."
     )
+    # Monthly lists arrive thousands of rows at a time: fewer, larger relay batches (one UPDATE
+    # and one commit per batch) halve the relay's database work.
+    outbox_batch_size: int = Field(default=1000, ge=1, description="Rows the relay sends at once.")
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
     timezone: str = "Asia/Shanghai"
 

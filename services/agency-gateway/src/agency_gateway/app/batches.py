@@ -277,7 +277,7 @@ class BatchIngest:
                 row.status = verdict
                 setattr(self.counts, verdict, getattr(self.counts, verdict) + 1)
                 if verdict == "unchanged":
-                    row.warning_id = previous[row.key].warning_id
+                    row.warning_id = str(previous[row.key].warning_id)
                 else:
                     to_send.append(row)
             await self._write(session, chunk, to_send)
@@ -351,7 +351,7 @@ class BatchIngest:
         return (message_id, WARNINGS.name, subject, value, self._now)
 
     def _report_row(self, row: ParsedRow) -> tuple[Any, ...]:
-        errors = json.dumps(row.errors, ensure_ascii=False)
+        errors = json.dumps(row.errors, ensure_ascii=False) if row.errors else "[]"
         return (
             self.batch_id,
             row.number,

@@ -31,10 +31,27 @@ def row_key(warning: WarningReceivedV1, person: str) -> str:
     return f"{warning.signal_type}:{person}"
 
 
-def content_hash(warning: WarningReceivedV1) -> str:
-    """What the row says, independent of when it arrived and the id it was given."""
-    content = warning.model_dump_json(exclude={"warning_id", "received_at"})
+def content_hash(warning: WarningReceivedV1, payload_json: str | None = None) -> str:
+    """What the row says, independent of when it arrived and the id it was given.
+
+    `payload_json` (the warning's `model_dump_json()`, already made for the event) saves a
+    second serialisation: its first field is the warning id and its last the arrival time, so
+    cutting both off gives the very text `model_dump_json(exclude=…)` would.
+    """
+    content = _without_id_and_time(payload_json) if payload_json else None
+    if content is None:
+        content = warning.model_dump_json(exclude={"warning_id", "received_at"})
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+_ID_HEAD = len('{"warning_id":"00000000-0000-0000-0000-000000000000",')
+
+
+def _without_id_and_time(payload_json: str) -> str | None:
+    tail = payload_json.rfind(',"received_at":')
+    if not payload_json.startswith('{"warning_id":"') or tail < _ID_HEAD:
+        return None
+    return "{" + payload_json[_ID_HEAD:tail] + "}"
 
 
 @dataclass(frozen=True)

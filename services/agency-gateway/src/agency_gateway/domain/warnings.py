@@ -114,7 +114,7 @@ def build_warning(
     *,
     agency_code: str,
     catalogue: Catalogue,
-    warning_id: UUID,
+    warning_id: UUID | str,
     received_at: datetime,
 ) -> WarningReceivedV1:
     """Validate a submission from `agency_code` and build the warning event payload."""
@@ -147,7 +147,7 @@ def build_warning(
     if errors or person is None:
         raise WarningRejected(errors)
     return WarningReceivedV1(
-        warning_id=warning_id,
+        warning_id=warning_id,  # text is parsed by the model
         source_kind="agency",
         agency_code=agency_code,
         signal_type=submission.signal_type,
