@@ -1,0 +1,262 @@
+"""Casework's set-based consumer on real Kafka and PostgreSQL: a poll that mixes new
+households, joins and repeats gives exactly the right cases, signals, trail, audit entries and
+outbox events; two instances fed the same households concurrently open one case each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+from casework.adapters.calendar_source import CalendarCache
+from casework.adapters.tables import SCHEMA, inbox, outbox
+from casework.app.audit import verify_audit
+from casework.bootstrap import MIGRATIONS
+from casework.entrypoints.consumer import outcomes_batch_handler, outcomes_handler
+from shouwang_kit.db import make_engine, make_sessionmaker
+from shouwang_kit.messaging import InboxConsumer, make_producer
+from shouwang_kit.migrations import upgrade
+from shouwang_proto import decode, encode_event
+from shouwang_proto.events import (
+    CaseOpenedV1,
+    CaseSignalAttachedV1,
+    PersonRef,
+    WarningMatchedV1,
+    WarningReceivedV1,
+)
+from shouwang_proto.topics import Topic
+from shouwang_stack.kafka import create_topics
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.conftest import Infra, private_database
+
+pytestmark = pytest.mark.integration
+
+TZ = ZoneInfo("Asia/Shanghai")
+# Monday 2026-11-23, 10:00 in Beijing: the acceptance clock is due at the end of that day.
+RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def matched(household: uuid.UUID, agency: str, *, warning_id: uuid.UUID | None = None) -> bytes:
+    """A warning.matched event (a fresh message id each call)."""
+    warning = WarningReceivedV1(
+        warning_id=warning_id or uuid.uuid4(),
+        agency_code=agency,
+        signal_type="new_dibao" if agency == "civil_affairs" else "high_out_of_pocket",
+        occurred_on=date(2026, 11, 20),
+        person=PersonRef(name="李玉兰"),
+        received_at=RECEIVED,
+    )
+    payload = WarningMatchedV1(
+        warning=warning,
+        household_id=household,
+        household_number=f"H-{household.hex[:8]}",
+        person_id=uuid.uuid4(),
+        region_code="532929101001",
+        village_name="诺邓村",
+        township_name="诺邓镇",
+        masked_name="李*",
+        method="exact_id",
+        score=1.0,
+        reasons=["id_number:exact"],
+    )
+    return encode_event(
+        payload,
+        id=uuid.uuid4(),
+        time=RECEIVED,
+        source="matching",
+        subject=str(household),
+        correlation_id=warning.warning_id,
+    )
+
+
+class Casework:
+    """Casework's schema in a database of its own, and consumers of private topics."""
+
+    def __init__(self, infra: Infra, url: str) -> None:
+        self.infra = infra
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.calendars = CalendarCache()
+
+    def consumer(self, name: str, topic: str, producer: AIOKafkaProducer) -> InboxConsumer:
+        return InboxConsumer(
+            name=name,
+            topics=[topic],
+            handler=outcomes_handler(self.calendars, TZ, "SW"),
+            batch_handler=outcomes_batch_handler(self.calendars, TZ, "SW"),
+            bootstrap_servers=self.infra.bootstrap_servers,
+            sessions=self.sessions,
+            inbox=inbox,
+            outbox=outbox,
+            producer=producer,
+            max_attempts=5,
+        )
+
+    async def fetch(self, sql: str) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(self.url)
+        try:
+            return list(await connection.fetch(sql))
+        finally:
+            await connection.close()
+
+    async def wait_for_inbox(self, count: int, timeout: float = 60) -> None:
+        async with asyncio.timeout(timeout):
+            while (await self.fetch(f"SELECT count(*) FROM {SCHEMA}.inbox"))[0][0] < count:
+                await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def casework(infra: Infra) -> AsyncIterator[Casework]:
+    url = await private_database(infra, "casework_batches")
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, SCHEMA)
+    service = Casework(infra, url)
+    yield service
+    await service.engine.dispose()
+
+
+async def private_topic(infra: Infra) -> str:
+    topic = Topic(name=f"it.cw.{uuid.uuid4().hex[:8]}", description="", key="", events=())
+    await create_topics(infra.bootstrap_servers, (topic,))
+    return topic.name
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: InboxConsumer) -> AsyncIterator[None]:
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await consumer.stop()
+
+
+async def send_all(producer: AIOKafkaProducer, topic: str, values: list[bytes]) -> None:
+    for value in values:
+        await producer.send(topic, value, key=decode(value).subject.encode())
+    await producer.flush()
+
+
+async def test_a_poll_mixing_new_households_joins_and_repeats(
+    infra: Infra, casework: Casework
+) -> None:
+    topic = await private_topic(infra)
+    earlier, new_twice, new_once = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    producer = make_producer(infra.bootstrap_servers)
+    await producer.start()
+    try:
+        consumer = casework.consumer("casework.outcomes", topic, producer)
+        async with running(consumer):
+            # An earlier poll opens a case for `earlier`.
+            await send_all(producer, topic, [matched(earlier, "civil_affairs")])
+            await casework.wait_for_inbox(1)
+            again = uuid.uuid4()
+            repeated = matched(new_once, "civil_affairs", warning_id=again)
+            values = [
+                matched(earlier, "medical_insurance"),  # joins the earlier case
+                matched(new_twice, "civil_affairs"),  # opens
+                matched(new_twice, "medical_insurance"),  # joins it, in the same poll
+                repeated,
+                repeated,  # the same message id again: a no-op
+                matched(new_once, "civil_affairs", warning_id=again),  # same warning, new id
+            ]
+            await send_all(producer, topic, values)
+            await casework.wait_for_inbox(1 + 5)  # the repeated id is recorded once
+    finally:
+        await producer.stop()
+
+    cases = await casework.fetch(
+        f"SELECT household_id, case_id, case_number, status, is_open FROM {SCHEMA}.cases"
+    )
+    by_home = {r["household_id"]: r for r in cases}
+    assert len(cases) == 3 and set(by_home) == {earlier, new_twice, new_once}
+    assert all(r["is_open"] and r["status"] == "awaiting_acceptance" for r in cases)
+    assert len({r["case_number"] for r in cases}) == 3
+
+    signals = await casework.fetch(f"SELECT case_id FROM {SCHEMA}.signals")
+    per_case = {r["case_id"]: 0 for r in cases}
+    for s in signals:
+        per_case[s["case_id"]] += 1
+    assert sorted(per_case[by_home[h]["case_id"]] for h in (earlier, new_twice, new_once)) == [
+        1,
+        2,
+        2,
+    ]
+    assert per_case[by_home[new_once]["case_id"]] == 1
+
+    clocks = await casework.fetch(f"SELECT case_id, kind, state, due_at FROM {SCHEMA}.clocks")
+    assert sorted(c["case_id"] for c in clocks) == sorted(r["case_id"] for r in cases)
+    end_of_monday = datetime(2026, 11, 24, 0, 0, tzinfo=TZ)
+    assert {(c["kind"], c["state"], c["due_at"]) for c in clocks} == {
+        ("accept", "running", end_of_monday)
+    }
+
+    trail = await casework.fetch(f"SELECT action FROM {SCHEMA}.actions ORDER BY seq")
+    assert sorted(a["action"] for a in trail) == ["opened"] * 3 + ["signal_attached"] * 2
+
+    audit = await casework.fetch(f"SELECT action, subject FROM {SCHEMA}.audit_log ORDER BY seq")
+    assert sorted(a["action"] for a in audit) == ["opened"] * 3 + ["signal_attached"] * 2
+    async with casework.sessions() as session:
+        assert await verify_audit(session) == (5, None)
+
+    events = [
+        decode(r["value"])
+        for r in await casework.fetch(f"SELECT value FROM {SCHEMA}.outbox ORDER BY seq")
+    ]
+    assert len(events) == 5
+    opened = [e.parsed() for e in events if e.type == "case.opened"]
+    attached = [e.parsed() for e in events if e.type == "case.signal_attached"]
+    assert all(isinstance(p, CaseOpenedV1) for p in opened)
+    assert all(isinstance(p, CaseSignalAttachedV1) for p in attached)
+    assert {p.household_id for p in opened} == {earlier, new_twice, new_once}
+    assert sorted(str(p.household_id) for p in attached) == sorted([str(earlier), str(new_twice)])
+    for event in opened:
+        assert isinstance(event, CaseOpenedV1)
+        row = by_home[event.household_id]
+        assert (event.case_id, event.case_number) == (row["case_id"], row["case_number"])
+        assert event.clocks[0].due_at == end_of_monday
+    for event in attached:
+        assert isinstance(event, CaseSignalAttachedV1)
+        assert event.case_id == by_home[event.household_id]["case_id"]
+    assert all(e.source == "casework" and e.causation_id for e in events)
+
+
+async def test_two_instances_fed_the_same_households_open_one_case_each(
+    infra: Infra, casework: Casework
+) -> None:
+    homes = [uuid.uuid4() for _ in range(40)]
+    topics = [await private_topic(infra), await private_topic(infra)]
+    producer = make_producer(infra.bootstrap_servers)
+    await producer.start()
+    try:
+        # Each instance gets three warnings for every household (as while a rebalance
+        # hands a partition over): they race to open the same cases.
+        for topic, agency in zip(topics, ["civil_affairs", "medical_insurance"], strict=True):
+            await send_all(producer, topic, [matched(h, agency) for h in homes for _ in range(3)])
+        first = casework.consumer("casework.a", topics[0], producer)
+        second = casework.consumer("casework.b", topics[1], producer)
+        async with running(first), running(second):
+            await casework.wait_for_inbox(2 * 3 * len(homes), timeout=120)
+    finally:
+        await producer.stop()
+
+    cases = await casework.fetch(f"SELECT household_id, is_open FROM {SCHEMA}.cases")
+    assert sorted(r["household_id"] for r in cases) == sorted(homes)
+    assert (await casework.fetch(f"SELECT count(*) FROM {SCHEMA}.signals"))[0][0] == 240
+    assert (await casework.fetch(f"SELECT count(*) FROM {SCHEMA}.clocks"))[0][0] == 40
+    async with casework.sessions() as session:
+        assert await verify_audit(session) == (240, None)
+    kinds = await casework.fetch(
+        f"SELECT count(*) FILTER (WHERE value LIKE '%\"case.opened\"%') FROM {SCHEMA}.outbox"
+    )
+    assert kinds[0][0] == 40
