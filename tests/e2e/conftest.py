@@ -98,6 +98,7 @@ async def system(infra: Infra) -> AsyncIterator[System]:
                 "NOTIFIER_PERSONAL_CHANNELS": "log",
                 "CASEWORK_SCHEDULER_INTERVAL_S": "1",
                 "CASEWORK_DUE_SOON_HOURS": "48",
+                "CASEWORK_REPORT_CACHE_S": "0",  # tests read reports right after acting
             }
         )
         await infra.stack.start_services()

@@ -12,6 +12,7 @@ from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_proto.topics import MATCHING_OUTCOMES
 
 from casework.adapters.calendar_source import CalendarCache
+from casework.adapters.report_cache import ReportCache
 from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.config import get_settings
 from casework.entrypoints.api import router
@@ -71,4 +72,5 @@ def build_app() -> FastAPI:
     app.state.timezone = settings.timezone
     app.state.income_threshold = settings.income_threshold
     app.state.intake = httpx.AsyncClient(base_url=settings.intake_url, timeout=10)
+    app.state.report_cache = ReportCache(ttl=settings.report_cache_s)
     return app

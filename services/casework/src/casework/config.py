@@ -31,6 +31,9 @@ class Settings(ServiceSettings):
     consumer_poll_records: int = 5000
     outbox_batch_size: int = 2000
     gc_gen0_threshold: int = 50_000
+    report_cache_s: float = Field(
+        default=60.0, ge=0, description="How old (seconds) an aggregate report may be."
+    )
     escalation: str = Field(
         default="1:1,3:2",
         description="督办 matrix: 'working days late:level,…' (1 township lead, 2 county office).",

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 
 from casework.adapters.tables import cases, clocks, signals
 from casework.domain.clocks import add_months
-from casework.entrypoints.reports_api import FORMAT, _answer, _runtime
+from casework.entrypoints.reports_api import FORMAT, _answer, cached_rows
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 MONTHS = Query(ge=1, le=36, description="最近几个月（含本月）")
@@ -52,18 +52,17 @@ async def precision(
         (cases.c.status == "dismissed", "dismissed"),
         else_="open",
     )
-    async with _runtime(request).sessions() as session:
-        rows = (
-            await session.execute(
-                select(signals.c.agency_code, outcome, func.count())
-                .join(cases, cases.c.case_id == signals.c.case_id)
-                .where(
-                    cases.c.region_code.startswith(officer.scope, autoescape=True),
-                    signals.c.attached_at >= _since(months, tz),
-                )
-                .group_by(signals.c.agency_code, outcome)
-            )
-        ).all()
+    rows = await cached_rows(
+        request,
+        ("precision", officer.scope, months),
+        select(signals.c.agency_code, outcome, func.count())
+        .join(cases, cases.c.case_id == signals.c.case_id)
+        .where(
+            cases.c.region_code.startswith(officer.scope, autoescape=True),
+            signals.c.attached_at >= _since(months, tz),
+        )
+        .group_by(signals.c.agency_code, outcome),
+    )
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for agency, kind, count in rows:
         counts[agency][kind] += count
@@ -83,22 +82,19 @@ async def open_by_township(
         .distinct()
         .subquery()
     )
-    async with _runtime(request).sessions() as session:
-        rows = (
-            await session.execute(
-                select(
-                    cases.c.township_name,
-                    func.count(),
-                    func.count(breached.c.case_id),
-                )
-                .outerjoin(breached, breached.c.case_id == cases.c.case_id)
-                .where(
-                    cases.c.is_open, cases.c.region_code.startswith(officer.scope, autoescape=True)
-                )
-                .group_by(cases.c.township_name)
-                .order_by(func.count().desc(), cases.c.township_name)
-            )
-        ).all()
+    rows = await cached_rows(
+        request,
+        ("open-by-township", officer.scope),
+        select(
+            cases.c.township_name,
+            func.count(),
+            func.count(breached.c.case_id),
+        )
+        .outerjoin(breached, breached.c.case_id == cases.c.case_id)
+        .where(cases.c.is_open, cases.c.region_code.startswith(officer.scope, autoescape=True))
+        .group_by(cases.c.township_name)
+        .order_by(func.count().desc(), cases.c.township_name),
+    )
     out = [[t, n, late] for t, n, late in rows]
     return _answer(
         format, "各乡镇在办案件", ["乡镇", "在办案件", "其中超时"], out, "open-by-township"
@@ -115,19 +111,18 @@ async def warnings_trend(
     """New warnings per month and source agency (by the month they reached a case)."""
     tz = ZoneInfo(request.app.state.timezone)
     month = func.to_char(func.timezone(tz.key, signals.c.attached_at), "YYYY-MM")
-    async with _runtime(request).sessions() as session:
-        rows = (
-            await session.execute(
-                select(month, signals.c.agency_code, func.count())
-                .join(cases, cases.c.case_id == signals.c.case_id)
-                .where(
-                    cases.c.region_code.startswith(officer.scope, autoescape=True),
-                    signals.c.attached_at >= _since(months, tz),
-                )
-                .group_by(month, signals.c.agency_code)
-                .order_by(month, signals.c.agency_code)
-            )
-        ).all()
+    rows = await cached_rows(
+        request,
+        ("warnings-trend", officer.scope, months),
+        select(month, signals.c.agency_code, func.count())
+        .join(cases, cases.c.case_id == signals.c.case_id)
+        .where(
+            cases.c.region_code.startswith(officer.scope, autoescape=True),
+            signals.c.attached_at >= _since(months, tz),
+        )
+        .group_by(month, signals.c.agency_code)
+        .order_by(month, signals.c.agency_code),
+    )
     out = [[m, agency, n] for m, agency, n in rows]
     return _answer(format, "新增预警趋势", ["月份", "来源部门", "预警数"], out, "warnings-trend")
 
@@ -142,20 +137,19 @@ async def on_time_trend(
     """Per month (of the due date) and township: clocks met in time, late, overdue, rate."""
     tz = ZoneInfo(request.app.state.timezone)
     month = func.to_char(func.timezone(tz.key, clocks.c.due_at), "YYYY-MM")
-    async with _runtime(request).sessions() as session:
-        rows = (
-            await session.execute(
-                select(month, cases.c.township_name, clocks.c.state, func.count())
-                .join(cases, cases.c.case_id == clocks.c.case_id)
-                .where(
-                    cases.c.region_code.startswith(officer.scope, autoescape=True),
-                    clocks.c.due_at >= _since(months, tz),
-                    clocks.c.due_at <= datetime.now(UTC),
-                    clocks.c.state.in_(("met", "met_late", "breached")),
-                )
-                .group_by(month, cases.c.township_name, clocks.c.state)
-            )
-        ).all()
+    rows = await cached_rows(
+        request,
+        ("on-time-trend", officer.scope, months),
+        select(month, cases.c.township_name, clocks.c.state, func.count())
+        .join(cases, cases.c.case_id == clocks.c.case_id)
+        .where(
+            cases.c.region_code.startswith(officer.scope, autoescape=True),
+            clocks.c.due_at >= _since(months, tz),
+            clocks.c.due_at <= datetime.now(UTC),
+            clocks.c.state.in_(("met", "met_late", "breached")),
+        )
+        .group_by(month, cases.c.township_name, clocks.c.state),
+    )
     table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for m, township, state, count in rows:
         table[(m, township)][state] += count

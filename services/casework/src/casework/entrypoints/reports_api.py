@@ -5,6 +5,7 @@ clock by month, the overdue list for 督办, cases by source agency and by risk 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from shouwang_kit.runtime import ServiceRuntime
 from sqlalchemy import and_, func, select
 
 from casework.adapters.calendar_source import CalendarCache
+from casework.adapters.report_cache import ReportCache
 from casework.adapters.tables import cases, clocks, signals
 from casework.domain.clocks import add_months, working_days_late
 
@@ -38,6 +40,19 @@ CLOCK_NAMES = {
 def _runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
+
+
+async def cached_rows(request: Request, key: Hashable, statement: Any) -> list[tuple[Any, ...]]:
+    """The statement's rows through the report cache (a minute old at most, see ReportCache)."""
+    cache: ReportCache = request.app.state.report_cache
+    runtime = _runtime(request)
+
+    async def compute() -> list[tuple[Any, ...]]:
+        async with runtime.sessions() as session:
+            return [tuple(r) for r in (await session.execute(statement)).all()]
+
+    rows: list[tuple[Any, ...]] = await cache.get(key, compute)
+    return rows
 
 
 def _answer(fmt: str, title: str, header: list[str], rows: list[list[Any]], filename: str) -> Any:
@@ -66,19 +81,18 @@ async def on_time(
     """Clocks due in the month, per township and clock: met in time, met late, overdue, rate."""
     tz = ZoneInfo(request.app.state.timezone)
     start, end = _month_range(month, tz)
-    async with _runtime(request).sessions() as session:
-        rows = (
-            await session.execute(
-                select(cases.c.township_name, clocks.c.kind, clocks.c.state, func.count())
-                .join(cases, cases.c.case_id == clocks.c.case_id)
-                .where(
-                    cases.c.region_code.startswith(officer.scope),
-                    clocks.c.due_at > start,
-                    clocks.c.due_at <= end,
-                )
-                .group_by(cases.c.township_name, clocks.c.kind, clocks.c.state)
-            )
-        ).all()
+    rows = await cached_rows(
+        request,
+        ("on-time", officer.scope, month),
+        select(cases.c.township_name, clocks.c.kind, clocks.c.state, func.count())
+        .join(cases, cases.c.case_id == clocks.c.case_id)
+        .where(
+            cases.c.region_code.startswith(officer.scope),
+            clocks.c.due_at > start,
+            clocks.c.due_at <= end,
+        )
+        .group_by(cases.c.township_name, clocks.c.kind, clocks.c.state),
+    )
     table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for township, kind, state, count in rows:
         table[(township, kind)][state] += count
