@@ -10,7 +10,6 @@ import codecs
 import csv
 import json
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -108,15 +107,11 @@ def xlsx_records(path: Path, is_header: HeaderTest | None = None) -> Iterator[Re
             workbook.close()
 
 
-def _plain(value: object) -> object:
-    return float(value) if isinstance(value, Decimal) else value  # ijson yields Decimals
-
-
 def _objects(items: Iterator[object]) -> Iterator[Record]:
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise UnreadableFile("file.json", f"第{number}项应为对象（字段名: 值）")
-        yield number, {str(k): _plain(v) for k, v in item.items()}
+        yield number, item  # JSON object keys are always text
 
 
 def json_records(path: Path) -> Iterator[Record]:
@@ -126,7 +121,7 @@ def json_records(path: Path) -> Iterator[Record]:
         handle.seek(0)
         prefix = "item" if head.startswith(b"[") else "rows.item"
         try:
-            yield from _objects(ijson.items(handle, prefix))
+            yield from _objects(ijson.items(handle, prefix, use_float=True))
         except ijson.JSONError as exc:
             raise UnreadableFile("file.json", f"JSON格式错误：{exc}") from None
 
