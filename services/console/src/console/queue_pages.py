@@ -75,6 +75,8 @@ def register(app: FastAPI, console: Console) -> None:
             keep=keep,
             tab_qs=tab_qs,
             total=body.get("total", len(rows)),
+            capped=body.get("total_capped", False),
+            more=len(rows) == PAGE_SIZE,
             offset=max(offset, 0),
             page_size=PAGE_SIZE,
             townships=townships,
