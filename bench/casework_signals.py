@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
+import psutil
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import encode_event
 from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
@@ -105,6 +106,24 @@ async def produce(bootstrap_servers: str, messages: list[tuple[bytes, bytes]]) -
         await producer.stop()
 
 
+# Every signal appends one audit entry in the transaction that attaches it, so the chain's
+# last seq counts committed signals, read off the primary key (a count(*) of the signals
+# every 50 ms would itself load the database).
+_COMMITTED = "SELECT coalesce(max(seq), 0) FROM casework.audit_log"
+_UNPUBLISHED = "SELECT EXISTS (SELECT 1 FROM casework.outbox WHERE published_at IS NULL)"
+
+
+async def committed(database_url: str) -> int:
+    """Signals committed so far (0 before casework's migrations ran)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        return int(await connection.fetchval(_COMMITTED))
+    except asyncpg.UndefinedTableError:
+        return 0
+    finally:
+        await connection.close()
+
+
 async def drain(database_url: str, count: int) -> tuple[float, int, float]:
     """(signals/s committed, signals seen, seconds until the outbox was published) as seen
     from outside, polling every 50 ms."""
@@ -112,7 +131,7 @@ async def drain(database_url: str, count: int) -> tuple[float, int, float]:
     try:
         while True:
             try:
-                first = await connection.fetchval("SELECT count(*) FROM casework.signals")
+                first = int(await connection.fetchval(_COMMITTED))
             except asyncpg.UndefinedTableError:  # not migrated yet
                 first = 0
             if first:
@@ -122,17 +141,16 @@ async def drain(database_url: str, count: int) -> tuple[float, int, float]:
         done = first
         while done < count:
             await asyncio.sleep(0.05)
-            done = await connection.fetchval("SELECT count(*) FROM casework.signals")
+            done = int(await connection.fetchval(_COMMITTED))
         finished = time.perf_counter()
-        while await connection.fetchval(
-            "SELECT count(*) FROM casework.outbox WHERE published_at IS NULL"
-        ):
+        while await connection.fetchval(_UNPUBLISHED):
             await asyncio.sleep(0.05)
         published = time.perf_counter()
+        signals = int(await connection.fetchval("SELECT count(*) FROM casework.signals"))
     finally:
         await connection.close()
     rate = (done - first) / max(finished - started, 1e-9)
-    return rate, done, published - started
+    return rate, signals, published - started
 
 
 async def copy_ceiling(database_url: str, count: int) -> tuple[float, float, dict[str, int]]:
@@ -175,6 +193,21 @@ async def copy_ceiling(database_url: str, count: int) -> tuple[float, float, dic
         await connection.close()
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a process and its children so far."""
+    if pid is None:
+        return 0.0
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy sampling casework's process (top functions, as text) until stopped."""
     return subprocess.Popen(
@@ -206,7 +239,21 @@ async def main(count: int, households: int, profile: Path | None) -> None:
             await stack.start_services(["casework"])
             proc = stack.services["casework"].proc
             profiler = start_profiler(proc.pid, profile) if profile and proc else None
+            pids = {
+                "casework": proc.pid if proc else None,
+                "casework relay": relay.proc.pid
+                if (relay := stack.relays.get("casework")) and relay.proc
+                else None,
+                "postgres": stack.postgres.proc.pid
+                if stack.postgres and stack.postgres.proc
+                else None,
+                "kafka": stack.kafka.proc.pid if stack.kafka and stack.kafka.proc else None,
+            }
+            pids = {name: pid for name, pid in pids.items() if pid is not None}
+            before = await committed(stack.database_url)
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             rate, done, published_s = await drain(stack.database_url, count)
+            cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
             load_after = os.getloadavg()[0]
             if profiler is not None:
                 profiler.send_signal(2)
@@ -230,6 +277,15 @@ async def main(count: int, households: int, profile: Path | None) -> None:
             print(
                 f"ratio: {rate / ceiling:.1%} of the ceiling; target ≥ 10,000 signals/s and "
                 f"≥ 10%: {'met' if rate >= 10_000 and rate / ceiling >= 0.10 else 'NOT met'}"
+            )
+            print(
+                f"CPU per signal over the last {done - before:,} signals (casework ready → "
+                "outbox published): "
+                + ", ".join(
+                    f"{name} {seconds / (done - before) * 1e6:.0f} µs"
+                    for name, seconds in cpu.items()
+                )
+                + f"; total {sum(cpu.values()) / (done - before) * 1e6:.0f} µs"
             )
             print(
                 f"load average (1 min, 2 cores): {load_before:.2f} before casework started, "

@@ -27,12 +27,13 @@ class ServiceDef:
 
 
 SERVICES: tuple[ServiceDef, ...] = (
-    # The gateway takes bulk lists: its outbox is published by a process of its own, so that
-    # parsing and publishing use both cores.
+    # The gateway takes bulk lists and casework the matched warnings of whole monthly lists:
+    # their outboxes are published by a process of their own, so that parsing (or opening
+    # cases) and publishing use both cores.
     ServiceDef("agency-gateway", "agency_gateway", "GATEWAY_", 8101, separate_relay=True),
     ServiceDef("intake", "intake", "INTAKE_", 8102),
     ServiceDef("matching", "matching", "MATCHING_", 8103),
-    ServiceDef("casework", "casework", "CASEWORK_", 8104),
+    ServiceDef("casework", "casework", "CASEWORK_", 8104, separate_relay=True),
     ServiceDef("notifier", "notifier", "NOTIFIER_", 8105),
     ServiceDef("console", "console", "CONSOLE_", 8100),
 )

@@ -130,6 +130,9 @@ def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
         enable_idempotence=True,
         acks="all",
         linger_ms=2,
+        # Up to 512 KiB per partition and request (16 KiB by default): a relay batch of
+        # thousands of events goes in a few produce requests, not hundreds.
+        max_batch_size=512 * 1024,
         request_timeout_ms=15000,
     )
 
@@ -303,8 +306,10 @@ class InboxConsumer:
                     [(tp, record) for tp, records in batches.items() for record in records]
                 )
             ):
-                for tp, records in batches.items():
-                    await self._commit(tp, records[-1].offset + 1)
+                # One offset commit (one round trip) for every partition of the poll.
+                await self._commit_many(
+                    {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                )
                 continue
             for tp, records in batches.items():
                 await self._process_partition(tp, records)
@@ -409,12 +414,19 @@ class InboxConsumer:
         return stop
 
     async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        await self._commit_many({tp: offset})
+
+    async def _commit_many(self, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await self._consumer.commit({tp: offset})
+            await self._consumer.commit(offsets)
         except CommitFailedError:
             # The partition moved to another member; it will see the record again and the
             # inbox makes that a no-op.
-            log.info("consumer.commit_lost_to_rebalance", consumer=self.name, topic=tp.topic)
+            log.info(
+                "consumer.commit_lost_to_rebalance",
+                consumer=self.name,
+                topics=sorted({tp.topic for tp in offsets}),
+            )
 
     async def _process(self, tp: TopicPartition, record: Any) -> None:
         try:
