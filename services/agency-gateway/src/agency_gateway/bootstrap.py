@@ -20,8 +20,8 @@ from agency_gateway.app.feeds import watch_feeds
 from agency_gateway.config import get_settings
 from agency_gateway.entrypoints.api import router
 from agency_gateway.entrypoints.batches_api import router as batches_router
-from agency_gateway.entrypoints.county_api import router as county_router
 from agency_gateway.entrypoints.consumer import comparisons_handler, outcomes_handler
+from agency_gateway.entrypoints.county_api import router as county_router
 from agency_gateway.entrypoints.exchange_api import router as exchange_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
