@@ -220,14 +220,16 @@ async def test_revealing_id_numbers_asks_a_reason_and_is_audited(system: System)
 
 async def test_scorecard_batches_charts_and_their_exports(system: System) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    dismissed = await _case(system, 1)
+    dismissed = await _case(system, 3)  # households 0–2 belong to the thin-path tests
     if dismissed["status"] == "awaiting_acceptance":
         await _act(system, dismissed, "accept")
     await _act(system, dismissed, "county_dismiss", explanation="收入核实高于标准")
-    demo_list = (
-        Path(__file__).resolve().parents[2] / "deploy" / "demo" / "civil-affairs-2026-10.csv"
+    # A list of its own (a period no other test uses): one person not in the registry.
+    listed = (
+        "姓名,身份证号码,乡镇,村,联系电话,金额,发生日期,预警类型\n"
+        "赵六,11010519491231002X,,,,,2026-07-05,new_dibao\n"
     )
-    batch = await system.post_batch(demo_list.read_bytes(), period="2026-10")
+    batch = await system.post_batch(listed.encode(), period="2026-07")
     assert batch.status_code == 202, batch.text
     precision = (await system.http.get(f"{system.url('casework')}/v1/reports/precision")).json()
     civil = next(r for r in precision["rows"] if r[0] == "civil_affairs")
@@ -248,7 +250,7 @@ async def test_scorecard_batches_charts_and_their_exports(system: System) -> Non
         assert cells[0] == "县民政局" and int(cells[3]) == civil[3]
         expected = "—" if civil[5] is None else f"{civil[5] * 100:.1f}%"
         assert cells[5] == expected
-        assert "2026-10" in await page.inner_text("#batches")
+        assert "2026-07" in await page.inner_text("#batches")
         assert "县民政局" in await page.inner_text("#batches")
         await page.screenshot(path=str(SHOTS / "feeds-scorecard.png"), full_page=True)
         async with page.expect_download() as download:
@@ -281,7 +283,7 @@ async def test_scorecard_batches_charts_and_their_exports(system: System) -> Non
 async def test_the_calendar_page_lists_provisional_deadlines_until_the_year_is_loaded(
     system: System,
 ) -> None:
-    case = await _case(system, 0)
+    case = await _case(system, 4)  # households 0–2 belong to the thin-path tests
     clock_id = uuid.uuid4()
     # A deadline computed while 2029 was unpublished (Monday–Friday assumed).
     connection = await asyncpg.connect(system.infra.stack.database_url)
