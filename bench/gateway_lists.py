@@ -178,9 +178,7 @@ async def _drained(stack: Stack) -> None:
     """Wait until the relay has published the outbox (so it does not load the next ceiling)."""
     conn = await asyncpg.connect(stack.database_url)
     try:
-        while await conn.fetchval(
-            "SELECT count(*) FROM gateway.outbox WHERE published_at IS NULL"
-        ):
+        while await conn.fetchval("SELECT count(*) FROM gateway.outbox WHERE published_at IS NULL"):
             await asyncio.sleep(0.2)
     finally:
         await conn.close()

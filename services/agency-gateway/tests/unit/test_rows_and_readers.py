@@ -191,7 +191,7 @@ def test_resubmitted_rows_are_recognised_by_person_or_record_id() -> None:
 
 def test_the_content_hash_from_the_event_json_is_the_hash_of_the_content() -> None:
     """Stored hashes stay comparable: the shortcut over the event's JSON gives the same value."""
-    for w in (_warning("李玉兰", 100), _warning("欧阳·娜娜", 12.5, "MZ-\"7\"")):
+    for w in (_warning("李玉兰", 100), _warning("欧阳·娜娜", 12.5, 'MZ-"7"')):
         assert content_hash(w, w.model_dump_json()) == content_hash(w)  # type: ignore[arg-type, attr-defined]
     w = _warning("李玉兰", 100)
     assert content_hash(w, "not the event's json") == content_hash(w)  # type: ignore[arg-type]
