@@ -118,7 +118,7 @@ def test_one_wrong_digit_with_agreeing_name_and_birth_is_found() -> None:
         broken = _broken(LI.id_number, position)
         result = INDEX.resolve(PersonRef(name="李玉兰", id_number=broken, birth_date=LI.birth_date))
         assert (result.verdict, result.person_id) == ("auto", LI.person_id), position
-        assert "id_number:one_digit" in result.reasons
+        assert "id_number:one_slip" in result.reasons
 
 
 def test_a_transposition_is_found() -> None:

@@ -7,9 +7,9 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
-from shouwang_kit.idnumber import IdNumberError, validate_id_number
 from shouwang_proto.events import PersonRef
 
 from matching.domain.linker.keys import (
@@ -17,13 +17,24 @@ from matching.domain.linker.keys import (
     id_birth,
     id_neighbours,
     loose_pinyin,
+    normal_id,
     pinyin_of,
     surname_of,
 )
-from matching.domain.linker.scoring import Known, LinkConfig, Query, probability, score
+from matching.domain.linker.scoring import (
+    Known,
+    LinkConfig,
+    Query,
+    name_points,
+    probability,
+    score,
+)
 from matching.domain.resolution import Candidate, PersonRecord, Resolution
 
 BlockKey = tuple[object, ...]
+# A phone several households give (a village cadre's, a shop's) says little about who it is:
+# it scores less, and past this many persons it brings up no candidates of its own.
+PHONE_BLOCK_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,15 @@ class _Entry:
     record: PersonRecord
     known: Known
     keys: tuple[BlockKey, ...]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    points: float
+    name_points: float
+    corroborated: bool
+    reasons: tuple[str, ...]
+    entry: _Entry
 
 
 def _phone(raw: str | None) -> str | None:
@@ -53,20 +73,36 @@ def _keys(known: Known) -> tuple[BlockKey, ...]:
     return tuple(keys)
 
 
-def normal_id(raw: str | None) -> tuple[str | None, bool]:
-    """(ID in normal form, valid?) — full-width digits and lower-case x accepted."""
-    if not raw:
-        return None, False
-    text = unicodedata.normalize("NFKC", raw).strip().upper().replace(" ", "")
-    try:
-        return validate_id_number(text), True
-    except IdNumberError:
-        return (text or None), False
+def make_query(
+    *,
+    name: str | None,
+    id_number: str | None = None,
+    birth_date: date | None = None,
+    region_code: str | None = None,
+    phone: str | None = None,
+) -> Query:
+    """A warning's person in normal form (any field may be missing, the name too)."""
+    number, valid = normal_id(id_number)
+    cleaned = clean_name(name) if name else ""
+    from_id = birth_date is None and valid and number is not None
+    return Query(
+        id_number=number,
+        id_valid=valid,
+        name=cleaned,
+        pinyin=pinyin_of(cleaned),
+        loose=loose_pinyin(cleaned),
+        surname=surname_of(cleaned),
+        birth_date=id_birth(number) if from_id and number else birth_date,
+        village_code=region_code or None,
+        phone=_phone(phone),
+        birth_from_id=from_id,
+    )
 
 
 class LinkIndex:
     """Registry persons by ID, by (name sound, birth date), (name sound, village),
-    (surname, birth date, township) and phone; implements the service's Resolver."""
+    (surname, birth date, township), phone and household; implements the service's
+    Resolver."""
 
     def __init__(self, config: LinkConfig | None = None) -> None:
         self.config = config or LinkConfig()
@@ -74,6 +110,8 @@ class LinkIndex:
         self._slots: dict[UUID, int] = {}
         self._by_id: dict[str, int] = {}
         self._blocks: dict[BlockKey, set[int]] = defaultdict(set)
+        self._households: dict[UUID, set[int]] = defaultdict(set)
+        self._phone_homes: dict[str, dict[UUID, int]] = defaultdict(dict)
         self._next = 0
 
     @classmethod
@@ -91,17 +129,18 @@ class LinkIndex:
         """Add a person or replace what is known of them."""
         self.remove(person.person_id)
         name = clean_name(person.name)
-        id_number, _valid = normal_id(person.id_number)
+        id_number, valid = normal_id(person.id_number)
         slot = self._next
         self._next += 1
         known = Known(
             slot=slot,
             id_number=id_number or "",
+            id_valid=valid,
             name=name,
             pinyin=pinyin_of(name),
             loose=loose_pinyin(name),
             surname=surname_of(name),
-            birth_date=person.birth_date or (id_birth(id_number) if id_number else None),
+            birth_date=person.birth_date or (id_birth(id_number) if valid and id_number else None),
             village_code=person.village_code,
             phone=_phone(person.phone),
         )
@@ -112,6 +151,10 @@ class LinkIndex:
             self._by_id[known.id_number] = slot
         for key in entry.keys:
             self._blocks[key].add(slot)
+        self._households[person.household_id].add(slot)
+        if known.phone:
+            homes = self._phone_homes[known.phone]
+            homes[person.household_id] = homes.get(person.household_id, 0) + 1
 
     def remove(self, person_id: UUID) -> None:
         """Forget a person."""
@@ -127,94 +170,176 @@ class LinkIndex:
                 bucket.discard(slot)
                 if not bucket:
                     del self._blocks[key]
+        household = entry.record.household_id
+        self._households[household].discard(slot)
+        if not self._households[household]:
+            del self._households[household]
+        if entry.known.phone:
+            homes = self._phone_homes[entry.known.phone]
+            homes[household] -= 1
+            if not homes[household]:
+                del homes[household]
+            if not homes:
+                del self._phone_homes[entry.known.phone]
 
     def query(self, person: PersonRef) -> Query:
         """A warning's person in normal form."""
-        id_number, valid = normal_id(person.id_number)
-        name = clean_name(person.name)
-        birth = person.birth_date or (id_birth(id_number) if valid and id_number else None)
-        return Query(
-            id_number=id_number,
-            id_valid=valid,
-            name=name,
-            pinyin=pinyin_of(name),
-            loose=loose_pinyin(name),
-            surname=surname_of(name),
-            birth_date=birth,
-            village_code=person.region_code if person.region_code else None,
-            phone=_phone(person.phone),
+        return make_query(
+            name=person.name,
+            id_number=person.id_number,
+            birth_date=person.birth_date,
+            region_code=person.region_code,
+            phone=person.phone,
         )
+
+    def _id_candidates(self, query: Query) -> set[int]:
+        found: set[int] = set()
+        if not query.id_number:
+            return found
+        slot = self._by_id.get(query.id_number)
+        if slot is not None:
+            found.add(slot)
+        elif not query.id_valid:
+            for neighbour in id_neighbours(query.id_number):
+                slot = self._by_id.get(neighbour)
+                if slot is not None:
+                    found.add(slot)
+        # the other members of the household an ID points to: the ID may be a relative's
+        for slot in list(found):
+            found |= self._households.get(self._entries[slot].record.household_id, set())
+        return found
 
     def candidates(self, query: Query) -> set[int]:
         """Slots sharing a blocking key with the query."""
-        found: set[int] = set()
-        if query.id_number:
-            slot = self._by_id.get(query.id_number)
-            if slot is not None:
-                found.add(slot)
-            elif not query.id_valid:
-                for neighbour in id_neighbours(query.id_number):
-                    slot = self._by_id.get(neighbour)
-                    if slot is not None:
-                        found.add(slot)
+        found = self._id_candidates(query)
         village = (
             query.village_code if query.village_code and query.village_code[9:] != "000" else None
         )
+        births = {query.birth_date} if query.birth_date else set()
+        if query.id_number and not query.id_valid and len(query.id_number) == 18:
+            written = id_birth(query.id_number)  # a broken ID's date is usually still right
+            if written:
+                births.add(written)
         keys: list[BlockKey] = []
-        if query.birth_date:
-            keys.append(("nb", query.loose, query.birth_date))
+        for birth in births:
+            keys.append(("nb", query.loose, birth))
             if query.village_code:
-                keys.append(("sbt", query.surname, query.birth_date, query.village_code[:9]))
+                keys.append(("sbt", query.surname, birth, query.village_code[:9]))
         if village:
             keys.append(("nv", query.loose, village))
-        if query.phone:
-            keys.append(("p", query.phone))
         for key in keys:
             found |= self._blocks.get(key, set())
+        if query.phone:
+            bucket = self._blocks.get(("p", query.phone), set())
+            if len(bucket) <= PHONE_BLOCK_LIMIT:
+                found |= bucket
         return found
+
+    def _score(self, query: Query, slot: int) -> _Scored:
+        entry = self._entries[slot]
+        phone = entry.known.phone
+        shared = bool(phone) and len(self._phone_homes.get(phone or "", ())) > 1
+        points = score(query, entry.known, phone_shared=shared)
+        return _Scored(points.total, points.name, points.corroborated, points.reasons, entry)
 
     def resolve(self, person: PersonRef) -> Resolution:
         """Score the candidates and decide auto / review / unmatched."""
-        query = self.query(person)
+        return self.decide(self.query(person))
+
+    def decide(self, query: Query) -> Resolution:
+        """Score the query's candidates and decide auto / review / unmatched."""
         scored = sorted(
-            (
-                (*score(query, self._entries[slot].known), self._entries[slot].record)
-                for slot in self.candidates(query)
-            ),
-            key=lambda item: -item[0],
+            (self._score(query, slot) for slot in self.candidates(query)),
+            key=lambda s: (-s.points, s.entry.known.slot),
         )
         config = self.config
+        # A registered ID is never "not in the registry": with a contradicting name it is
+        # for people to look at.
+        if not scored or (
+            scored[0].points < config.review_at and "id_number:exact" not in scored[0].reasons
+        ):
+            return _unmatched(query, scored[0].points if scored else None)
+        best = scored[0]
+        runner_up = scored[1].points if len(scored) > 1 else float("-inf")
+        relative = self._better_named_relative(query, best)
         shortlist = tuple(
-            Candidate(r.person_id, r.household_id, probability(points), reasons)
-            for points, reasons, r in scored[:5]
-            if points >= config.review_at
+            Candidate(
+                s.entry.record.person_id,
+                s.entry.record.household_id,
+                probability(s.points),
+                s.reasons,
+            )
+            for s in scored[:5]
+            if s.points >= config.review_at or s is best or s.entry is relative
         )
-        if not scored or scored[0][0] < config.review_at:
-            return _unmatched(query, scored[0][0] if scored else None)
-        best_points, best_reasons, best = scored[0]
-        runner_up = scored[1][0] if len(scored) > 1 else float("-inf")
-        if best_points >= config.auto_at and best_points - runner_up >= config.margin:
+        name_disagrees = best.name_points < 0
+        if (
+            best.points >= config.auto_at
+            and best.points - runner_up >= config.margin
+            and not name_disagrees
+            and best.corroborated
+            and relative is None
+        ):
             return Resolution(
                 "auto",
-                probability(best_points),
-                best_reasons,
-                best.person_id,
-                best.household_id,
+                probability(best.points),
+                best.reasons,
+                best.entry.record.person_id,
+                best.entry.record.household_id,
                 shortlist,
             )
-        close = best_points - runner_up < config.margin
-        return Resolution(
-            "review",
-            probability(best_points),
-            best_reasons,
-            candidates=shortlist,
-            reason_code="ambiguous" if close else "low_score",
-            reason_zh=(
-                f"有{len(shortlist)}名人员条件相近，无法自动确定，请人工核对"
-                if close
-                else "部分信息一致但不足以自动确认，请人工核对：" + "、".join(best_reasons)
-            ),
-        )
+        return _review(best, runner_up, shortlist, config, name_disagrees, relative is not None)
+
+    def _better_named_relative(self, query: Query, best: _Scored) -> _Entry | None:
+        """Another member of the best candidate's household whose name fits the warning
+        better, when it was the ID that brought the best one up (a relative's ID typed in)."""
+        if not query.name or not any(r.startswith("id_number:") for r in best.reasons):
+            return None
+        if "id_number:differs" in best.reasons:
+            return None
+        top: _Entry | None = None
+        top_points = best.name_points
+        for slot in self._households.get(best.entry.record.household_id, ()):
+            entry = self._entries[slot]
+            if entry is best.entry:
+                continue
+            points, _ = name_points(query, entry.known)
+            if points > top_points:
+                top, top_points = entry, points
+        return top
+
+
+def _review(
+    best: _Scored,
+    runner_up: float,
+    shortlist: tuple[Candidate, ...],
+    config: LinkConfig,
+    name_disagrees: bool,
+    relative: bool,
+) -> Resolution:
+    if relative:
+        code = "id_of_household_member"
+        text = "身份证号码属于同户另一成员，姓名与同户其他成员更相符，请人工核对"
+    elif name_disagrees:
+        code = "name_disagrees"
+        text = "证件等信息一致但姓名不符，请人工核对：" + "、".join(best.reasons)
+    elif not best.corroborated:
+        code = "uncorroborated"
+        text = "仅姓名相近、出生日期相符，缺少证件号码、住址或电话佐证，请人工核对"
+    elif best.points - runner_up < config.margin:
+        code = "ambiguous"
+        text = f"有{len(shortlist)}名人员条件相近，无法自动确定，请人工核对"
+    else:
+        code = "low_score"
+        text = "部分信息一致但不足以自动确认，请人工核对：" + "、".join(best.reasons)
+    return Resolution(
+        "review",
+        probability(best.points),
+        best.reasons,
+        candidates=shortlist,
+        reason_code=code,
+        reason_zh=text,
+    )
 
 
 def _unmatched(query: Query, best: float | None) -> Resolution:

@@ -6,7 +6,8 @@ from datetime import date
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
-from shouwang_kit.idnumber import check_char
+from rapidfuzz.distance import OSA
+from shouwang_kit.idnumber import check_char, normalise_id_number
 from shouwang_kit.names import normalise_name
 
 # Surnames whose everyday reading differs from the reading as a surname (曾 zeng, not ceng).
@@ -98,8 +99,37 @@ def valid_id(id_number: str) -> bool:
     )
 
 
+def upgrade_15(id_number: str) -> str | None:
+    """The 18-digit form of an old 15-digit ID (GB 11643: '19' before the year, a check
+    character added), or None when it is not one."""
+    if len(id_number) != 15 or not id_number.isdigit():
+        return None
+    first17 = id_number[:6] + "19" + id_number[6:]
+    return first17 + check_char(first17) if id_birth(first17 + "0") else None
+
+
+def normal_id(raw: str | None) -> tuple[str | None, bool]:
+    """(ID in normal form, valid?): full-width digits, lower-case x, spaces and dashes
+    accepted, an old 15-digit ID read as its 18-digit form."""
+    if not raw:
+        return None, False
+    text = normalise_id_number(raw).replace("-", "")
+    text = upgrade_15(text) or text
+    return (text or None), bool(text) and valid_id(text) and id_birth(text) is not None
+
+
+def _insertions(text: str) -> set[str]:
+    return {text[:i] + c + text[i:] for i in range(len(text) + 1) for c in "0123456789X"}
+
+
 def id_neighbours(id_number: str) -> list[str]:
-    """Valid IDs one slip away: one character replaced, or two adjacent ones swapped."""
+    """Valid IDs one keying slip away from a broken one: one character replaced, two adjacent
+    ones swapped, one dropped (17 characters) or one doubled (19)."""
+    if len(id_number) == 17:
+        return sorted(c for c in _insertions(id_number) if valid_id(c))
+    if len(id_number) == 19:
+        drops = {id_number[:i] + id_number[i + 1 :] for i in range(19)}
+        return sorted(c for c in drops if valid_id(c))
     if len(id_number) != 18 or not id_number[:17].isdigit():
         return []
     out: set[str] = set()
@@ -121,3 +151,9 @@ def id_neighbours(id_number: str) -> list[str]:
                 out.add(text)
     out.discard(id_number)
     return sorted(out)
+
+
+def slips_between(a: str, b: str) -> int:
+    """Keying slips (replace, adjacent swap, drop, double) that turn one ID into the other,
+    counted up to 3."""
+    return int(OSA.distance(a, b, score_cutoff=3))

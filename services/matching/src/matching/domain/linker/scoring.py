@@ -1,16 +1,20 @@
 """How a warning and a registered person are compared: a points table (log-odds style), each
 field adding when it agrees and taking away when it flatly disagrees; missing fields count 0.
+docs/matching.md has the table; in short:
 
-| field | agrees | partly | disagrees |
-|---|---|---|---|
-| ID number | exact +10 | one slip (digit / swap) +5 | other ID −8 |
-| name | same +5 | same pinyin +4, confusable sounds +3, same surname and close +1 | −6 |
-| birth date | same +4 | day/month swapped +1 | −5 |
-| place | same village +2 | same township +1 | other county −1 |
-| phone | same +3 | | other 0 (phones change) |
+- ID: exact +10; when one side fails its check, one keying slip +5, two +2; another ID −8.
+- name: same +5; same pinyin +4; confusable sounds +3; same surname with one of three or more
+  characters wrong or dropped +3; a two-character name's given name differs 0; else −6.
+- birth date: same +4; day/month swapped or one digit off +2; else −5. A date read from the
+  warning's own ID counts nothing for that ID's holder (it is the ID agreeing again).
+- place: same village +2; same township (or a township code) +1; another county −1.
+- phone: same +3, +1 when several households give it; another 0 (phones change).
 
-Decision: the best candidate is `auto` at ≥ `auto_at` points with a lead of ≥ `margin` over the
-next; `review` at ≥ `review_at` (or when two are close); else `unmatched`.
+Decision: the best candidate is `auto` at ≥ `auto_at` points with a lead of ≥ `margin` over
+the next, unless its name flatly disagrees; or nothing but a near name and a birth date agree
+(no ID, place or phone, and not the same name with the exact date); or the ID belongs to a
+household member while another member's name fits better. Those, and scores ≥ `review_at`,
+go to `review` (an exact registered ID always does); the rest are `unmatched`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from rapidfuzz.distance import Levenshtein
+
+from matching.domain.linker.keys import slips_between
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Query:
     birth_date: date | None
     village_code: str | None
     phone: str | None
+    birth_from_id: bool = False  # the birth date was read from the warning's ID
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Known:
 
     slot: int
     id_number: str
+    id_valid: bool
     name: str
     pinyin: str
     loose: str
@@ -59,25 +67,30 @@ class Known:
     birth_date: date | None
     village_code: str | None
     phone: str | None
+    household: int = 0
 
 
-def _id_points(query: Query, known: Known) -> tuple[float, str | None]:
-    if not query.id_number:
+def id_points(query: Query, known: Known) -> tuple[float, str | None]:
+    """Exact, a keying slip or two away (one side failing its check), or another ID."""
+    if not query.id_number or not known.id_number:
         return 0.0, None
     if query.id_number == known.id_number:
         return 10.0, "id_number:exact"
-    a, b = query.id_number, known.id_number
-    diffs = [i for i in range(18) if a[i] != b[i]] if len(a) == len(b) == 18 else []
-    if len(diffs) == 1:
-        return 5.0, "id_number:one_digit"
-    if len(diffs) == 2 and diffs[1] == diffs[0] + 1:
-        i = diffs[0]
-        if a[i] == b[i + 1] and a[i + 1] == b[i]:
-            return 5.0, "id_number:swapped"
+    if query.id_valid and known.id_valid:
+        return -8.0, "id_number:differs"  # two valid IDs: two people
+    slips = slips_between(query.id_number, known.id_number)
+    side = "" if not query.id_valid else "registry_"
+    if slips == 1:
+        return 5.0, f"id_number:{side}one_slip"
+    if slips == 2:
+        return 2.0, f"id_number:{side}two_slips"
     return -8.0, "id_number:differs"
 
 
-def _name_points(query: Query, known: Known) -> tuple[float, str]:
+def name_points(query: Query, known: Known) -> tuple[float, str]:
+    """Same, same sound, confusable sound, one character off, or another name."""
+    if not query.name:
+        return 0.0, "name:missing"
     if query.name == known.name:
         return 5.0, "name:equal"
     if query.pinyin and query.pinyin == known.pinyin:
@@ -85,18 +98,28 @@ def _name_points(query: Query, known: Known) -> tuple[float, str]:
     if query.loose and query.loose == known.loose:
         return 3.0, "name:sounds_alike"
     if query.surname == known.surname and Levenshtein.distance(query.name, known.name) <= 1:
-        return 1.0, "name:close"
+        if max(len(query.name), len(known.name)) >= 3:
+            return 3.0, "name:one_char_off"  # two of three characters kept, surname too
+        return 0.0, "name:given_differs"  # 王伟 / 王强: in a two-character name, another name
     return -6.0, "name:differs"
 
 
-def _birth_points(query: Query, known: Known) -> tuple[float, str | None]:
+def _one_digit_off(a: date, b: date) -> bool:
+    return sum(x != y for x, y in zip(f"{a:%Y%m%d}", f"{b:%Y%m%d}", strict=True)) == 1
+
+
+def _birth_points(query: Query, known: Known, id_points: float) -> tuple[float, str | None]:
     if query.birth_date is None or known.birth_date is None:
         return 0.0, None
-    if query.birth_date == known.birth_date:
-        return 4.0, "birth_date:equal"
+    if query.birth_from_id and id_points > 0:
+        return 0.0, None  # read from the ID that already agreed
     q, k = query.birth_date, known.birth_date
+    if q == k:
+        return 4.0, "birth_date:equal"
     if (q.year, q.month, q.day) == (k.year, k.day, k.month):
-        return 1.0, "birth_date:day_month_swapped"
+        return 2.0, "birth_date:day_month_swapped"
+    if _one_digit_off(q, k):
+        return 2.0, "birth_date:one_digit"
     return -5.0, "birth_date:differs"
 
 
@@ -112,24 +135,38 @@ def _place_points(query: Query, known: Known) -> tuple[float, str | None]:
     return -1.0, "county:differs"
 
 
-def _phone_points(query: Query, known: Known) -> tuple[float, str | None]:
+def _phone_points(query: Query, known: Known, shared: bool) -> tuple[float, str | None]:
     if not query.phone or not known.phone:
         return 0.0, None
     if query.phone == known.phone:
-        return 3.0, "phone:equal"
+        return (1.0, "phone:shared") if shared else (3.0, "phone:equal")
     return 0.0, "phone:differs"
 
 
-def score(query: Query, known: Known) -> tuple[float, tuple[str, ...]]:
-    """Points and the reasons (which fields agreed, which did not)."""
-    total = 0.0
-    reasons: list[str] = []
-    for part in (_id_points, _name_points, _birth_points, _place_points, _phone_points):
-        points, reason = part(query, known)
-        total += points
-        if reason:
-            reasons.append(reason)
-    return total, tuple(reasons)
+@dataclass(frozen=True)
+class Points:
+    """One candidate's points, the name's share, whether anything but the name and birth
+    date backs it (the ID, the place or the phone), and the reasons."""
+
+    total: float
+    name: float
+    corroborated: bool
+    reasons: tuple[str, ...]
+
+
+def score(query: Query, known: Known, *, phone_shared: bool = False) -> Points:
+    """The points and the reasons (which fields agreed, which did not)."""
+    ids, id_reason = id_points(query, known)
+    names, name_reason = name_points(query, known)
+    births, birth_reason = _birth_points(query, known, ids)
+    places, place_reason = _place_points(query, known)
+    phones, phone_reason = _phone_points(query, known, phone_shared)
+    reasons = (id_reason, name_reason, birth_reason, place_reason, phone_reason)
+    total = ids + names + births + places + phones
+    # Without an ID, place or phone, only the name written the same and the exact birth date
+    # (姓名+出生日期, the clerk's pair) may stand alone; a homophone or a near date may not.
+    corroborated = ids > 0 or places > 0 or phones > 0 or (names == 5.0 and births == 4.0)
+    return Points(total, names, corroborated, tuple(r for r in reasons if r))
 
 
 def probability(points: float) -> float:
