@@ -56,7 +56,13 @@ async def _run(with_services: bool) -> None:
             _say("starting the services …")
             await stack.start_services()
             for name, service in stack.services.items():
-                _say(f"  {name:<15} {service.url}   (docs: {service.url}/docs)")
+                if name == "console":  # pages for people, not an API
+                    _say(
+                        f"  {name:<15} {service.url}   (log in: county-office / "
+                        "demo-county-office, or town-nuodeng / demo-town-nuodeng)"
+                    )
+                else:
+                    _say(f"  {name:<15} {service.url}   (docs: {service.url}/docs)")
             count = await seed_registry(stack.url("intake"))
             person = demo_registry()["households"][0]["members"][0]
             _say(f"demo county loaded: {count} households")

@@ -86,6 +86,9 @@ def register(app: FastAPI, console: Console) -> None:
         )
         scorecard = precision.json()["rows"] if precision.status_code == 200 else []
         items = batches.json()["items"] if batches.status_code == 200 else []
+        for item in items:  # the county reads local time, as on every other page
+            received = datetime.fromisoformat(item["received_at"]).astimezone(console.tz)
+            item["received_local"] = received.strftime("%Y-%m-%d %H:%M")
         return health.json(), scorecard, items
 
     @app.get("/feeds", response_class=HTMLResponse)
@@ -139,7 +142,7 @@ def register(app: FastAPI, console: Console) -> None:
                     names.get(b["agency_code"], b["agency_code"]),
                     b["period"],
                     b["filename"] or "",
-                    b["received_at"][:16],
+                    b["received_local"],
                     b["received"],
                     b["rejected"],
                     *(b["outcomes"][o] for o in OUTCOME_NAMES),
