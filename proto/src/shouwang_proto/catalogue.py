@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SignalType(BaseModel):
@@ -65,14 +64,14 @@ class Catalogue(BaseModel):
     version: int
     agencies: tuple[Agency, ...]
     comparison_checks: tuple[ComparisonCheck, ...] = ()
-    _by_code: dict[str, Agency] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, context: Any, /) -> None:
-        """Index the agencies by code (looked up once per warning)."""
-        self._by_code.update({a.code: a for a in self.agencies})
+    @cached_property
+    def _by_code(self) -> dict[str, Agency]:
+        # A cached property, not a private attribute: those are read through pydantic's
+        # __getattr__, which showed in the gateway's per-row profile.
+        return {a.code: a for a in self.agencies}
 
     def agency(self, code: str) -> Agency | None:
-        """The agency with this code, if any."""
+        """The agency with this code, if any (looked up once per warning)."""
         return self._by_code.get(code)
 
     def signal_name(self, agency_code: str, signal_code: str) -> str:

@@ -11,6 +11,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"
 _NUMBER_CLEAN = re.compile(r"[,，\s元¥￥]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,15}(\.[0-9]{1,6})?")
 
 
 def parse_date(value: object) -> date:
@@ -36,6 +37,8 @@ def parse_amount(value: object) -> float:
     """A money amount: '12,345.60元' → 12345.6."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+        return float(value)  # '1234.5', the common case: no cleaning needed
     try:
         return float(Decimal(_NUMBER_CLEAN.sub("", unicodedata.normalize("NFKC", str(value)))))
     except InvalidOperation:

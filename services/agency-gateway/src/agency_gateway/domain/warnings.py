@@ -70,13 +70,14 @@ def check_person(person: PersonInput, today: date, errors: list[FieldError]) -> 
         except IdNumberError as exc:
             errors.append(FieldError("person.id_number", exc.code, exc.message))
         else:
-            if birth is not None and birth != birth_date_of(id_number):
+            born = birth_date_of(id_number)
+            if birth is not None and birth != born:
                 errors.append(
                     FieldError(
                         "person.birth_date", "birth_date.mismatch", "出生日期与身份证号码中的不一致"
                     )
                 )
-            birth = birth_date_of(id_number)
+            birth = born
     elif birth is None:
         errors.append(
             FieldError(
