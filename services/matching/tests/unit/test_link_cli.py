@@ -76,3 +76,39 @@ def test_a_missing_column_is_a_clear_error(tmp_path: Path) -> None:
         check=False,
     )
     assert missing.returncode == 2 and "file.unreadable" in missing.stderr
+
+
+def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
+    """No name but a registered ID; dates as 1968/3/15 or 19680315; a 9-digit township
+    code; a date that is not one counts as not given rather than stopping the run."""
+    from shouwang_kit.idnumber import check_char
+
+    first17 = "53292219680315002"
+    id_number = first17 + check_char(first17)
+    (tmp_path / "R.csv").write_text(
+        "person_id,household_id,id_number,name,gender,birth_date,village_code,phone\n"
+        f"P1,H1,{id_number},李玉兰,female,1968/3/15,532929101001,\n"
+        "P2,H2,,张大山,male,19500101,532929101002,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "W.csv").write_text(
+        "warning_id,id_number,name,birth_date,village_code,phone\n"
+        f"W1,{id_number},,,,\n"
+        "W2,,李玉兰,19680315,532929101,\n"
+        "W3,,张大山,1950年1月1日,532929101002,\n"
+        "W4,,张大山,不详,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "OUT.csv"
+    done = subprocess.run(
+        [*CLI, "--registry", str(tmp_path / "R.csv"), "--warnings", str(tmp_path / "W.csv"),
+         "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8") as handle:
+        result = {r["warning_id"]: (r["person_id"], r["decision"]) for r in csv.DictReader(handle)}
+    assert result["W1"] == ("P1", "auto")
+    assert result["W2"] == ("P1", "auto")  # name + birth date + the township
+    assert result["W3"] == ("P2", "auto")
+    assert result["W4"][1] != "auto"

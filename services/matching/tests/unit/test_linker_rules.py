@@ -4,6 +4,7 @@ from datetime import date
 from uuid import UUID
 
 from matching.domain.linker import LinkIndex
+from matching.domain.linker.index import make_query
 from matching.domain.linker.keys import id_neighbours, loose_pinyin, pinyin_of, valid_id
 from matching.domain.resolution import PersonRecord
 from shouwang_kit.idnumber import check_char
@@ -171,3 +172,177 @@ def test_surname_reading_and_removal() -> None:
     index.remove(LI.person_id)
     assert index.resolve(PersonRef(name="李玉兰", id_number=LI.id_number)).verdict == "unmatched"
     assert len(index) == 0
+
+
+# --- rules for the messier rows agencies send ---------------------------------------------
+
+HEAD = PersonRecord(
+    UUID(int=20),
+    UUID(int=200),
+    _id("53292219700210001"),
+    "王建国",
+    "male",
+    date(1970, 2, 10),
+    VILLAGE,
+    "13900000020",
+)
+SON = PersonRecord(
+    UUID(int=21),
+    UUID(int=200),
+    _id("53292219950612003"),
+    "王建伟",
+    "male",
+    date(1995, 6, 12),
+    VILLAGE,
+    "13900000020",
+)
+DAUGHTER = PersonRecord(
+    UUID(int=22),
+    UUID(int=200),
+    _id("53292219980304002"),
+    "王丽",
+    "female",
+    date(1998, 3, 4),
+    VILLAGE,
+    None,
+)
+FAMILY = LinkIndex.build([HEAD, SON, DAUGHTER, LI, ZHANG, ZHANG2])
+
+
+def test_an_old_15_digit_id_is_read_as_its_18_digit_form() -> None:
+    old = LI.id_number[:6] + LI.id_number[8:17]
+    assert len(old) == 15
+    result = INDEX.resolve(PersonRef(name="李玉兰", id_number=old))
+    assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+    assert "id_number:exact" in result.reasons
+
+
+def test_a_dropped_or_doubled_digit_is_one_slip() -> None:
+    dropped = LI.id_number[:8] + LI.id_number[9:]
+    doubled = LI.id_number[:8] + LI.id_number[8] + LI.id_number[8:]
+    assert LI.id_number in id_neighbours(dropped) and LI.id_number in id_neighbours(doubled)
+    for broken in (dropped, doubled):
+        result = INDEX.resolve(PersonRef(name="李玉兰", id_number=broken, region_code=VILLAGE))
+        assert (result.verdict, result.person_id) == ("auto", LI.person_id), broken
+        assert "id_number:one_slip" in result.reasons
+
+
+def test_two_slips_are_weak_agreement_not_another_id() -> None:
+    twice = _broken(_broken(LI.id_number, 3), 12)
+    assert not valid_id(twice)
+    result = INDEX.resolve(PersonRef(name="李玉兰", id_number=twice, region_code=VILLAGE))
+    assert result.person_id == LI.person_id
+    assert "id_number:two_slips" in result.reasons
+
+
+def test_the_registrys_own_mistyped_or_missing_id_does_not_count_against() -> None:
+    mistyped = PersonRecord(
+        LI.person_id, LI.household_id, _broken(LI.id_number, 10), LI.name, None,
+        LI.birth_date, VILLAGE, None,
+    )  # fmt: skip
+    result = LinkIndex.build([mistyped]).resolve(PersonRef(name="李玉兰", id_number=LI.id_number))
+    assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+    assert "id_number:registry_one_slip" in result.reasons
+    missing = PersonRecord(LI.person_id, LI.household_id, "", LI.name, None, LI.birth_date)
+    result = LinkIndex.build([missing]).resolve(
+        PersonRef(name="李玉兰", id_number=LI.id_number, region_code=VILLAGE)
+    )
+    assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+    assert not any(r.startswith("id_number") for r in result.reasons)
+
+
+def test_a_birth_date_read_from_the_id_is_not_a_second_agreement_with_its_holder() -> None:
+    result = INDEX.resolve(PersonRef(name="王大锤", id_number=LI.id_number, region_code=VILLAGE))
+    assert result.verdict == "review" and result.reason_code == "name_disagrees"
+    assert "birth_date:equal" not in result.reasons
+
+
+def test_a_relatives_id_with_another_members_name_goes_to_review() -> None:
+    # the daughter's name with her brother's ID, the household phone and village agreeing
+    result = FAMILY.resolve(
+        PersonRef(name="王丽", id_number=SON.id_number, region_code=VILLAGE, phone=SON.phone)
+    )
+    assert (result.verdict, result.reason_code) == ("review", "id_of_household_member")
+    assert DAUGHTER.person_id in {c.person_id for c in result.candidates}
+    # a brother sharing the generation character: one character off, yet his ID
+    result = FAMILY.resolve(
+        PersonRef(name="王建国", id_number=SON.id_number, region_code=VILLAGE, phone=SON.phone)
+    )
+    assert (result.verdict, result.reason_code) == ("review", "id_of_household_member")
+    assert {c.person_id for c in result.candidates} >= {SON.person_id, HEAD.person_id}
+    own = FAMILY.resolve(PersonRef(name="王建伟", id_number=SON.id_number, region_code=VILLAGE))
+    assert (own.verdict, own.person_id) == ("auto", SON.person_id)
+
+
+def test_a_near_name_and_a_birth_date_alone_are_not_enough() -> None:
+    homophone = FAMILY.resolve(PersonRef(name="李玉岚", birth_date=LI.birth_date))
+    assert (homophone.verdict, homophone.reason_code) == ("review", "uncorroborated")
+    placed = FAMILY.resolve(PersonRef(name="李玉岚", birth_date=LI.birth_date, region_code=VILLAGE))
+    assert (placed.verdict, placed.person_id) == ("auto", LI.person_id)
+    same = FAMILY.resolve(PersonRef(name="李玉兰", birth_date=LI.birth_date))
+    assert (same.verdict, same.person_id) == ("auto", LI.person_id)
+
+
+def test_day_month_swapped_or_one_digit_off_birth_dates_agree_in_part() -> None:
+    for shown, reason in (
+        (date(1968, 3, 16), "birth_date:one_digit"),
+        (date(1968, 3, 15), "birth_date:equal"),
+    ):
+        result = INDEX.resolve(PersonRef(name="李玉兰", birth_date=shown, region_code=VILLAGE))
+        assert reason in result.reasons
+    swapped = LinkIndex.build([HEAD]).resolve(
+        PersonRef(name="王建国", birth_date=date(1970, 10, 2), region_code=VILLAGE)
+    )
+    assert "birth_date:day_month_swapped" in swapped.reasons
+    assert (swapped.verdict, swapped.person_id) == ("auto", HEAD.person_id)
+    unplaced = LinkIndex.build([HEAD]).resolve(
+        PersonRef(name="王建国", birth_date=date(1970, 10, 2))
+    )
+    assert (unplaced.verdict, unplaced.reason_code) == ("review", "uncorroborated")
+    other = INDEX.resolve(
+        PersonRef(name="李玉兰", birth_date=date(1972, 9, 1), region_code=VILLAGE)
+    )
+    assert other.verdict == "unmatched"  # name and village, another birth date: not her
+
+
+def test_one_character_off_in_a_longer_name_is_close_but_not_in_a_short_one() -> None:
+    index = LinkIndex.build([HEAD, DAUGHTER])
+    typo = index.resolve(PersonRef(name="王建华", birth_date=HEAD.birth_date, region_code=VILLAGE))
+    assert (typo.verdict, typo.person_id) == ("auto", HEAD.person_id)
+    assert "name:one_char_off" in typo.reasons
+    dropped = index.resolve(PersonRef(name="王国", birth_date=HEAD.birth_date, region_code=VILLAGE))
+    assert "name:one_char_off" in dropped.reasons
+    short = index.resolve(
+        PersonRef(name="王芳", birth_date=DAUGHTER.birth_date, region_code=VILLAGE)
+    )
+    assert "name:given_differs" in short.reasons and short.verdict != "auto"
+
+
+def test_a_phone_several_households_give_counts_less() -> None:
+    cadre = "13800000099"
+    elders = [
+        PersonRecord(UUID(int=30 + n), UUID(int=300 + n), _id(f"5329221940010{n}00{n}"),
+                     name, None, None, VILLAGE, cadre)
+        for n, name in enumerate(("赵大山", "钱二河", "孙三林"))
+    ]  # fmt: skip
+    own = PersonRecord(UUID(int=40), UUID(int=400), _id("53292219500101004"), "周四海", None,
+                       None, VILLAGE, "13800000040")  # fmt: skip
+    index = LinkIndex.build([*elders, own])
+    shared = index.resolve(PersonRef(name="赵大山", phone=cadre))
+    assert "phone:shared" in shared.reasons
+    alone = index.resolve(PersonRef(name="周四海", phone=own.phone))
+    assert "phone:equal" in alone.reasons
+
+
+def test_a_township_code_agrees_less_than_the_village() -> None:
+    township = VILLAGE[:9] + "000"
+    result = INDEX.resolve(PersonRef(name="李玉兰", birth_date=LI.birth_date, region_code=township))
+    assert "township:equal" in result.reasons
+    assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+
+
+def test_an_id_alone_without_a_name() -> None:
+    result = INDEX.decide(make_query(name=None, id_number=LI.id_number))
+    assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+    broken = INDEX.decide(make_query(name=None, id_number=_broken(LI.id_number, 9)))
+    assert broken.verdict != "auto"

@@ -215,7 +215,12 @@ class LinkIndex:
         village = (
             query.village_code if query.village_code and query.village_code[9:] != "000" else None
         )
-        births = {query.birth_date} if query.birth_date else set()
+        births: set[date] = set()
+        if query.birth_date:
+            given = query.birth_date
+            births.add(given)
+            if given.day <= 12 and not query.birth_from_id:  # day and month swapped
+                births.add(date(given.year, given.day, given.month))
         if query.id_number and not query.id_valid and len(query.id_number) == 18:
             written = id_birth(query.id_number)  # a broken ID's date is usually still right
             if written:
