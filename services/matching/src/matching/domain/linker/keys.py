@@ -118,35 +118,71 @@ def normal_id(raw: str | None) -> tuple[str | None, bool]:
     return (text or None), bool(text) and valid_id(text) and id_birth(text) is not None
 
 
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643 MOD 11-2
+_INVERSE = tuple(pow(w, -1, 11) for w in _WEIGHTS)
+_CHECKS = "10X98765432"  # the check character for each weighted sum mod 11
+
+
+def _solve(i: int, rest: int, check: str) -> int | None:
+    """The digit at position i that makes a body whose other positions weigh `rest` end in
+    `check`, if there is one."""
+    digit = (_CHECKS.index(check) - rest) * _INVERSE[i] % 11
+    return digit if digit <= 9 else None
+
+
+def _replacements(id_number: str) -> set[str]:
+    """Valid IDs with one body digit of this one replaced (the check character kept)."""
+    body, check = id_number[:17], id_number[17]
+    digits = [int(c) for c in body]
+    total = sum(w * d for w, d in zip(_WEIGHTS, digits, strict=True))
+    out = set()
+    for i, d in enumerate(digits):
+        digit = _solve(i, total - _WEIGHTS[i] * d, check)
+        if digit is not None and digit != d:
+            out.add(f"{body[:i]}{digit}{body[i + 1 :]}{check}")
+    return out
+
+
 def _insertions(text: str) -> set[str]:
-    return {text[:i] + c + text[i:] for i in range(len(text) + 1) for c in "0123456789X"}
+    """Valid IDs with one digit put back into a 17-character one."""
+    out = set()
+    if text.isdigit():
+        out.add(text + check_char(text))  # the check character left off
+    body, check = text[:16], text[16]
+    if not body.isdigit() or check not in _CHECKS:
+        return out
+    digits = [int(c) for c in body]
+    # weight of the digits after the gap, each moved one place on
+    shifted = [0] * 17
+    for i in range(15, -1, -1):
+        shifted[i] = shifted[i + 1] + _WEIGHTS[i + 1] * digits[i]
+    prefix = 0
+    for i in range(17):
+        digit = _solve(i, prefix + shifted[i], check)
+        if digit is not None:
+            out.add(f"{body[:i]}{digit}{body[i:]}{check}")
+        if i < 16:
+            prefix += _WEIGHTS[i] * digits[i]
+    return out
 
 
 def id_neighbours(id_number: str) -> list[str]:
     """Valid IDs one keying slip away from a broken one: one character replaced, two adjacent
     ones swapped, one dropped (17 characters) or one doubled (19)."""
     if len(id_number) == 17:
-        return sorted(c for c in _insertions(id_number) if valid_id(c))
+        return sorted(_insertions(id_number))
     if len(id_number) == 19:
         drops = {id_number[:i] + id_number[i + 1 :] for i in range(19)}
         return sorted(c for c in drops if valid_id(c))
     if len(id_number) != 18 or not id_number[:17].isdigit():
         return []
-    out: set[str] = set()
     body = id_number[:17]
+    out = {body + check_char(body)}  # the check character itself mistyped
+    if id_number[17] in _CHECKS:
+        out |= _replacements(id_number)
     for i in range(17):
-        for digit in "0123456789":
-            if digit != body[i]:
-                candidate = body[:i] + digit + body[i + 1 :]
-                if check_char(candidate) == id_number[17]:
-                    out.add(candidate + id_number[17])
-    out.add(body + check_char(body))  # the check character itself mistyped
-    chars = list(id_number)
-    for i in range(17):
-        if chars[i] != chars[i + 1]:
-            swapped = chars.copy()
-            swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
-            text = "".join(swapped)
+        if id_number[i] != id_number[i + 1]:
+            text = id_number[:i] + id_number[i + 1] + id_number[i] + id_number[i + 2 :]
             if valid_id(text):
                 out.add(text)
     out.discard(id_number)
