@@ -204,9 +204,6 @@ class LinkIndex:
                 slot = self._by_id.get(neighbour)
                 if slot is not None:
                     found.add(slot)
-        # the other members of the household an ID points to: the ID may be a relative's
-        for slot in list(found):
-            found |= self._households.get(self._entries[slot].record.household_id, set())
         return found
 
     def candidates(self, query: Query) -> set[int]:
@@ -267,6 +264,9 @@ class LinkIndex:
         best = scored[0]
         runner_up = scored[1].points if len(scored) > 1 else float("-inf")
         relative = self._better_named_relative(query, best)
+        listed = [s for s in scored[:5] if s.points >= config.review_at or s is best]
+        if relative is not None and all(s.entry is not relative for s in listed):
+            listed.append(self._score(query, relative.known.slot))  # whose name it is
         shortlist = tuple(
             Candidate(
                 s.entry.record.person_id,
@@ -274,8 +274,7 @@ class LinkIndex:
                 probability(s.points),
                 s.reasons,
             )
-            for s in scored[:5]
-            if s.points >= config.review_at or s is best or s.entry is relative
+            for s in listed
         )
         name_disagrees = best.name_points < 0
         if (
