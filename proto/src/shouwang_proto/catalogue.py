@@ -64,6 +64,7 @@ class Catalogue(BaseModel):
     version: int
     agencies: tuple[Agency, ...]
     comparison_checks: tuple[ComparisonCheck, ...] = ()
+
     @cached_property
     def _by_code(self) -> dict[str, Agency]:
         # A cached property, not a private attribute: those are read through pydantic's
