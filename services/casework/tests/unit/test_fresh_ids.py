@@ -1,0 +1,21 @@
+"""The consumer's buffered uuid4 source."""
+
+from __future__ import annotations
+
+from casework.entrypoints.consumer import FreshIds
+
+
+def test_fresh_ids_are_distinct_version_4_uuids_across_refills() -> None:
+    ids = FreshIds()
+    drawn = [ids() for _ in range(3000)]  # about three buffers' worth
+    assert len(set(drawn)) == len(drawn)
+    assert {u.version for u in drawn} == {4}
+    assert {u.variant for u in drawn} == {"specified in RFC 4122"}
+
+
+def test_a_forgotten_buffer_is_drawn_again() -> None:
+    ids = FreshIds()
+    first = ids()
+    ids._forget()
+    assert ids._at == 0
+    assert ids() != first
