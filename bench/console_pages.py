@@ -20,6 +20,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+from casework.adapters.bulk import ACTION_COLUMNS, CASE_COLUMNS, CLOCK_COLUMNS, SIGNAL_COLUMNS
+from casework.adapters.tables import SCHEMA
 from shouwang_stack.demo import DEMO_OFFICERS
 from shouwang_stack.stack import Stack, StackConfig
 
@@ -100,60 +102,18 @@ async def load(database_url: str, count: int) -> float:
     started = time.perf_counter()
     connection = await asyncpg.connect(database_url)
     try:
-        await connection.copy_records_to_table(
-            "cases",
-            schema_name="casework",
-            records=rows["cases"],
-            columns=[
-                "case_id",
-                "case_number",
-                "household_id",
-                "household_number",
-                "region_code",
-                "village_name",
-                "township_name",
-                "masked_name",
-                "status",
-                "is_open",
-                "opened_at",
-                "assignee",
-            ],
-        )
-        await connection.copy_records_to_table(
-            "clocks",
-            schema_name="casework",
-            records=rows["clocks"],
-            columns=[
-                "clock_id",
-                "case_id",
-                "kind",
-                "rule",
-                "state",
-                "started_at",
-                "due_at",
-                "provisional",
-                "stopped_at",
-            ],
-        )
-        await connection.copy_records_to_table(
-            "signals",
-            schema_name="casework",
-            records=rows["signals"],
-            columns=[
-                "warning_id",
-                "case_id",
-                "agency_code",
-                "signal_type",
-                "occurred_on",
-                "attached_at",
-            ],
-        )
-        await connection.copy_records_to_table(
-            "actions",
-            schema_name="casework",
-            records=rows["actions"],
-            columns=["case_id", "action", "actor", "at", "reason", "details"],
-        )
+        # casework's own column lists (what its consumer COPYs), plus what the console's
+        # filters read that a fresh case does not have yet.
+        columns = {
+            "cases": (*CASE_COLUMNS, "assignee"),
+            "clocks": (*CLOCK_COLUMNS, "stopped_at"),
+            "signals": SIGNAL_COLUMNS,
+            "actions": (*ACTION_COLUMNS, "details"),
+        }
+        for table, names in columns.items():
+            await connection.copy_records_to_table(
+                table, schema_name=SCHEMA, records=rows[table], columns=names
+            )
         await connection.execute("ANALYZE casework.cases, casework.clocks, casework.signals")
         await connection.execute("ANALYZE casework.actions")
         return time.perf_counter() - started

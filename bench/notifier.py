@@ -23,6 +23,8 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from casework.adapters.bulk import CASE_COLUMNS, CLOCK_COLUMNS
+from casework.adapters.tables import SCHEMA
 from notifier.adapters.channels import OutgoingMessage
 from notifier.adapters.providers import AliyunSmsChannel
 from shouwang_stack.demo import DEMO_OFFICERS
@@ -141,38 +143,13 @@ async def breaches(database_url: str, fake: FakeAliyun, count: int) -> list[floa
     connection = await asyncpg.connect(database_url)
     try:
         await connection.copy_records_to_table(
-            "cases",
-            schema_name="casework",
-            records=cases,
-            columns=[
-                "case_id",
-                "case_number",
-                "household_id",
-                "household_number",
-                "region_code",
-                "village_name",
-                "township_name",
-                "masked_name",
-                "status",
-                "is_open",
-                "opened_at",
-            ],
+            "cases", schema_name=SCHEMA, records=cases, columns=CASE_COLUMNS
         )
         await connection.copy_records_to_table(
             "clocks",
-            schema_name="casework",
+            schema_name=SCHEMA,
             records=clocks,
-            columns=[
-                "clock_id",
-                "case_id",
-                "kind",
-                "rule",
-                "state",
-                "started_at",
-                "due_at",
-                "provisional",
-                "alerted_due_soon",
-            ],
+            columns=(*CLOCK_COLUMNS, "alerted_due_soon"),
         )
     finally:
         await connection.close()
