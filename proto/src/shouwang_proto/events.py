@@ -144,6 +144,20 @@ class WarningUnmatchedV1(EventPayload):
     reason: str = Field(description="Human explanation in Chinese.")
 
 
+# The response clocks (时限) a case runs, by `ClockV1.kind` / `ClockAlertV1.clock_kind`, with the
+# Chinese name every service shows officers (reports, console, SMS and WeChat texts).
+CLOCK_KIND_NAMES: dict[str, str] = {
+    "accept": "受理",
+    "compare": "信息比对",
+    "visit": "入户核查",
+    "village_notice": "村级公示",
+    "township_notice": "乡镇公示",
+    "officer": "明确帮扶责任人",
+    "plan": "制定帮扶计划",
+    "help": "落实帮扶",
+}
+
+
 class ClockV1(BaseModel):
     """A response clock (时限) running on a case."""
 

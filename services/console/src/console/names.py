@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shouwang_proto.events import CLOCK_KIND_NAMES
+
 STATUS_NAMES = {
     "awaiting_acceptance": "待受理",
     "accepted": "信息比对中",
@@ -18,16 +20,7 @@ STATUS_NAMES = {
     "helping": "帮扶中",
     "risk_eliminated": "风险消除",
 }
-CLOCK_NAMES = {
-    "accept": "受理",
-    "compare": "信息比对",
-    "visit": "入户核查",
-    "village_notice": "村级公示",
-    "township_notice": "乡镇公示",
-    "officer": "明确帮扶责任人",
-    "plan": "制定帮扶计划",
-    "help": "落实帮扶",
-}
+CLOCK_NAMES = CLOCK_KIND_NAMES
 CLOCK_STATES = {
     "running": "进行中",
     "met": "按时完成",

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.export import XLSX_TYPE, xlsx_bytes
 from shouwang_kit.runtime import ServiceRuntime
+from shouwang_proto.events import CLOCK_KIND_NAMES
 from sqlalchemy import and_, func, select
 
 from casework.adapters.calendar_source import CalendarCache
@@ -25,16 +26,7 @@ from casework.domain.clocks import add_months, working_days_late
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 MONTH = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 FORMAT = Query(pattern="^(json|xlsx)$", description="json 或 xlsx")
-CLOCK_NAMES = {
-    "accept": "受理",
-    "compare": "信息比对",
-    "visit": "入户核查",
-    "village_notice": "村级公示",
-    "township_notice": "乡镇公示",
-    "officer": "明确帮扶责任人",
-    "plan": "制定帮扶计划",
-    "help": "落实帮扶",
-}
+CLOCK_NAMES = CLOCK_KIND_NAMES
 
 
 def _runtime(request: Request) -> ServiceRuntime:

@@ -12,9 +12,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from shouwang_proto.catalogue import Catalogue
-from shouwang_proto.events import CaseOpenedV1, ClockAlertV1, FeedListOverdueV1
+from shouwang_proto.events import CLOCK_KIND_NAMES, CaseOpenedV1, ClockAlertV1, FeedListOverdueV1
 
-CLOCK_NAMES = {"accept": "受理"}
+CLOCK_NAMES = CLOCK_KIND_NAMES
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,6 @@ def list_overdue_notice(event: FeedListOverdueV1, catalogue: Catalogue, county_c
     )
 
 
-CLOCK_NAMES.update({"compare": "信息比对", "visit": "入户核查", "plan": "帮扶计划"})
 _ESCALATION_RULES = {1: "escalated_township", 2: "escalated_county"}
 
 
