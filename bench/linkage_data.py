@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import opencc
+from matching.entrypoints.link_cli import REGISTRY_COLUMNS, WARNING_COLUMNS
 from shouwang_kit.idnumber import check_char
 
 # Surnames with their approximate share (per mille) in China's population.
@@ -442,19 +443,6 @@ def _warning(
         id_class=id_class,
         noise=noise,
     )
-
-
-REGISTRY_COLUMNS = [
-    "person_id",
-    "household_id",
-    "id_number",
-    "name",
-    "gender",
-    "birth_date",
-    "village_code",
-    "phone",
-]
-WARNING_COLUMNS = ["warning_id", "id_number", "name", "birth_date", "village_code", "phone"]
 
 
 def write_registry(path: Path, rows: list[RegistryRow]) -> None:

@@ -109,10 +109,10 @@ async def put_household(household_number: str, body: HouseholdIn, request: Reque
     return UpsertOut(household_id=result.household_id, outcome=result.outcome)
 
 
-@router.get("/households/{household_number}")
-async def get_household(household_number: str, request: Request) -> dict[str, object]:
-    """One household with members; ID numbers, names and phones masked."""
-    runtime = _runtime(request)
+async def household_by_number(
+    runtime: ServiceRuntime, household_number: str
+) -> tuple[uuid.UUID, HouseholdRecord]:
+    """The household with this 户编号 and its members (decrypted), or 404."""
     async with runtime.sessions() as session:
         household_id = await session.scalar(
             select(households.c.household_id).where(
@@ -122,6 +122,13 @@ async def get_household(household_number: str, request: Request) -> dict[str, ob
         if household_id is None:
             raise ApiError(404, "household.not_found", f"未找到户编号为 {household_number} 的农户")
         record, _ = await load_household(session, household_id, registry_keys(runtime))
+    return household_id, record
+
+
+@router.get("/households/{household_number}")
+async def get_household(household_number: str, request: Request) -> dict[str, object]:
+    """One household with members; ID numbers, names and phones masked."""
+    household_id, record = await household_by_number(_runtime(request), household_number)
     return {
         "household_id": str(household_id),
         "household_number": record.household_number,

@@ -9,11 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.logs import get_logger
 from shouwang_kit.web import ApiError
-from sqlalchemy import select
 
-from intake.adapters.tables import households
-from intake.app.registry import load_household
-from intake.entrypoints.api import _runtime, registry_keys
+from intake.entrypoints.api import _runtime, household_by_number
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/registry", tags=["registry"])
@@ -36,16 +33,7 @@ async def reveal_household(
         raise ApiError(403, "role.forbidden", "您的角色不能查看未脱敏的身份证号和电话")
     if not body.reason.strip():
         raise ApiError(422, "reason.required", "请填写查看原因")
-    runtime = _runtime(request)
-    async with runtime.sessions() as session:
-        household_id = await session.scalar(
-            select(households.c.household_id).where(
-                households.c.household_number == household_number
-            )
-        )
-        if household_id is None:
-            raise ApiError(404, "household.not_found", f"未找到户编号为 {household_number} 的农户")
-        record, _ = await load_household(session, household_id, registry_keys(runtime))
+    household_id, record = await household_by_number(_runtime(request), household_number)
     if not officer.may_see(record.region_code):
         raise ApiError(403, "scope.forbidden", "该农户不在您负责的区域内")
     log.info(
