@@ -137,8 +137,9 @@ async def running(consumer: InboxConsumer) -> AsyncIterator[None]:
         await consumer.stop()
 
 
+@pytest.mark.parametrize("keep_published", [True, False], ids=["kept", "deleted"])
 async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
-    harness: Harness,
+    harness: Harness, keep_published: bool
 ) -> None:
     producer = make_producer(harness.infra.bootstrap_servers)
     await producer.start()
@@ -147,12 +148,23 @@ async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
             outbox = Outbox(harness.outbox, session)
             for n in range(30):
                 await outbox.add(harness.topic.name, _envelope(f"household-{n % 3}", n))
-        relay = OutboxRelay(table=harness.outbox, sessions=harness.sessions, producer=producer)
+        relay = OutboxRelay(
+            table=harness.outbox,
+            sessions=harness.sessions,
+            producer=producer,
+            batch_size=7,
+            keep_published=keep_published,
+        )
         published = 0
         while (batch := await relay.publish_pending()) > 0:
             published += batch
         assert published == 30
         assert await relay.publish_pending() == 0  # nothing is published twice
+        async with harness.sessions() as session:
+            left = (await session.execute(select(harness.outbox.c.published_at))).all()
+        # Kept rows carry the time they were published; otherwise none is left behind.
+        assert len(left) == (30 if keep_published else 0)
+        assert all(published_at is not None for (published_at,) in left)
 
         async with running(harness.consumer(producer)):
             rows = await harness.wait_for(30)

@@ -44,6 +44,7 @@ async def relay_forever(settings: ServiceSettings, outbox: Table) -> None:
         producer=producer,
         poll_interval_s=settings.outbox_poll_interval_s,
         batch_size=settings.outbox_batch_size,
+        keep_published=settings.outbox_keep_published,
     )
     log.info("relay.started", table=f"{outbox.schema}.{outbox.name}")
     ready_file = os.environ.get("SHOUWANG_READY_FILE")

@@ -148,6 +148,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         poll_interval_s: float = 0.05,
         batch_size: int = 200,
+        keep_published: bool = True,
     ) -> None:
         self._table = table
         self._sessions = sessions
@@ -161,7 +162,14 @@ class OutboxRelay:
             f"SELECT seq, topic, key, value FROM {name} WHERE published_at IS NULL "
             "ORDER BY seq LIMIT $1"
         )
-        self._mark_sql = f"UPDATE {name} SET published_at = now() WHERE seq = ANY($1::bigint[])"
+        # Published rows are kept (marked, purged after Kafka's retention) or deleted at once.
+        # Deleting is the cheaper write: marking is not a HOT update (the pending index's
+        # predicate names published_at), so each mark writes a new row version and index entry.
+        self._mark_sql = (
+            f"UPDATE {name} SET published_at = now() WHERE seq = ANY($1::bigint[])"
+            if keep_published
+            else f"DELETE FROM {name} WHERE seq = ANY($1::bigint[])"
+        )
         self._wake = asyncio.Event()
 
     def wake(self) -> None:

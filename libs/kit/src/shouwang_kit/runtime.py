@@ -101,6 +101,7 @@ class ServiceRuntime:
             producer=producer,
             poll_interval_s=settings.outbox_poll_interval_s,
             batch_size=settings.outbox_batch_size,
+            keep_published=settings.outbox_keep_published,
         )
         self.consumers = [
             InboxConsumer(

@@ -47,6 +47,11 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, description="Rows the relay sends at once.")
+    outbox_keep_published: bool = Field(
+        default=True,
+        description="Keep published outbox rows (marked, purged after 7 days) as a record of "
+        "what was sent; false deletes them once Kafka has them (a cheaper write).",
+    )
     consumer_poll_records: int = Field(
         default=2000, ge=1, description="Records per poll (one transaction) for batch handlers."
     )

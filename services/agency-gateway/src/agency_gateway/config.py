@@ -29,6 +29,11 @@ class Settings(ServiceSettings):
     # Monthly lists arrive thousands of rows at a time: fewer, larger relay batches (one UPDATE
     # and one commit per batch) halve the relay's database work.
     outbox_batch_size: int = Field(default=1000, ge=1, description="Rows the relay sends at once.")
+    # Every accepted row is already recorded in `warnings` and `batch_rows`: the outbox is only
+    # the way to Kafka, so its rows go once published (a monthly list puts 100,000 through it).
+    outbox_keep_published: bool = Field(
+        default=False, description="Keep published outbox rows (true) or delete them (false)."
+    )
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
     timezone: str = "Asia/Shanghai"
 

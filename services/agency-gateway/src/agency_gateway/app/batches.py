@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agency_gateway.adapters.tables import SCHEMA, batch_rows, batches, list_rows
-from agency_gateway.app.row_parser import ParseContext, ParsedRow, parse_chunk
+from agency_gateway.app.row_parser import ParseContext, ParsedRow, parse_chunk, parse_chunk_packed
 from agency_gateway.domain.lists import PreviousRow, classify
 from agency_gateway.domain.rows import HeaderMap
 
@@ -222,16 +222,18 @@ class BatchIngest:
     async def _pipeline(self, records: Iterator[Record]) -> None:
         """Parse the next chunks (in the workers) while the oldest one is written, in order."""
         loop = asyncio.get_running_loop()
-        in_flight: collections.deque[asyncio.Future[list[ParsedRow]]] = collections.deque()
+        in_flight: collections.deque[asyncio.Future[list[tuple[Any, ...]]]] = collections.deque()
         for chunk in self._chunks(records):
             if self._executor is None:
                 await self._store(parse_chunk(chunk, self._ctx))
                 continue
-            in_flight.append(loop.run_in_executor(self._executor, parse_chunk, chunk, self._ctx))
+            in_flight.append(
+                loop.run_in_executor(self._executor, parse_chunk_packed, chunk, self._ctx)
+            )
             if len(in_flight) > self._parallel:
-                await self._store(await in_flight.popleft())
+                await self._store([ParsedRow(*row) for row in await in_flight.popleft()])
         while in_flight:
-            await self._store(await in_flight.popleft())
+            await self._store([ParsedRow(*row) for row in await in_flight.popleft()])
 
     async def _store(self, chunk: list[ParsedRow]) -> None:
         r = self.request
