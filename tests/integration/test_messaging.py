@@ -176,6 +176,44 @@ async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
         await producer.stop()
 
 
+@pytest.mark.parametrize("busy", [False, True], ids=["then-idle", "while-busy"])
+async def test_a_row_committed_after_later_ones_were_published_is_still_published(
+    harness: Harness, busy: bool
+) -> None:
+    """A straggler: its transaction took a seq first but committed after the relay had moved
+    past it. It is published by the sweep (at once when the relay finds nothing newer, else
+    within the sweep interval)."""
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    relay = OutboxRelay(
+        table=harness.outbox,
+        sessions=harness.sessions,
+        producer=producer,
+        keep_published=False,
+        sweep_interval_s=0.3,
+    )
+    try:
+        async with harness.sessions() as slow, slow.begin():
+            await Outbox(harness.outbox, slow).add(harness.topic.name, _envelope("late", 0))
+            async with harness.sessions() as fast, fast.begin():
+                for n in range(1, 4):
+                    await Outbox(harness.outbox, fast).add(harness.topic.name, _envelope("on", n))
+            assert await relay.publish_pending() == 3  # the straggler is not committed yet
+        if busy:  # newer rows keep the relay above the floor: the timed sweep finds it
+            await asyncio.sleep(0.35)
+            async with harness.sessions() as more, more.begin():
+                await Outbox(harness.outbox, more).add(harness.topic.name, _envelope("on", 4))
+        published = 0
+        while (batch := await relay.publish_pending()) > 0:
+            published += batch
+        assert published == (2 if busy else 1)
+        async with running(harness.consumer(producer)):
+            rows = await harness.wait_for(5 if busy else 4)
+        assert sorted(n for _s, n in rows) == list(range(5 if busy else 4))
+    finally:
+        await producer.stop()
+
+
 async def test_a_redelivered_message_is_a_no_op_and_offsets_are_committed(
     harness: Harness,
 ) -> None:
