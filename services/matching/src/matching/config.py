@@ -18,6 +18,11 @@ class Settings(ServiceSettings):
     auto_at: float = Field(default=9.0, description="Points for an automatic match.")
     review_at: float = Field(default=6.0, description="Points below which it is 'not found'.")
     margin: float = Field(default=3.0, description="Lead over the runner-up for 'auto'.")
+    # A poll of warnings builds tens of thousands of short-lived objects (see the kit setting).
+    gc_gen0_threshold: int = 50_000
+    # Bigger polls (one transaction each) and relay batches, as for casework.
+    consumer_poll_records: int = 5000
+    outbox_batch_size: int = 2000
 
 
 @cache

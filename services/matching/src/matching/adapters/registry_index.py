@@ -7,6 +7,8 @@ though the registry topic's partitions are shared out between instances.
 
 from __future__ import annotations
 
+import gc
+
 from shouwang_kit.crypto import FieldCipher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,10 @@ from matching.adapters.tables import persons
 from matching.domain.resolution import PersonRecord, Resolver
 
 BATCH = 20_000
+# After loading this many rows at once, the index is frozen out of the garbage collector: a
+# registry of a million persons is tens of millions of long-lived objects, which each full
+# collection would otherwise walk (and the consumer's batches trigger collections).
+FREEZE_AFTER = 10_000
 
 
 class RegistryIndex:
@@ -57,4 +63,6 @@ class RegistryIndex:
                 self.last_seq = row.seq
             applied += len(rows)
             if len(rows) < BATCH:
+                if applied >= FREEZE_AFTER:
+                    gc.freeze()
                 return applied

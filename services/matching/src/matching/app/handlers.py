@@ -4,12 +4,14 @@ eligibility flags from comparison answers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from shouwang_kit.db import driver_connection
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_name
@@ -23,13 +25,13 @@ from shouwang_proto.events import (
     WarningUnmatchedV1,
 )
 from shouwang_proto.topics import MATCHING_OUTCOMES
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import (
-    decisions,
+    SCHEMA,
     eligibility_flags,
     household_signals,
     households,
@@ -231,32 +233,29 @@ async def resolve_batch(
         warning = envelope.parsed()
         assert isinstance(warning, WarningReceivedV1)
         parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
-    decided = set(
-        (
-            await session.scalars(
-                insert(decisions).on_conflict_do_nothing().returning(decisions.c.warning_id),
-                [
-                    {
-                        "warning_id": w.warning_id,
-                        "outcome": OUTCOME[r.verdict],
-                        "reason_code": r.reason_code,
-                        "household_id": r.household_id,
-                        "person_id": r.person_id,
-                        "score": r.score,
-                        "reasons": list(r.reasons),
-                        "decided_at": now,
-                    }
-                    for _e, w, r in parsed
-                ],
-            )
-        ).all()
-    )
+    # Straight to the driver, one statement over arrays per step: SQLAlchemy's per-row
+    # parameter building was most of the consumer's database time.
+    raw = await driver_connection(session)
+    decided = {
+        row[0]
+        for row in await raw.fetch(
+            _INSERT_DECISIONS,
+            [w.warning_id for _e, w, _r in parsed],
+            [OUTCOME[r.verdict] for _e, _w, r in parsed],
+            [r.reason_code for _e, _w, r in parsed],
+            [r.household_id for _e, _w, r in parsed],
+            [r.person_id for _e, _w, r in parsed],
+            [r.score for _e, _w, r in parsed],
+            [json.dumps(list(r.reasons)) for _e, _w, r in parsed],
+            now,
+        )
+    }
     todo = [(e, w, r) for e, w, r in parsed if w.warning_id in decided]
     decided.clear()
     matched = [(e, w, r) for e, w, r in todo if r.verdict == "auto" and r.person_id is not None]
-    places = await _places(session, [r.person_id for _e, _w, r in matched if r.person_id])
+    places = await _places(raw, [r.person_id for _e, _w, r in matched if r.person_id])
     joins = await _join_signals(
-        session,
+        raw,
         [(w, places[r.person_id].household_id) for _e, w, r in matched if r.person_id],
         now=now,
         new_id=new_id,
@@ -366,37 +365,17 @@ class _Place:
     name: str
 
 
-async def _places(session: AsyncSession, person_ids: list[UUID]) -> dict[UUID, _Place]:
+async def _places(raw: Any, person_ids: list[UUID]) -> dict[UUID, _Place]:
     if not person_ids:
         return {}
-    rows = await session.execute(
-        select(
-            persons.c.person_id,
-            persons.c.name,
-            households.c.household_id,
-            households.c.household_number,
-            households.c.region_code,
-            households.c.village_name,
-            households.c.township_name,
-        )
-        .join(households, households.c.household_id == persons.c.household_id)
-        .where(persons.c.person_id.in_(set(person_ids)))
-    )
     return {
-        r.person_id: _Place(
-            r.household_id,
-            r.household_number,
-            r.region_code,
-            r.village_name,
-            r.township_name,
-            r.name,
-        )
-        for r in rows.all()
+        r[0]: _Place(r[1], r[2], r[3], r[4], r[5], r[6])
+        for r in await raw.fetch(_SELECT_PLACES, list(set(person_ids)))
     }
 
 
 async def _join_signals(
-    session: AsyncSession,
+    raw: Any,
     items: list[tuple[WarningReceivedV1, UUID]],
     *,
     now: datetime,
@@ -407,69 +386,26 @@ async def _join_signals(
         return {}
     keyed = [(w, h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items]
     pairs = sorted({(h, p) for _w, h, p in keyed})
-    await session.execute(
-        insert(household_signals).on_conflict_do_nothing(),
-        [
-            {"signal_id": new_id(), "household_id": h, "period": p, "opened_at": now}
-            for h, p in pairs
-        ],
-    )
-    ids = {
-        (r.household_id, r.period): r.signal_id
-        for r in (
-            await session.execute(
-                select(
-                    household_signals.c.signal_id,
-                    household_signals.c.household_id,
-                    household_signals.c.period,
-                ).where(
-                    tuple_(household_signals.c.household_id, household_signals.c.period).in_(pairs)
-                )
-            )
-        ).all()
-    }
-    added = set(
-        (
-            await session.scalars(
-                insert(signal_warnings)
-                .on_conflict_do_nothing()
-                .returning(signal_warnings.c.warning_id),
-                [
-                    {
-                        "signal_id": ids[(h, p)],
-                        "warning_id": w.warning_id,
-                        "agency_code": w.agency_code,
-                        "signal_type": w.signal_type,
-                        "source_record_id": w.source_record_id,
-                        "occurred_on": w.occurred_on,
-                    }
-                    for w, h, p in keyed
-                ],
-            )
-        ).all()
-    )
-    reasons: dict[UUID, set[str]] = {}
-    for signal_id, agency, kind in (
-        await session.execute(
-            select(
-                signal_warnings.c.signal_id,
-                signal_warnings.c.agency_code,
-                signal_warnings.c.signal_type,
-            ).where(signal_warnings.c.signal_id.in_(set(ids.values())))
+    households_, periods = [h for h, _p in pairs], [p for _h, p in pairs]
+    await raw.execute(_INSERT_SIGNALS, [new_id() for _ in pairs], households_, periods, now)
+    ids = {(r[1], r[2]): r[0] for r in await raw.fetch(_SELECT_SIGNALS, households_, periods)}
+    added = {
+        r[0]
+        for r in await raw.fetch(
+            _INSERT_SIGNAL_WARNINGS,
+            [ids[(h, p)] for _w, h, p in keyed],
+            [w.warning_id for w, _h, _p in keyed],
+            [w.agency_code for w, _h, _p in keyed],
+            [w.signal_type for w, _h, _p in keyed],
+            [w.source_record_id for w, _h, _p in keyed],
+            [w.occurred_on for w, _h, _p in keyed],
         )
-    ).all():
+    }
+    reasons: dict[UUID, set[str]] = {}
+    for signal_id, agency, kind in await raw.fetch(_SELECT_REASONS, list(set(ids.values()))):
         reasons.setdefault(signal_id, set()).add(f"{agency}:{kind}")
     flags: dict[UUID, list[str]] = {}
-    for household_id, check in (
-        await session.execute(
-            select(eligibility_flags.c.household_id, eligibility_flags.c.check)
-            .where(
-                eligibility_flags.c.household_id.in_({h for h, _p in pairs}),
-                eligibility_flags.c.found,
-            )
-            .order_by(eligibility_flags.c.check)
-        )
-    ).all():
+    for household_id, check in await raw.fetch(_SELECT_FLAGS, list(set(households_))):
         flags.setdefault(household_id, []).append(check)
     return {
         w.warning_id: SignalJoin(
@@ -480,3 +416,43 @@ async def _join_signals(
         )
         for w, h, p in keyed
     }
+
+
+_INSERT_DECISIONS = f"""
+INSERT INTO {SCHEMA}.decisions
+  (warning_id, outcome, reason_code, household_id, person_id, score, reasons, decided_at)
+SELECT w, o, c, h, p, s, r::jsonb, $8
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::float8[],
+            $7::text[]) AS u(w, o, c, h, p, s, r)
+ON CONFLICT DO NOTHING RETURNING warning_id
+"""
+_SELECT_PLACES = f"""
+SELECT p.person_id, h.household_id, h.household_number, h.region_code, h.village_name,
+       h.township_name, p.name
+FROM {SCHEMA}.persons p JOIN {SCHEMA}.households h ON h.household_id = p.household_id
+WHERE p.person_id = ANY($1::uuid[])
+"""
+_INSERT_SIGNALS = f"""
+INSERT INTO {SCHEMA}.household_signals (signal_id, household_id, period, opened_at)
+SELECT s, h, p, $4 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u(s, h, p)
+ON CONFLICT DO NOTHING
+"""
+_SELECT_SIGNALS = f"""
+SELECT s.signal_id, s.household_id, s.period
+FROM {SCHEMA}.household_signals s
+JOIN unnest($1::uuid[], $2::text[]) AS u(h, p) ON s.household_id = u.h AND s.period = u.p
+"""
+_INSERT_SIGNAL_WARNINGS = f"""
+INSERT INTO {SCHEMA}.signal_warnings
+  (signal_id, warning_id, agency_code, signal_type, source_record_id, occurred_on)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::date[])
+ON CONFLICT DO NOTHING RETURNING warning_id
+"""
+_SELECT_REASONS = f"""
+SELECT signal_id, agency_code, signal_type FROM {SCHEMA}.signal_warnings
+WHERE signal_id = ANY($1::uuid[])
+"""
+_SELECT_FLAGS = f"""
+SELECT household_id, "check" FROM {SCHEMA}.eligibility_flags
+WHERE household_id = ANY($1::uuid[]) AND found ORDER BY "check"
+"""
