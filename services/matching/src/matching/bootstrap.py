@@ -63,6 +63,7 @@ def build_app() -> FastAPI:
             ConsumerSpec("matching.comparisons", [COMPARISONS.name], comparisons_handler()),
         ],
     )
+    runtime.loops.append(("registry-index", lambda: index.keep_fresh(runtime.sessions)))
     return create_app(
         runtime, title="Shouwang matching (信息比对)", routers=[router, reviews_router]
     )

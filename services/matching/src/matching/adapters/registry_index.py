@@ -7,11 +7,12 @@ though the registry topic's partitions are shared out between instances.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from shouwang_kit.crypto import FieldCipher
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.adapters.tables import persons
 from matching.domain.resolution import PersonRecord, Resolver
@@ -31,9 +32,25 @@ class RegistryIndex:
         self.cipher = cipher
         self.last_seq = 0
         self.persons = 0
+        # The consumer and the keep-fresh loop both refresh: one at a time, or a slow one could
+        # apply an older page over a newer one.
+        self._lock = asyncio.Lock()
+
+    async def keep_fresh(
+        self, sessions: async_sessionmaker[AsyncSession], every_s: float = 1.0
+    ) -> None:
+        """Load the registry at start-up (not in the first poll of warnings) and follow it."""
+        while True:
+            async with sessions() as session:
+                await self.refresh(session)
+            await asyncio.sleep(every_s)
 
     async def refresh(self, session: AsyncSession) -> int:
         """Apply the rows written since the last refresh; returns how many."""
+        async with self._lock:
+            return await self._refresh(session)
+
+    async def _refresh(self, session: AsyncSession) -> int:
         applied = 0
         while True:
             rows = (

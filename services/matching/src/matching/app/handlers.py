@@ -226,8 +226,9 @@ async def resolve_batch(
     now: datetime,
     new_id: Callable[[], UUID],
 ) -> None:
-    """Resolve a poll's worth of warnings with a fixed number of statements (set-based)."""
-    await index.refresh(session)
+    """Resolve a poll's worth of warnings with a fixed number of statements (set-based).
+
+    The caller has brought `index` up to date (`RegistryIndex.refresh`)."""
     parsed: list[tuple[Envelope, WarningReceivedV1, Resolution]] = []
     for envelope in envelopes:
         warning = envelope.parsed()

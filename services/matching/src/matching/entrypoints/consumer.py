@@ -33,6 +33,9 @@ def warnings_handler(index: RegistryIndex) -> BatchHandler:
     """Resolves a poll of warnings and publishes their outcomes."""
 
     async def handle(session: AsyncSession, envelopes: list[Envelope], outbox: Outbox) -> None:
+        # Registry changes up to now first (at start-up, the whole registry unless the
+        # keep-fresh loop has loaded it already); the decision time is taken after that.
+        await index.refresh(session)
         await resolve_batch(
             envelopes,
             session=session,
