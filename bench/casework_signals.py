@@ -38,7 +38,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
-import psutil
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import encode_event
 from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
@@ -46,6 +45,8 @@ from shouwang_proto.topics import MATCHING_OUTCOMES
 from shouwang_stack.paths import free_port
 from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
+
+from bench.procs import cpu_seconds
 
 # Everything casework writes per signal (cases and clocks only for a new case).
 TABLES = ("cases", "clocks", "signals", "actions", "audit_log", "outbox", "inbox")
@@ -198,19 +199,6 @@ async def copy_ceiling(database_url: str, count: int) -> tuple[float, float, dic
     finally:
         await connection.execute("DROP SCHEMA IF EXISTS bench_ceiling CASCADE")
         await connection.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children so far."""
-    root = psutil.Process(pid)
-    total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
 
 
 def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:

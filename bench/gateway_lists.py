@@ -30,6 +30,7 @@ from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY
 from shouwang_stack.kafka import create_topics
 from shouwang_stack.stack import Stack, StackConfig
 
+from bench.procs import cpu_seconds, stack_processes
 from bench.synthetic import rows, write_csv, write_json, write_xlsx
 
 CONTENT_TYPES = {
@@ -149,31 +150,6 @@ async def upload(
     return elapsed, rss.peak, answer.json()["counts"]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds of a process and its children so far."""
-    try:
-        process = psutil.Process(pid)
-        total = sum(process.cpu_times()[:2])
-        for child in process.children(recursive=True):
-            total += sum(child.cpu_times()[:2])
-        return total
-    except psutil.Error:
-        return 0.0
-
-
-def _processes(stack: Stack) -> dict[str, int]:
-    found = {}
-    for name, holder in (
-        ("gateway API + parse worker", stack.services.get("agency-gateway")),
-        ("gateway outbox relay", stack.relays.get("agency-gateway")),
-        ("kafka broker", stack.kafka),
-        ("postgresql", stack.postgres),
-    ):
-        if holder is not None and holder.proc is not None:
-            found[name] = holder.proc.pid
-    return found
-
-
 async def _drained(stack: Stack) -> None:
     """Wait until the relay has published the outbox (so it does not load the next ceiling)."""
     conn = await asyncpg.connect(stack.database_url)
@@ -223,9 +199,19 @@ async def main(rows_count: int, memory_rows: int, formats: list[str]) -> None:
                 # Other people in each list: nothing the gateway cached for one list helps the next.
                 path = write(work / f"list.{fmt}", rows_count, seed=seed + 11)
                 ceiling_before = await raw.measure()
-                before = {n: _cpu_seconds(p) for n, p in _processes(stack).items()}
+                before = {
+                    n: cpu_seconds(p)
+                    for n, p in stack_processes(
+                        stack, "agency-gateway", "gateway API + parse worker"
+                    ).items()
+                }
                 seconds, peak, counts = await upload(base, path, fmt, next(months), pid)
-                used = {n: _cpu_seconds(p) - before[n] for n, p in _processes(stack).items()}
+                used = {
+                    n: cpu_seconds(p) - before[n]
+                    for n, p in stack_processes(
+                        stack, "agency-gateway", "gateway API + parse worker"
+                    ).items()
+                }
                 await _drained(stack)
                 ceiling_after = await raw.measure()
                 around = (ceiling_before + ceiling_after) / 2

@@ -36,6 +36,8 @@ from shouwang_proto.topics import WARNINGS, Topic
 from shouwang_stack.kafka import create_topics
 from shouwang_stack.stack import Stack, StackConfig
 
+from bench.procs import cpu_seconds, stack_processes
+
 PSEUDONYM_KEY = "shouwang-dev-pseudonym-key"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国玉红"
@@ -221,12 +223,17 @@ async def main(persons: int, warnings: int) -> None:
             up = time.perf_counter()
             await stack.start_services(["matching"])
             connection = await asyncpg.connect(stack.database_url)
+            pids = stack_processes(stack, "matching", "matching service")
+            cpu_from: tuple[int, dict[str, float]] | None = None
             try:
                 while True:
                     done = await connection.fetchval(f"SELECT count(*) FROM {SCHEMA}.decisions")
                     if done >= warnings:
                         break
-                    await asyncio.sleep(1)
+                    if done and cpu_from is None:  # the index is loaded, warnings flow
+                        cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
+                    await asyncio.sleep(0.5)
+                cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
                 first, last = await connection.fetchrow(
                     f"SELECT min(decided_at), max(decided_at) FROM {SCHEMA}.decisions"
                 )
@@ -246,6 +253,14 @@ async def main(persons: int, warnings: int) -> None:
                 f"({rate / ceiling:.0%} of pass-through); start-up and index load "
                 f"{time.perf_counter() - up - seconds:.0f}s; outcomes {outcomes}"
             )
+            if cpu_from is not None and warnings > cpu_from[0]:
+                counted = warnings - cpu_from[0]
+                print(
+                    f"         CPU per warning (over the last {counted:,}): "
+                    + ", ".join(
+                        f"{n} {1e6 * (cpu_to[n] - cpu_from[1][n]) / counted:.0f} µs" for n in pids
+                    )
+                )
         finally:
             stack.stop()
 

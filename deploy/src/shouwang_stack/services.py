@@ -32,7 +32,7 @@ SERVICES: tuple[ServiceDef, ...] = (
     # cases) and publishing use both cores.
     ServiceDef("agency-gateway", "agency_gateway", "GATEWAY_", 8101, separate_relay=True),
     ServiceDef("intake", "intake", "INTAKE_", 8102),
-    ServiceDef("matching", "matching", "MATCHING_", 8103),
+    ServiceDef("matching", "matching", "MATCHING_", 8103, separate_relay=True),
     ServiceDef("casework", "casework", "CASEWORK_", 8104, separate_relay=True),
     ServiceDef("notifier", "notifier", "NOTIFIER_", 8105),
     ServiceDef("console", "console", "CONSOLE_", 8100),
