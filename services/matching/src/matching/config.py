@@ -23,6 +23,9 @@ class Settings(ServiceSettings):
     # Bigger polls (one transaction each) and relay batches, as for casework.
     consumer_poll_records: int = 5000
     outbox_batch_size: int = 2000
+    # Every outcome is recorded in `decisions` (and `reviews`): the outbox is only the way to
+    # Kafka, so published rows are deleted (the cheaper write), as in the gateway.
+    outbox_keep_published: bool = False
 
 
 @cache

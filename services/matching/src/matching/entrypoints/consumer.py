@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from shouwang_kit.crypto import FieldCipher
+from shouwang_kit.ids import FreshIds
 from shouwang_kit.messaging import BatchHandler, Handler, Outbox
 from shouwang_proto import Envelope
 from shouwang_proto.events import ComparisonAnsweredV1, HouseholdSnapshotV1
@@ -31,6 +31,7 @@ def registry_handler(pseudonym_key: str, cipher: FieldCipher) -> Handler:
 
 def warnings_handler(index: RegistryIndex) -> BatchHandler:
     """Resolves a poll of warnings and publishes their outcomes."""
+    new_id = FreshIds()  # several ids per warning: one system call per 1,024, not per id
 
     async def handle(session: AsyncSession, envelopes: list[Envelope], outbox: Outbox) -> None:
         # Registry changes up to now first (at start-up, the whole registry unless the
@@ -42,7 +43,7 @@ def warnings_handler(index: RegistryIndex) -> BatchHandler:
             outbox=outbox,
             index=index,
             now=datetime.now(UTC),
-            new_id=uuid.uuid4,
+            new_id=new_id,
         )
 
     return handle

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.entrypoints.consumer import FreshIds
+from shouwang_kit.ids import FreshIds
 
 
 def test_fresh_ids_are_distinct_version_4_uuids_across_refills() -> None:

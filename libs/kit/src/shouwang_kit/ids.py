@@ -1,0 +1,29 @@
+"""Fresh random ids for consumers that make thousands per batch."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+
+class FreshIds:
+    """uuid4s from one os.urandom call per 1,024 of them (casework takes three per signal;
+    one system call each was 7% of its consumer's profile). The same randomness as uuid4."""
+
+    _CHUNK = 16 * 1024
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at = 0
+        # A forked child must not hand out the ids left in its parent's buffer.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._buffer, self._at = b"", 0
+
+    def __call__(self) -> uuid.UUID:
+        at = self._at
+        if at >= len(self._buffer):
+            self._buffer, at = os.urandom(self._CHUNK), 0
+        self._at = at + 16
+        return uuid.UUID(bytes=self._buffer[at : at + 16], version=4)
