@@ -6,6 +6,7 @@ from uuid import UUID
 from matching.domain.linker import LinkIndex
 from matching.domain.linker.index import make_query
 from matching.domain.linker.keys import id_neighbours, loose_pinyin, pinyin_of, valid_id
+from matching.domain.linker.scoring import _one_digit_off
 from matching.domain.resolution import PersonRecord
 from shouwang_kit.idnumber import check_char
 from shouwang_proto.events import PersonRef
@@ -346,3 +347,11 @@ def test_an_id_alone_without_a_name() -> None:
     assert (result.verdict, result.person_id) == ("auto", LI.person_id)
     broken = INDEX.decide(make_query(name=None, id_number=_broken(LI.id_number, 9)))
     assert broken.verdict != "auto"
+
+
+def test_a_broken_id_whose_birth_year_reads_below_1000_is_still_compared() -> None:
+    # 1968 → 0968 by one slipped digit: the date read from it has a three-digit year.
+    slipped = LI.id_number[:6] + "0" + LI.id_number[7:]
+    assert _one_digit_off(date(968, 3, 15), date(1968, 3, 15))
+    result = INDEX.resolve(PersonRef(name="李玉兰", id_number=slipped, region_code=VILLAGE))
+    assert result.person_id == LI.person_id

@@ -104,8 +104,14 @@ def name_points(query: Query, known: Known) -> tuple[float, str]:
     return -6.0, "name:differs"
 
 
+def _digits(d: date) -> str:
+    # Zero-padded by hand: `%Y` gives three digits for a year below 1000, which a broken ID's
+    # year can read as (0938 from 093801…).
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
 def _one_digit_off(a: date, b: date) -> bool:
-    return sum(x != y for x, y in zip(f"{a:%Y%m%d}", f"{b:%Y%m%d}", strict=True)) == 1
+    return sum(x != y for x, y in zip(_digits(a), _digits(b), strict=True)) == 1
 
 
 def _birth_points(query: Query, known: Known, id_points: float) -> tuple[float, str | None]:
