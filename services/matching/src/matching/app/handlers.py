@@ -25,7 +25,6 @@ from shouwang_proto.events import (
     WarningUnmatchedV1,
 )
 from shouwang_proto.topics import MATCHING_OUTCOMES
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,11 +32,7 @@ from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import (
     SCHEMA,
     eligibility_flags,
-    household_signals,
-    households,
-    persons,
     reviews,
-    signal_warnings,
 )
 from matching.domain.resolution import Resolution
 
@@ -55,69 +50,6 @@ class SignalJoin:
     repeat: bool
 
 
-async def join_signal(
-    warning: WarningReceivedV1,
-    household_id: UUID,
-    *,
-    session: AsyncSession,
-    now: datetime,
-    new_id: Callable[[], UUID],
-) -> SignalJoin:
-    """One signal per household and period: add this warning's reason, or see it is a repeat."""
-    period = warning.period or warning.occurred_on.strftime("%Y-%m")
-    await session.execute(
-        insert(household_signals)
-        .values(signal_id=new_id(), household_id=household_id, period=period, opened_at=now)
-        .on_conflict_do_nothing()
-    )
-    signal_id: UUID = (
-        await session.scalars(
-            select(household_signals.c.signal_id).where(
-                household_signals.c.household_id == household_id,
-                household_signals.c.period == period,
-            )
-        )
-    ).one()
-    added = await session.execute(
-        insert(signal_warnings)
-        .values(
-            signal_id=signal_id,
-            warning_id=warning.warning_id,
-            agency_code=warning.agency_code,
-            signal_type=warning.signal_type,
-            source_record_id=warning.source_record_id,
-            occurred_on=warning.occurred_on,
-        )
-        .on_conflict_do_nothing()
-        .returning(signal_warnings.c.warning_id)
-    )
-    repeat = added.first() is None
-    reasons = sorted(
-        {
-            f"{a}:{t}"
-            for a, t in (
-                await session.execute(
-                    select(signal_warnings.c.agency_code, signal_warnings.c.signal_type).where(
-                        signal_warnings.c.signal_id == signal_id
-                    )
-                )
-            ).all()
-        }
-    )
-    flags = await household_flags(session, household_id)
-    return SignalJoin(signal_id, reasons, flags, repeat)
-
-
-async def household_flags(session: AsyncSession, household_id: UUID) -> list[str]:
-    """The eligibility facts found for a household (车辆, 公职人员, 工商注册 …)."""
-    found = await session.scalars(
-        select(eligibility_flags.c.check)
-        .where(eligibility_flags.c.household_id == household_id, eligibility_flags.c.found)
-        .order_by(eligibility_flags.c.check)
-    )
-    return list(found.all())
-
-
 async def matched_event(
     warning: WarningReceivedV1,
     *,
@@ -129,26 +61,36 @@ async def matched_event(
     now: datetime,
     new_id: Callable[[], UUID],
 ) -> WarningMatchedV1 | None:
-    """The warning.matched event for a person, or None when it repeats a known source record."""
-    row = (
-        await session.execute(
-            select(persons.c.name, households)
-            .join(households, households.c.household_id == persons.c.household_id)
-            .where(persons.c.person_id == person_id)
-        )
-    ).one()
-    join = await join_signal(warning, row.household_id, session=session, now=now, new_id=new_id)
+    """The warning.matched event for a person, or None when it repeats a known source record
+    (one warning through the same steps as a poll of them)."""
+    raw = await driver_connection(session)
+    place = (await _places(raw, [person_id]))[person_id]
+    join = (await _join_signals(raw, [(warning, place.household_id)], now=now, new_id=new_id))[
+        warning.warning_id
+    ]
     if join.repeat:
         return None
+    return _matched(warning, place, join, person_id, score, reasons, method)
+
+
+def _matched(
+    warning: WarningReceivedV1,
+    place: _Place,
+    join: SignalJoin,
+    person_id: UUID,
+    score: float,
+    reasons: list[str],
+    method: Literal["exact_id", "review_confirmed", "fuzzy"],
+) -> WarningMatchedV1:
     return WarningMatchedV1(
         warning=warning,
-        household_id=row.household_id,
-        household_number=row.household_number,
+        household_id=place.household_id,
+        household_number=place.household_number,
         person_id=person_id,
-        region_code=row.region_code,
-        village_name=row.village_name,
-        township_name=row.township_name,
-        masked_name=mask_name(row.name),
+        region_code=place.region_code,
+        village_name=place.village_name,
+        township_name=place.township_name,
+        masked_name=mask_name(place.name),
         method=method,
         score=score,
         reasons=reasons,
@@ -156,6 +98,15 @@ async def matched_event(
         signal_reasons=join.reasons,
         eligibility_flags=join.flags,
     )
+
+
+def outcome_subject(
+    payload: WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1,
+) -> str:
+    """Outcomes are keyed by household when there is one, else by the warning."""
+    if isinstance(payload, WarningMatchedV1):
+        return str(payload.household_id)
+    return str(payload.warning.warning_id)
 
 
 def _candidates(resolution: Resolution) -> list[dict[str, Any]]:
@@ -179,11 +130,7 @@ async def publish_outcome(
     message_id: UUID,
 ) -> None:
     """Queue an outcome, keyed by household when there is one."""
-    subject = (
-        str(payload.household_id)
-        if isinstance(payload, WarningMatchedV1)
-        else str(payload.warning.warning_id)
-    )
+    subject = outcome_subject(payload)
     await outbox.add(
         MATCHING_OUTCOMES.name,
         Envelope.wrap(
@@ -268,28 +215,19 @@ async def resolve_batch(
             join = joins[warning.warning_id]
             if join.repeat:
                 continue
-            place = places[resolution.person_id]
-            out.append(
-                (
-                    envelope,
-                    WarningMatchedV1(
-                        warning=warning,
-                        household_id=place.household_id,
-                        household_number=place.household_number,
-                        person_id=resolution.person_id,
-                        region_code=place.region_code,
-                        village_name=place.village_name,
-                        township_name=place.township_name,
-                        masked_name=mask_name(place.name),
-                        method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
-                        score=resolution.score,
-                        reasons=list(resolution.reasons),
-                        household_signal_id=join.signal_id,
-                        signal_reasons=join.reasons,
-                        eligibility_flags=join.flags,
-                    ),
-                )
+            method: Literal["exact_id", "fuzzy"] = (
+                "exact_id" if "id_number:exact" in resolution.reasons else "fuzzy"
             )
+            matched_payload = _matched(
+                warning,
+                places[resolution.person_id],
+                join,
+                resolution.person_id,
+                resolution.score,
+                list(resolution.reasons),
+                method,
+            )
+            out.append((envelope, matched_payload))
         elif resolution.verdict == "review":
             reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
             review_rows.append(
@@ -336,11 +274,7 @@ async def resolve_batch(
         await session.execute(insert(reviews), review_rows)
     rows = []
     for envelope, payload in out:
-        subject = (
-            str(payload.household_id)
-            if isinstance(payload, WarningMatchedV1)
-            else str(payload.warning.warning_id)
-        )
+        subject = outcome_subject(payload)
         message_id = new_id()
         value = encode_event(
             payload,
@@ -382,7 +316,8 @@ async def _join_signals(
     now: datetime,
     new_id: Callable[[], UUID],
 ) -> dict[UUID, SignalJoin]:
-    """join_signal for many warnings at once: one statement per step, not per warning."""
+    """Join warnings to their household signals (one per household and period): one statement
+    per step, however many warnings; `repeat` when a warning was already there."""
     if not items:
         return {}
     keyed = [(w, h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items]
