@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shouwang_kit.ids import FreshIds
+import uuid
+
+from shouwang_kit.ids import FreshIds, uuid4_texts
 
 
 def test_fresh_ids_are_distinct_version_4_uuids_across_refills() -> None:
@@ -19,3 +21,12 @@ def test_a_forgotten_buffer_is_drawn_again() -> None:
     ids._forget()
     assert ids._at == 0
     assert ids() != first
+
+
+def test_uuid4_texts_are_distinct_canonical_version_4_uuids() -> None:
+    drawn = list(uuid4_texts(500))
+    assert len(drawn) == len(set(drawn)) == 500
+    parsed = [uuid.UUID(text) for text in drawn]
+    assert [str(u) for u in parsed] == drawn  # canonical text, lower case
+    assert {u.version for u in parsed} == {4}
+    assert {u.variant for u in parsed} == {"specified in RFC 4122"}

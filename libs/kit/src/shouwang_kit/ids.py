@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
 
 class FreshIds:
@@ -27,3 +28,14 @@ class FreshIds:
             self._buffer, at = os.urandom(self._CHUNK), 0
         self._at = at + 16
         return uuid.UUID(bytes=self._buffer[at : at + 16], version=4)
+
+
+def uuid4_texts(count: int) -> Iterator[str]:
+    """`count` random (version 4) UUIDs as text, from one urandom call, for code that only
+    needs their text (the gateway's parse worker: UUID objects are slow to build and pickle)."""
+    raw = bytearray(os.urandom(16 * count))
+    for offset in range(0, 16 * count, 16):
+        raw[offset + 6] = (raw[offset + 6] & 0x0F) | 0x40  # version 4
+        raw[offset + 8] = (raw[offset + 8] & 0x3F) | 0x80  # RFC 4122 variant
+        h = raw[offset : offset + 16].hex()
+        yield f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

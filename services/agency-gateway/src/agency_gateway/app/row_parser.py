@@ -6,12 +6,12 @@ Everything it returns is plain data (cheap to pass between processes).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shouwang_kit.ids import uuid4_texts
 from shouwang_kit.pii import mask_id_number, mask_name
 from shouwang_proto import encode_event
 from shouwang_proto.catalogue import load_catalogue
@@ -69,22 +69,11 @@ class ParsedRow:
         )
 
 
-def _uuid4s(count: int) -> Iterator[str]:
-    """Random (version 4) UUIDs as text, from one urandom call (uuid.uuid4() asks the OS per
-    id, and UUID objects are slow to build and to pickle)."""
-    raw = bytearray(os.urandom(16 * count))
-    for offset in range(0, 16 * count, 16):
-        raw[offset + 6] = (raw[offset + 6] & 0x0F) | 0x40  # version 4
-        raw[offset + 8] = (raw[offset + 8] & 0x3F) | 0x80  # RFC 4122 variant
-        h = raw[offset : offset + 16].hex()
-        yield f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 def parse_row(
     number: int, record: dict[str, Any], ctx: ParseContext, ids: Iterator[str] | None = None
 ) -> ParsedRow:
     """Validate one mapped record and build its warning event."""
-    ids = ids or _uuid4s(2)
+    ids = ids or uuid4_texts(2)
     warning_id = next(ids)
     try:
         submission = submission_from_record(
@@ -134,7 +123,7 @@ def parse_row(
 
 def parse_chunk(records: list[tuple[int, dict[str, Any]]], ctx: ParseContext) -> list[ParsedRow]:
     """Parse a chunk of rows, in order."""
-    ids = _uuid4s(2 * len(records))
+    ids = uuid4_texts(2 * len(records))
     return [parse_row(number, record, ctx, ids) for number, record in records]
 
 
