@@ -281,6 +281,16 @@ def _shown_id(rng: random.Random, id_number: str) -> tuple[str, str]:
     return id_number, "exact"
 
 
+def _replace_one(rng: random.Random, chars: list[str], table: dict[str, str]) -> str | None:
+    """One character that `table` knows replaced by one of its alternatives, if any is."""
+    options = [i for i in range(len(chars)) if chars[i] in table]
+    if not options:
+        return None
+    i = rng.choice(options)
+    chars[i] = rng.choice(table[chars[i]])
+    return "".join(chars)
+
+
 def _noisy_name(rng: random.Random, name: str, to_traditional: opencc.OpenCC) -> tuple[str, str]:
     roll = rng.random()
     chars = list(name)
@@ -288,18 +298,10 @@ def _noisy_name(rng: random.Random, name: str, to_traditional: opencc.OpenCC) ->
     if roll < 0.08:
         shown = str(to_traditional.convert(name))
         return shown, "traditional" if shown != name else "same"
-    if roll < 0.14:
-        options = [i for i in range(len(chars)) if chars[i] in HOMOPHONES]
-        if options:
-            i = rng.choice(options)
-            chars[i] = rng.choice(HOMOPHONES[chars[i]])
-            return "".join(chars), "homophone"
-    if roll < 0.16:
-        options = [i for i in range(len(chars)) if chars[i] in SOUNDS_ALIKE]
-        if options:
-            i = rng.choice(options)
-            chars[i] = rng.choice(SOUNDS_ALIKE[chars[i]])
-            return "".join(chars), "sounds_alike"
+    if roll < 0.14 and (homophone := _replace_one(rng, chars, HOMOPHONES)):
+        return homophone, "homophone"
+    if roll < 0.16 and (alike := _replace_one(rng, chars, SOUNDS_ALIKE)):
+        return alike, "sounds_alike"
     if roll < 0.19 and len(chars) >= 3:  # in a two-character name it is another name
         i = rng.choice(spots)
         chars[i] = rng.choice([c for c in MALE + FEMALE if c != chars[i]])
