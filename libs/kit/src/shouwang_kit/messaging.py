@@ -194,7 +194,7 @@ class OutboxRelay:
             )
             if not locked:
                 return 0
-            # Straight to the driver: this runs once per batch of events under load, and SQLAlchemy's
+            # Straight to the driver: this runs once per batch under load, and SQLAlchemy's
             # statement building showed up in the relay's profile.
             raw = await driver_connection(session)
             now = time.monotonic()
