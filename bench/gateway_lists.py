@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import os
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +29,7 @@ from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_API_KEY
 from shouwang_stack.kafka import create_topics
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.procs import cpu_seconds, stack_processes
+from bench.procs import PeakRss, cpu_seconds, stack_processes
 from bench.synthetic import rows, write_csv, write_json, write_xlsx
 
 CONTENT_TYPES = {
@@ -100,30 +99,6 @@ class RawKafkaCeiling:
             await asyncio.gather(*futures)
             best = max(best, len(self._messages) / (time.perf_counter() - started))
         return best
-
-
-class PeakRss:
-    """Samples a process's resident memory in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self._process = psutil.Process(pid)
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._process.memory_info().rss)
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRss:
-        self.peak = self._process.memory_info().rss
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 async def upload(

@@ -20,11 +20,8 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-
-import psutil
 
 from bench import splink_compare
 from bench.linkage_data import (
@@ -36,23 +33,7 @@ from bench.linkage_data import (
     write_registry,
     write_warnings,
 )
-
-
-class PeakRss:
-    """Samples a process's resident memory until it exits."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.1)
+from bench.procs import PeakRss
 
 
 def run_cli(work: Path) -> tuple[float, int, str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psutil
 from shouwang_stack.stack import Stack
 
@@ -35,3 +38,31 @@ def stack_processes(stack: Stack, service: str, label: str) -> dict[str, int]:
         if holder is not None and holder.proc is not None:
             found[name] = holder.proc.pid
     return found
+
+
+class PeakRss:
+    """Samples a process's resident memory in a thread, from now until it exits or, used as a
+    context manager, until the block ends."""
+
+    def __init__(self, pid: int, every_s: float = 0.05) -> None:
+        self._process = psutil.Process(pid)
+        self._every = every_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self._process.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(self._every)
+
+    def __enter__(self) -> PeakRss:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

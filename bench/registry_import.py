@@ -17,7 +17,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +24,8 @@ import asyncpg
 import psutil
 from shouwang_kit.idnumber import check_char
 from shouwang_stack.stack import Stack, StackConfig
+
+from bench.procs import PeakRss
 
 TOWNSHIPS = 12
 VILLAGES = 15
@@ -81,24 +82,6 @@ def write_export(path: Path, persons: int, seed: int = 7) -> tuple[int, list[lis
         for village in range(1, VILLAGES + 1):
             regions.append([f"532929{township:03d}{village:03d}", f"第{village}村"])
     return households, regions
-
-
-class PeakRss:
-    """Samples a process's resident memory until it exits."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.05)
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
