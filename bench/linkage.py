@@ -28,10 +28,7 @@ from bench.linkage_data import (
     WarningRow,
     breakdown,
     evaluate,
-    registry,
-    warnings,
-    write_registry,
-    write_warnings,
+    write_county,
 )
 from bench.procs import PeakRss
 
@@ -121,11 +118,7 @@ def main(
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         started = time.perf_counter()
-        people = list(registry(persons, seed=1))
-        rows = list(warnings(people, count, seed=2))
-        write_registry(work / "R.csv", people)
-        write_warnings(work / "W.csv", rows)
-        del people
+        rows = write_county(work, persons, count)[1]  # the registry's rows are freed here
         print(
             f"data: {persons:,} persons, {count:,} warnings "
             f"(made in {time.perf_counter() - started:.0f}s)"

@@ -541,3 +541,15 @@ def breakdown(
         elif row.true_person_id and decision != "auto":
             missed[f"{decision}: {label}"] += 1
     return wrong, missed
+
+
+def write_county(
+    directory: Path, persons: int, count: int, *, seeds: tuple[int, int] = (1, 2)
+) -> tuple[list[RegistryRow], list[WarningRow]]:
+    """A labelled county in `directory`: R.csv of `persons` and W.csv of `count` warnings, the
+    files `shouwang-match link` takes; returns the rows (with their truth) for scoring."""
+    people = list(registry(persons, seed=seeds[0]))
+    rows = list(warnings(people, count, seed=seeds[1]))
+    write_registry(directory / "R.csv", people)
+    write_warnings(directory / "W.csv", rows)
+    return people, rows

@@ -5,16 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.linkage_data import registry, warnings, write_registry, write_warnings
+from bench.linkage_data import write_county
 
 CLI = [sys.executable, "-m", "matching.entrypoints.link_cli", "link"]
 
 
 def test_links_a_spreadsheet_and_writes_the_documented_columns(tmp_path: Path) -> None:
-    people = list(registry(2_000, seed=3))
-    rows = list(warnings(people, 300, seed=4))
-    write_registry(tmp_path / "R.csv", people)
-    write_warnings(tmp_path / "W.csv", rows)
+    rows = write_county(tmp_path, 2_000, 300, seeds=(3, 4))[1]
     out = tmp_path / "OUT.csv"
     done = subprocess.run(
         [

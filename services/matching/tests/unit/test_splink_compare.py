@@ -7,16 +7,13 @@ from pathlib import Path
 import pytest
 
 from bench import linkage, splink_compare
-from bench.linkage_data import registry, warnings, write_registry, write_warnings
+from bench.linkage_data import write_county
 
 
 def test_splink_links_a_tiny_county_and_the_bench_reports_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    people = list(registry(2_000, seed=3))
-    rows = list(warnings(people, 300, seed=4))
-    write_registry(tmp_path / "R.csv", people)
-    write_warnings(tmp_path / "W.csv", rows)
+    rows = write_county(tmp_path, 2_000, 300, seeds=(3, 4))[1]
     out = tmp_path / "SPLINK.csv"
     splink_compare.main(
         [
