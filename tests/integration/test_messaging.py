@@ -18,6 +18,7 @@ from shouwang_kit.messaging import (
     make_producer,
     messaging_tables,
     purge_processed,
+    send_in_batches,
 )
 from shouwang_proto import Envelope, encode
 from shouwang_proto.events import PersonRef, WarningReceivedV1
@@ -174,6 +175,55 @@ async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
             assert ns == sorted(ns), f"{key} out of order: {ns}"
     finally:
         await producer.stop()
+
+
+async def test_batched_sends_land_where_send_puts_them_in_order_and_split_when_full(
+    infra: Infra,
+) -> None:
+    """The relay's batch interface must agree with `producer.send` (Java's murmur2 partitions),
+    keep each key's order, and split a partition's messages over several batches when they
+    exceed the producer's batch size (here 512 KiB: 1,200 messages of 1 KiB on one key)."""
+    suffix = uuid.uuid4().hex[:8]
+    topics = [
+        Topic(name=f"it.{name}.{suffix}", description="", key="", events=(), partitions=5)
+        for name in ("batched", "sent")
+    ]
+    await create_topics(infra.bootstrap_servers, tuple(topics))
+    keys = [uuid.uuid4().hex.encode() for _ in range(200)]
+    messages = [(keys[n % 200], f"{n:06d}".encode()) for n in range(2000)]
+    messages += [(b"one-busy-household", f"{n:06d}".encode() + b"x" * 1024) for n in range(1200)]
+    producer = make_producer(infra.bootstrap_servers)
+    await producer.start()
+    try:
+        await send_in_batches(producer, [(topics[0].name, k, v) for k, v in messages])
+        await asyncio.gather(
+            *[await producer.send(topics[1].name, value=v, key=k) for k, v in messages]
+        )
+    finally:
+        await producer.stop()
+
+    async def read(topic: str) -> list[tuple[bytes, int, bytes]]:
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=infra.bootstrap_servers, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        got: list[tuple[bytes, int, bytes]] = []
+        try:
+            async with asyncio.timeout(30):
+                while len(got) < len(messages):
+                    for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                        got += [(r.key, tp.partition, r.value) for r in records if r.key]
+        finally:
+            await consumer.stop()
+        return got
+
+    batched, sent = await read(topics[0].name), await read(topics[1].name)
+    assert len(batched) == len(messages)  # each message once
+    assert {k: p for k, p, _ in batched} == {k: p for k, p, _ in sent}
+    assert len({p for _k, p, _v in batched}) == 5  # the keys spread over every partition
+    for key in [*keys, b"one-busy-household"]:
+        values = [v for k, _p, v in batched if k == key]
+        assert values == [v for k, v in messages if k == key]  # in the order they were given
 
 
 @pytest.mark.parametrize("busy", [False, True], ids=["then-idle", "while-busy"])

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError
+from aiokafka.partitioner import murmur2
 from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.topics import DEAD_LETTERS
 from sqlalchemy import (
@@ -138,6 +139,38 @@ def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
     )
 
 
+async def send_in_batches(
+    producer: AIOKafkaProducer, messages: Sequence[tuple[str, bytes, bytes]]
+) -> None:
+    """Send (topic, key, value) messages and wait until Kafka has them all, in order per key.
+
+    The same partitions as `producer.send` (the Java client's murmur2 of the key), but through
+    aiokafka's batch interface: one `send_batch` per partition and batch, where `send` awaits
+    metadata, sorts the partition list and makes a future for every message (in the relay's
+    profile that was a third of the time not spent hashing keys).
+    """
+    builders: dict[tuple[str, int], Any] = {}
+    futures: list[asyncio.Future[Any]] = []
+    partitions: dict[str, list[int]] = {}
+    for topic, key, value in messages:
+        if topic not in partitions:
+            partitions[topic] = sorted(await producer.partitions_for(topic))
+        choices = partitions[topic]
+        tp = (topic, choices[(murmur2(key) & 0x7FFFFFFF) % len(choices)])
+        builder = builders.get(tp)
+        if builder is None:
+            builder = builders[tp] = producer.create_batch()
+        if builder.append(key=key, value=value, timestamp=None) is None:
+            # Full: send it (batches of one partition leave in the order they were sent).
+            futures.append(await producer.send_batch(builder, tp[0], partition=tp[1]))
+            builder = builders[tp] = producer.create_batch()
+            if builder.append(key=key, value=value, timestamp=None) is None:
+                raise ValueError(f"a message of {len(value)} bytes exceeds the batch size")
+    for (topic, partition), builder in builders.items():
+        futures.append(await producer.send_batch(builder, topic, partition=partition))
+    await asyncio.gather(*futures)
+
+
 class OutboxRelay:
     """Publishes committed outbox rows in order; one relay per schema at a time (advisory lock)."""
 
@@ -210,11 +243,9 @@ class OutboxRelay:
                 self._swept_at = 0.0 if len(rows) == self._batch else now
             if not rows:
                 return 0
-            futures = [
-                await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode())
-                for row in rows
-            ]
-            await asyncio.gather(*futures)
+            await send_in_batches(
+                self._producer, [(row["topic"], row["key"].encode(), row["value"]) for row in rows]
+            )
             await raw.execute(self._mark_sql, [row["seq"] for row in rows])
         self._floor = max(self._floor, rows[-1]["seq"])
         return len(rows)

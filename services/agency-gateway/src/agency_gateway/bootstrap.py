@@ -17,6 +17,7 @@ from agency_gateway.adapters.api_keys import ApiKeyStore
 from agency_gateway.adapters.limits import RateLimiter
 from agency_gateway.adapters.tables import SCHEMA, inbox, outbox
 from agency_gateway.app.feeds import watch_feeds
+from agency_gateway.app.row_parser import warm_up
 from agency_gateway.config import get_settings
 from agency_gateway.entrypoints.api import router
 from agency_gateway.entrypoints.batches_api import router as batches_router
@@ -80,6 +81,8 @@ def build_app() -> FastAPI:
         pool = ProcessPoolExecutor(
             max_workers=settings.parse_workers, mp_context=multiprocessing.get_context("spawn")
         )
+        for _ in range(settings.parse_workers):
+            pool.submit(warm_up)  # each worker starts and imports now, not during an upload
         app.state.parse_pool = pool
         runtime.on_stop.append(lambda: pool.shutdown(cancel_futures=True))
     return app

@@ -50,18 +50,16 @@ _LIST_COLUMNS = (
     "masked_id",
     "signal_type",
 )
-# Rows are COPYed into a temporary table, then merged in one statement (one round trip and
-# one plan per chunk, instead of one INSERT … ON CONFLICT per row).
-_LIST_STAGE = f"""
-CREATE TEMP TABLE IF NOT EXISTS list_rows_stage
-  (LIKE {SCHEMA}.list_rows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
-"""
-_MERGE_LIST_ROWS = f"""
-INSERT INTO {SCHEMA}.list_rows ({", ".join(_LIST_COLUMNS)})
-SELECT {", ".join(_LIST_COLUMNS)} FROM list_rows_stage
-ON CONFLICT (agency_code, period, row_key) DO UPDATE SET
-  content_hash = EXCLUDED.content_hash, warning_id = EXCLUDED.warning_id,
-  batch_id = EXCLUDED.batch_id, row_number = EXCLUDED.row_number
+# A row new to the list is COPYed straight in (the advisory lock on agency and period means no
+# other upload adds it meanwhile); a row the list had is updated in one statement per chunk.
+# An INSERT … ON CONFLICT merge from a staging table cost three times as much per row.
+_UPDATE_LIST_ROWS = f"""
+UPDATE {SCHEMA}.list_rows AS l
+SET content_hash = u.content_hash, warning_id = u.warning_id, batch_id = $3,
+    row_number = u.row_number
+FROM unnest($4::text[], $5::text[], $6::uuid[], $7::int[])
+  AS u(row_key, content_hash, warning_id, row_number)
+WHERE l.agency_code = $1 AND l.period = $2 AND l.row_key = u.row_key
 """
 _REPORT_COLUMNS = (
     "batch_id",
@@ -323,11 +321,11 @@ class BatchIngest:
             columns=_REPORT_COLUMNS,
             records=[self._report_row(row) for row in chunk],
         )
-        kept = [row for row in chunk if row.status in ("new", "changed", "unchanged")]
-        if kept:
-            await raw.execute(_LIST_STAGE)
+        fresh = [row for row in chunk if row.status == "new"]
+        if fresh:
             await raw.copy_records_to_table(
-                "list_rows_stage",
+                "list_rows",
+                schema_name=SCHEMA,
                 columns=_LIST_COLUMNS,
                 records=[
                     (
@@ -342,10 +340,21 @@ class BatchIngest:
                         row.masked_id,
                         row.signal_type,
                     )
-                    for row in kept
+                    for row in fresh
                 ],
             )
-            await raw.execute(_MERGE_LIST_ROWS)
+        known = [row for row in chunk if row.status in ("changed", "unchanged")]
+        if known:
+            await raw.execute(
+                _UPDATE_LIST_ROWS,
+                r.agency_code,
+                r.period,
+                self.batch_id,
+                [row.key for row in known],
+                [row.digest for row in known],
+                [row.warning_id for row in known],
+                [row.number for row in known],
+            )
 
     def _outbox_row(self, row: ParsedRow) -> tuple[Any, ...]:
         assert row.message is not None
