@@ -82,7 +82,7 @@ def build_app() -> FastAPI:
             max_workers=settings.parse_workers, mp_context=multiprocessing.get_context("spawn")
         )
         for _ in range(settings.parse_workers):
-            pool.submit(warm_up)  # each worker starts and imports now, not during an upload
+            pool.submit(warm_up, settings.gc_gen0_threshold)  # each worker starts and imports now, not during an upload
         app.state.parse_pool = pool
         runtime.on_stop.append(lambda: pool.shutdown(cancel_futures=True))
     return app

@@ -34,6 +34,8 @@ class Settings(ServiceSettings):
     outbox_keep_published: bool = Field(
         default=False, description="Keep published outbox rows (true) or delete them (false)."
     )
+    # A chunk of a list builds and unpickles tens of thousands of objects: collect less often.
+    gc_gen0_threshold: int = 50_000
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
     timezone: str = "Asia/Shanghai"
 
