@@ -224,6 +224,7 @@ async def test_scorecard_batches_charts_and_their_exports(system: System) -> Non
     if dismissed["status"] == "awaiting_acceptance":
         await _act(system, dismissed, "accept")
     await _act(system, dismissed, "county_dismiss", explanation="收入核实高于标准")
+    await _case(system, 5)  # an open case in 功果桥镇, whichever tests ran before this one
     # A list of its own (a period no other test uses): one person not in the registry.
     listed = (
         "姓名,身份证号码,乡镇,村,联系电话,金额,发生日期,预警类型\n"
@@ -268,7 +269,9 @@ async def test_scorecard_batches_charts_and_their_exports(system: System) -> Non
             if before == await open_by_township():
                 break
             await asyncio.sleep(1)
-        assert bars == before and len(bars) == 2
+        # One bar per township with open cases, as the API counts them (both townships when the
+        # whole suite runs, 功果桥镇 at least when this test runs alone).
+        assert bars == before and "功果桥镇" in [township for township, _n in bars]
         assert await page.locator("#warnings-chart polyline").count() >= 1
         assert await page.locator("#on-time").count() == 1
         await page.screenshot(path=str(SHOTS / "reports.png"), full_page=True)
