@@ -82,7 +82,8 @@ def build_app() -> FastAPI:
             max_workers=settings.parse_workers, mp_context=multiprocessing.get_context("spawn")
         )
         for _ in range(settings.parse_workers):
-            pool.submit(warm_up, settings.gc_gen0_threshold)  # each worker starts and imports now, not during an upload
+            # Each worker starts and imports now, not in the middle of the first upload.
+            pool.submit(warm_up, settings.gc_gen0_threshold)
         app.state.parse_pool = pool
         runtime.on_stop.append(lambda: pool.shutdown(cancel_futures=True))
     return app
