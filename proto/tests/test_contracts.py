@@ -30,6 +30,31 @@ def test_golden_sample_still_parses_and_round_trips(sample: Path) -> None:
     assert payload.model_dump(mode="json") == json.loads(raw)["payload"]
 
 
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_one_pass_decoding_reads_what_two_passes_read(sample: Path) -> None:
+    """`decode` validates compact envelopes (as every producer here writes them) straight into
+    the payload model; the envelope, the payload and the bytes written again are the same as
+    validating the envelope first, then its payload. Other field orders take that slow path."""
+    generic = Envelope.model_validate_json(sample.read_bytes())
+    compact = encode_event(
+        generic.parsed(),
+        id=generic.id,
+        time=generic.time,
+        source=generic.source,
+        subject=generic.subject,
+        correlation_id=generic.correlation_id,
+        causation_id=generic.causation_id,
+    )
+    fast = decode(compact)
+    assert type(fast) is not Envelope and isinstance(fast, Envelope)  # the one-pass model
+    assert fast.parsed() == generic.parsed() and fast.payload is fast.parsed()
+    assert fast.model_dump(exclude={"payload"}) == generic.model_dump(exclude={"payload"})
+    assert encode(fast) == compact
+    reordered = json.dumps({"payload": json.loads(compact)["payload"], **json.loads(compact)})
+    slow = decode(reordered.encode())
+    assert type(slow) is Envelope and slow.parsed() == fast.parsed()
+
+
 def test_a_newer_producer_adding_fields_does_not_break_this_consumer() -> None:
     data = json.loads((PROTO / "samples" / "warning.received.v1.json").read_text())
     data["payload"]["added_in_a_later_release"] = "x"
@@ -50,6 +75,10 @@ def test_unknown_type_or_version_is_refused() -> None:
     data["version"] = 99
     with pytest.raises(UnknownEventError):
         decode(json.dumps(data).encode())
+    compact = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    assert compact.startswith(b'{"id":') and b'"version":99,' in compact
+    with pytest.raises(UnknownEventError):
+        decode(compact)  # read in one pass's form, but no contract has that version
     with pytest.raises(UnknownEventError):
         Envelope.model_validate({**data, "type": "nobody.knows", "version": 1}).parsed()
 

@@ -71,12 +71,19 @@ async def _published(bootstrap: str, expected: int) -> list[tuple[str, str]]:
                 for records in (await consumer.getmany(timeout_ms=500)).values():
                     for record in records:
                         envelope = decode(record.value)
-                        seen.append((str(envelope.id), envelope.payload["warning_id"]))
+                        seen.append(
+                            (
+                                str(envelope.id),
+                                envelope.parsed().model_dump(mode="json")["warning_id"],
+                            )
+                        )
         # Anything extra (a duplicate) would arrive now.
         for records in (await consumer.getmany(timeout_ms=2000)).values():
             for record in records:
                 envelope = decode(record.value)
-                seen.append((str(envelope.id), envelope.payload["warning_id"]))
+                seen.append(
+                    (str(envelope.id), envelope.parsed().model_dump(mode="json")["warning_id"])
+                )
     finally:
         await consumer.stop()
     return seen

@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from shouwang_kit.auth import Officer
 from shouwang_stack.demo import demo_registry
 
@@ -34,7 +35,14 @@ async def _login(page: Page, base: str, officer_id: str) -> None:
     await page.fill("#officer_id", officer_id)
     await page.fill("#password", f"demo-{officer_id}")
     await page.click("#submit")
-    await page.wait_for_selector("#queue")
+    try:
+        await page.wait_for_selector("#queue")
+    except PlaywrightTimeout:
+        # Say what the officer saw instead of the queue (an error page, the login again).
+        text = (await page.inner_text("body"))[:600]
+        raise AssertionError(
+            f"no queue after logging in as {officer_id}: {page.url}\n{text}"
+        ) from None
 
 
 async def _case(system: System, household: int, **warning: Any) -> dict[str, Any]:

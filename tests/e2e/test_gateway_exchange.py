@@ -145,7 +145,9 @@ async def test_feed_health_shows_each_agencys_list_for_last_month(system: System
             async with asyncio.timeout(20):
                 while "housing" not in seen:
                     for records in (await consumer.getmany(timeout_ms=500)).values():
-                        seen.update(decode(r.value).payload["agency_code"] for r in records)
+                        seen.update(
+                            decode(r.value).parsed().model_dump()["agency_code"] for r in records
+                        )
         finally:
             await consumer.stop()
     else:

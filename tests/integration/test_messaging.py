@@ -84,7 +84,7 @@ class Harness:
 
     async def handler(self, session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
         self.calls += 1
-        n = int(envelope.payload["details"]["n"])
+        n = int(envelope.parsed().model_dump()["details"]["n"])
         if n in self.fail_on:
             raise RuntimeError(f"cannot handle {n}")
         await session.execute(self.seen.insert().values(subject=envelope.subject, n=n))

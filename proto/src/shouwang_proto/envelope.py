@@ -6,10 +6,20 @@ import json
 import re
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    TypeAdapter,
+    WithJsonSchema,
+    create_model,
+)
 
 
 class UnknownEventError(ValueError):
@@ -40,7 +50,14 @@ class Envelope(BaseModel):
     subject: str = Field(description="Partition key: everything about one subject stays ordered.")
     correlation_id: UUID = Field(description="Id shared by every event caused by one input.")
     causation_id: UUID | None = Field(default=None, description="Id of the event that caused it.")
-    payload: dict[str, Any]
+    # A dict when built by `wrap` or validated generically; the payload model itself when read
+    # by `decode`, which validates the envelope and its contract in one pass. Either way,
+    # `parsed()` is the payload model and the JSON is the same.
+    # The published schema stays "an object": what the wire carries either way.
+    payload: Annotated[
+        dict[str, Any] | SerializeAsAny[EventPayload],
+        WithJsonSchema({"additionalProperties": True, "type": "object"}),
+    ] = Field(union_mode="left_to_right")
     _parsed: EventPayload | None = PrivateAttr(default=None)
 
     @classmethod
@@ -77,11 +94,14 @@ class Envelope(BaseModel):
         assert private is not None
         cached: EventPayload | None = private["_parsed"]
         if cached is None:
-            from shouwang_proto.registry import payload_model
+            if isinstance(self.payload, EventPayload):
+                cached = self.payload
+            else:
+                from shouwang_proto.registry import payload_model
 
-            cached = private["_parsed"] = payload_model(self.type, self.version).model_validate(
-                self.payload
-            )
+                model = payload_model(self.type, self.version)
+                cached = model.model_validate(self.payload)
+            private["_parsed"] = cached
         return cached
 
 
@@ -135,8 +155,30 @@ def encode(envelope: Envelope) -> bytes:
     return envelope.model_dump_json().encode("utf-8")
 
 
+# How every Shouwang producer starts an envelope (the model's field order): the type and
+# version can be read before parsing, so that the payload is validated in the same pass.
+_HEAD = re.compile(rb'\{"id":"[^"]{0,64}","type":"([a-z_.]{1,64})","version":([0-9]{1,4}),')
+
+
+@lru_cache(maxsize=256)  # bounded: the type comes off the wire
+def _typed_envelope(event_type: str, version: int) -> type[Envelope] | None:
+    from shouwang_proto.registry import EVENTS
+
+    model = EVENTS.get((event_type, version))
+    if model is None:
+        return None
+    return create_model(f"Envelope[{model.__name__}]", __base__=Envelope, payload=(model, ...))
+
+
 def decode(raw: bytes) -> Envelope:
-    """Parse wire bytes into an envelope and validate its payload contract."""
-    envelope = Envelope.model_validate_json(raw)
+    """Parse wire bytes into an envelope and validate its payload contract.
+
+    One pass when the type and version lead the envelope, as this package writes them: JSON
+    straight into the payload model (a third less time than JSON → dict → model). Otherwise,
+    or for an unknown type (which raises UnknownEventError), the envelope first, then its
+    payload."""
+    head = _HEAD.match(raw)
+    typed = _typed_envelope(head[1].decode(), int(head[2])) if head else None
+    envelope = (typed or Envelope).model_validate_json(raw)
     envelope.parsed()
     return envelope
