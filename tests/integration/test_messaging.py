@@ -7,9 +7,11 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.messaging import (
     InboxConsumer,
@@ -384,5 +386,67 @@ async def test_batch_mode_keeps_order_and_isolates_a_failing_record(harness: Har
             rows = await harness.wait_for(9)
             await asyncio.sleep(1)
         assert [n for _s, n in rows] == [0, 1, 2, 3, 5, 6, 7, 8, 9]
+    finally:
+        await producer.stop()
+
+
+async def test_a_crash_after_fetching_loses_nothing_when_the_loop_restarts(
+    harness: Harness,
+) -> None:
+    """The consumer fetches and decodes the next poll while one is applied. If committing
+    offsets fails (the coordinator away), the loop ends; restarted (as the service's supervisor
+    does), it reads again every record not yet done with, the prefetched ones included."""
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+
+    async def handle(session: AsyncSession, envelopes: list[Envelope], _outbox: Outbox) -> None:
+        for envelope in envelopes:
+            await harness.handler(session, envelope, _outbox)
+
+    try:
+        for n in range(40):
+            key = f"household-{n % 4}"
+            await producer.send(harness.topic.name, encode(_envelope(key, n)), key=key.encode())
+        await producer.flush()
+        consumer = InboxConsumer(
+            name="it-crash",
+            topics=[harness.topic.name],
+            handler=harness.handler,
+            bootstrap_servers=harness.infra.bootstrap_servers,
+            sessions=harness.sessions,
+            inbox=harness.inbox,
+            outbox=harness.outbox,
+            producer=producer,
+            batch_handler=handle,
+            max_records=10,
+        )
+        await consumer.start()
+        real_commit = consumer._consumer.commit
+        failures = [KafkaError("coordinator not available")]
+
+        async def commit_once_failing(offsets: Any) -> None:
+            if failures:
+                raise failures.pop()
+            await real_commit(offsets)
+
+        consumer._consumer.commit = commit_once_failing
+        try:
+            with pytest.raises(KafkaError):
+                await asyncio.wait_for(consumer.run(), timeout=30)
+            task = asyncio.create_task(consumer.run())  # what the supervisor does
+            try:
+                rows = await harness.wait_for(40)
+                await asyncio.sleep(1)  # anything extra would arrive now
+                rows = await harness.seen_rows()
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            await consumer.stop()
+        assert sorted(n for _s, n in rows) == list(range(40))  # each once, none skipped
+        for key in {s for s, _n in rows}:
+            ns = [n for s, n in rows if s == key]
+            assert ns == sorted(ns), f"{key} out of order: {ns}"
     finally:
         await producer.stop()
