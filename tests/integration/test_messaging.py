@@ -390,63 +390,47 @@ async def test_batch_mode_keeps_order_and_isolates_a_failing_record(harness: Har
         await producer.stop()
 
 
-async def test_a_crash_after_fetching_loses_nothing_when_the_loop_restarts(
+async def test_a_loop_ended_by_an_error_reads_again_what_it_had_fetched(
     harness: Harness,
 ) -> None:
-    """The consumer fetches and decodes the next poll while one is applied. If committing
-    offsets fails (the coordinator away), the loop ends; restarted (as the service's supervisor
-    does), it reads again every record not yet done with, the prefetched ones included."""
+    """A record keeps failing and Kafka refuses it on the dead-letter topic: the loop ends with
+    the rest of its poll fetched but not processed. Restarted (as the service's supervisor
+    does), it reads them again; the ones already done are no-ops, none is skipped."""
+    harness.fail_on = {3}
     producer = make_producer(harness.infra.bootstrap_servers)
     await producer.start()
-
-    async def handle(session: AsyncSession, envelopes: list[Envelope], _outbox: Outbox) -> None:
-        for envelope in envelopes:
-            await harness.handler(session, envelope, _outbox)
-
     try:
-        for n in range(40):
-            key = f"household-{n % 4}"
-            await producer.send(harness.topic.name, encode(_envelope(key, n)), key=key.encode())
+        for n in range(10):
+            await producer.send(
+                harness.topic.name, encode(_envelope("household-c", n)), key=b"household-c"
+            )
         await producer.flush()
-        consumer = InboxConsumer(
-            name="it-crash",
-            topics=[harness.topic.name],
-            handler=harness.handler,
-            bootstrap_servers=harness.infra.bootstrap_servers,
-            sessions=harness.sessions,
-            inbox=harness.inbox,
-            outbox=harness.outbox,
-            producer=producer,
-            batch_handler=handle,
-            max_records=10,
-        )
+        consumer = harness.consumer(producer, "it-restart")
+        real_send = producer.send_and_wait
+        refusals = [KafkaError("dead-letter topic unavailable")]
+
+        async def send_once_refused(*args: Any, **kwargs: Any) -> Any:
+            if refusals:
+                raise refusals.pop()
+            return await real_send(*args, **kwargs)
+
+        producer.send_and_wait = send_once_refused
         await consumer.start()
-        real_commit = consumer._consumer.commit
-        failures = [KafkaError("coordinator not available")]
-
-        async def commit_once_failing(offsets: Any) -> None:
-            if failures:
-                raise failures.pop()
-            await real_commit(offsets)
-
-        consumer._consumer.commit = commit_once_failing
         try:
             with pytest.raises(KafkaError):
                 await asyncio.wait_for(consumer.run(), timeout=30)
+            assert [n for _s, n in await harness.seen_rows()] == [0, 1, 2]  # 4–9 not yet
             task = asyncio.create_task(consumer.run())  # what the supervisor does
             try:
-                rows = await harness.wait_for(40)
+                await harness.wait_for(9)
                 await asyncio.sleep(1)  # anything extra would arrive now
-                rows = await harness.seen_rows()
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         finally:
             await consumer.stop()
-        assert sorted(n for _s, n in rows) == list(range(40))  # each once, none skipped
-        for key in {s for s, _n in rows}:
-            ns = [n for s, n in rows if s == key]
-            assert ns == sorted(ns), f"{key} out of order: {ns}"
+        assert [n for _s, n in await harness.seen_rows()] == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+        assert not refusals  # the dead letter was sent on the second try
     finally:
         await producer.stop()

@@ -285,9 +285,6 @@ async def purge_processed(
     return sent.rowcount or 0, seen.rowcount or 0  # type: ignore[attr-defined]
 
 
-_Poll = tuple[dict[TopicPartition, list[Any]], dict[Any, Envelope | None]]
-
-
 class InboxConsumer:
     """Consumes topics in a consumer group; each message is processed exactly once in the DB.
 
@@ -358,81 +355,53 @@ class InboxConsumer:
     async def run(self) -> None:
         """Poll, process and commit until cancelled.
 
-        With a batch handler, the next poll is fetched and decoded while this one's transaction
-        waits on the database (decoding was a fifth to a quarter of a consumer's CPU, and the
-        process sat idle during its round trips). Nothing is committed out of order: a poll's
-        offsets are committed only after its own transaction, polls are applied one at a time.
+        If the loop ends on an error (Kafka away while committing offsets or dead-lettering),
+        the consumer is first moved back to the first record it had fetched and not finished
+        with, so that the loop, restarted, reads them again (the inbox makes repeats no-ops)
+        instead of going on after them until a rebalance or a restart.
         """
-        upcoming = asyncio.create_task(self._poll())
         try:
             while True:
-                batches, decoded = await upcoming
-                upcoming = asyncio.create_task(self._poll())
-                await self._apply_poll(batches, decoded)
+                batches = await self._consumer.getmany(
+                    timeout_ms=500,
+                    max_records=self._max_records or (2000 if self._batch_handler else 200),
+                )
+                for tp, records in batches.items():
+                    self._resume.setdefault(tp, records[0].offset)
+                await self._apply_poll(batches)
         except asyncio.CancelledError:
             raise
         except Exception:
-            # Fetched but not committed: read again when the loop is restarted, rather than
-            # only after a restart of the process or a rebalance.
             assigned = self._consumer.assignment()
             for tp, offset in self._resume.items():
                 if tp in assigned:
                     self._consumer.seek(tp, offset)
             raise
-        finally:
-            upcoming.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await upcoming
 
-    async def _apply_poll(
-        self, batches: dict[TopicPartition, list[Any]], decoded: dict[Any, Envelope | None]
-    ) -> None:
+    async def _apply_poll(self, batches: dict[TopicPartition, list[Any]]) -> None:
         # With a batch handler, the whole poll goes in one transaction (each partition's
         # records stay in order).
         if (
             self._batch_handler is not None
             and len(batches) > 1
             and await self._handled_as_batch(
-                [(tp, record) for tp, records in batches.items() for record in records], decoded
+                [(tp, record) for tp, records in batches.items() for record in records]
             )
         ):
             # One offset commit (one round trip) for every partition of the poll.
             await self._commit_many({tp: records[-1].offset + 1 for tp, records in batches.items()})
             return
         for tp, records in batches.items():
-            await self._process_partition(tp, records, decoded)
+            await self._process_partition(tp, records)
             # Every record up to here is committed in the database (or dead-lettered), so one
             # offset commit per partition and poll covers them; a crash before it only means
             # redelivery, which the inbox turns into no-ops.
             await self._commit(tp, records[-1].offset + 1)
 
-    async def _poll(self) -> _Poll:
-        """The next poll, and for a batch handler its records decoded (None: undecodable),
-        a few hundred at a time so that the transaction in flight is not held up."""
-        batches = await self._consumer.getmany(
-            timeout_ms=500,
-            max_records=self._max_records or (2000 if self._batch_handler else 200),
-        )
-        for tp, records in batches.items():
-            self._resume.setdefault(tp, records[0].offset)
-        decoded: dict[Any, Envelope | None] = {}
-        if self._batch_handler is not None:
-            for tp, records in batches.items():
-                for start in range(0, len(records), 250):
-                    for record in records[start : start + 250]:
-                        try:
-                            decoded[tp, record.offset] = decode(record.value)
-                        except ValueError:
-                            decoded[tp, record.offset] = None
-                    await asyncio.sleep(0)
-        return batches, decoded
-
-    async def _process_partition(
-        self, tp: TopicPartition, records: list[Any], decoded: dict[Any, Envelope | None]
-    ) -> None:
+    async def _process_partition(self, tp: TopicPartition, records: list[Any]) -> None:
         """Records in order; in batch mode, as many as possible per database transaction."""
         if self._batch_handler is not None and await self._handled_as_batch(
-            [(tp, record) for record in records], decoded
+            [(tp, record) for record in records]
         ):
             return
         index = 0
@@ -445,18 +414,14 @@ class InboxConsumer:
             await self._process(tp, records[index])
             index += 1
 
-    async def _handled_as_batch(
-        self, records: list[tuple[TopicPartition, Any]], decoded: dict[Any, Envelope | None]
-    ) -> bool:
+    async def _handled_as_batch(self, records: list[tuple[TopicPartition, Any]]) -> bool:
         """The whole poll through the batch handler in one transaction; False to go one by one
         (an undecodable record, or a failure: the batch rolls back and nothing is lost)."""
         assert self._batch_handler is not None
-        envelopes = []
-        for tp, record in records:
-            envelope = decoded.get((tp, record.offset))
-            if envelope is None:
-                return False  # undecodable: one by one, where it goes to the dead letters
-            envelopes.append((tp, record, envelope))
+        try:
+            envelopes = [(tp, record, decode(record.value)) for tp, record in records]
+        except ValueError:
+            return False
         try:
             async with self._sessions() as session, session.begin():
                 # One statement over arrays (binary-encoded by the driver): no per-row
