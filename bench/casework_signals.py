@@ -10,7 +10,7 @@ What is measured:
   from outside, by polling casework.signals: (signals committed between the first and the last
   observation) / (time between them), so it counts only committed work, the same way whatever
   batch size the consumer uses. The time until the outbox is fully published to
-  shouwang.cases (by the relay in the same process) is printed too.
+  shouwang.cases (by casework's relay process, as under `make run`) is printed too.
 - The ceiling: every row that casework wrote for those signals — cases, clocks, signals,
   actions (trail), audit_log, outbox and inbox — is read back and COPYed, the same rows, into
   tables of the same shape and indexes (`CREATE TABLE … (LIKE casework.… INCLUDING ALL)`,
