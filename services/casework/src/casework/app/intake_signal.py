@@ -281,16 +281,17 @@ async def handle_matched_batch(
             )
         )
         message_id = new_id()
+        subject = str(matched.household_id)
         events.append(
             (
                 message_id,
-                str(matched.household_id),
+                subject,
                 encode_event(
                     event,
                     id=message_id,
                     time=now,
                     source="casework",
-                    subject=str(matched.household_id),
+                    subject=subject,
                     correlation_id=envelope.correlation_id,
                     causation_id=envelope.id,
                 ),
