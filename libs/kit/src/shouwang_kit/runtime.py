@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shouwang_kit.db import make_engine, make_sessionmaker
+from shouwang_kit.gc_tuning import collect_young_less_often
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import (
     BatchHandler,
@@ -164,13 +164,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         """Migrate, then connect to Kafka in the background (readyz says when)."""
         await self.migrate()
-        if self.settings.gc_gen0_threshold:
-            # A consumer batch allocates tens of thousands of short-lived objects; with the
-            # default threshold (700) the collector ran so often that it cost a third of the
-            # batch's time. What start-up left alive is never garbage: frozen out of it.
-            gc.freeze()
-            _, older, oldest = gc.get_threshold()
-            gc.set_threshold(self.settings.gc_gen0_threshold, older, oldest)
+        collect_young_less_often(self.settings.gc_gen0_threshold)
         self._tasks.append(asyncio.create_task(self._connect_kafka()))
         self._tasks.append(asyncio.create_task(self._supervise("housekeeping", self._purge)))
         for name, loop in self.loops:

@@ -6,12 +6,12 @@ Everything it returns is plain data (cheap to pass between processes).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shouwang_kit.gc_tuning import collect_young_less_often
 from shouwang_kit.ids import uuid4_texts
 from shouwang_kit.pii import mask_id_number, mask_name
 from shouwang_proto import encode_event
@@ -134,10 +134,7 @@ def warm_up(gc_gen0_threshold: int = 0) -> None:
     Submitted to each worker at start-up: otherwise the first upload waits for the worker's
     start and imports (about half a second) in the middle of its first chunk. With a threshold,
     the worker collects young garbage that much less often, as the service itself does."""
-    if gc_gen0_threshold:
-        gc.freeze()
-        _, older, oldest = gc.get_threshold()
-        gc.set_threshold(gc_gen0_threshold, older, oldest)
+    collect_young_less_often(gc_gen0_threshold)
     ctx = ParseContext("warm-up", "2026-01", None, "warm-up", datetime(2026, 1, 2, tzinfo=UTC))
     record = {"name": "張三", "id_number": "11010519491231002X", "occurred_on": "2026-01-01"}
     parse_row(1, record, ctx)
