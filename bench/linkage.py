@@ -28,6 +28,7 @@ from bench.linkage_data import (
     WarningRow,
     breakdown,
     evaluate,
+    link_arguments,
     write_county,
 )
 from bench.procs import PeakRss
@@ -40,12 +41,7 @@ def run_cli(work: Path) -> tuple[float, int, str]:
             "-m",
             "matching.entrypoints.link_cli",
             "link",
-            "--registry",
-            str(work / "R.csv"),
-            "--warnings",
-            str(work / "W.csv"),
-            "--out",
-            str(work / "OUT.csv"),
+            *link_arguments(work, "OUT.csv"),
         ]
     )
 
@@ -141,12 +137,7 @@ def main(
             [
                 "-m",
                 "bench.splink_compare",
-                "--registry",
-                str(work / "R.csv"),
-                "--warnings",
-                str(work / "W.csv"),
-                "--out",
-                str(work / "SPLINK.csv"),
+                *link_arguments(work, "SPLINK.csv"),
                 "--auto-at",
                 str(auto_at),
                 "--review-at",

@@ -553,3 +553,16 @@ def write_county(
     write_registry(directory / "R.csv", people)
     write_warnings(directory / "W.csv", rows)
     return people, rows
+
+
+def link_arguments(directory: Path, out: str) -> list[str]:
+    """`--registry R.csv --warnings W.csv --out OUT` for the county `write_county` wrote there
+    (what `shouwang-match link` and the Splink comparison both take)."""
+    return [
+        "--registry",
+        str(directory / "R.csv"),
+        "--warnings",
+        str(directory / "W.csv"),
+        "--out",
+        str(directory / out),
+    ]

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.linkage_data import write_county
+from bench.linkage_data import link_arguments, write_county
 
 CLI = [sys.executable, "-m", "matching.entrypoints.link_cli", "link"]
 
@@ -14,15 +14,7 @@ def test_links_a_spreadsheet_and_writes_the_documented_columns(tmp_path: Path) -
     rows = write_county(tmp_path, 2_000, 300, seeds=(3, 4))[1]
     out = tmp_path / "OUT.csv"
     done = subprocess.run(
-        [
-            *CLI,
-            "--registry",
-            str(tmp_path / "R.csv"),
-            "--warnings",
-            str(tmp_path / "W.csv"),
-            "--out",
-            str(out),
-        ],
+        [*CLI, *link_arguments(tmp_path, out.name)],
         capture_output=True,
         text=True,
         check=False,
@@ -43,15 +35,7 @@ def test_a_missing_column_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "R.csv").write_text("person_id,name\nP1,张三\n", encoding="utf-8")
     (tmp_path / "W.csv").write_text("warning_id,name\nW1,张三\n", encoding="utf-8")
     done = subprocess.run(
-        [
-            *CLI,
-            "--registry",
-            str(tmp_path / "R.csv"),
-            "--warnings",
-            str(tmp_path / "W.csv"),
-            "--out",
-            str(tmp_path / "OUT.csv"),
-        ],
+        [*CLI, *link_arguments(tmp_path, "OUT.csv")],
         capture_output=True,
         text=True,
         check=False,
@@ -98,10 +82,8 @@ def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
     )
     out = tmp_path / "OUT.csv"
     done = subprocess.run(
-        [*CLI, "--registry", str(tmp_path / "R.csv"), "--warnings", str(tmp_path / "W.csv"),
-         "--out", str(out)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [*CLI, *link_arguments(tmp_path, out.name)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8") as handle:
         result = {r["warning_id"]: (r["person_id"], r["decision"]) for r in csv.DictReader(handle)}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench import linkage, splink_compare
-from bench.linkage_data import write_county
+from bench.linkage_data import link_arguments, write_county
 
 
 def test_splink_links_a_tiny_county_and_the_bench_reports_it(
@@ -15,18 +15,7 @@ def test_splink_links_a_tiny_county_and_the_bench_reports_it(
 ) -> None:
     rows = write_county(tmp_path, 2_000, 300, seeds=(3, 4))[1]
     out = tmp_path / "SPLINK.csv"
-    splink_compare.main(
-        [
-            "--registry",
-            str(tmp_path / "R.csv"),
-            "--warnings",
-            str(tmp_path / "W.csv"),
-            "--out",
-            str(out),
-            "--u-pairs",
-            "1e5",
-        ]
-    )
+    splink_compare.main([*link_arguments(tmp_path, out.name), "--u-pairs", "1e5"])
     _, training, steps, prediction, pairs = linkage.splink_timings(capsys.readouterr().err)
     assert training > 0 and prediction > 0 and pairs > 0 and steps.startswith("(λ")
     decided = linkage.read_out(out)
