@@ -38,13 +38,8 @@ async def relay_forever(settings: ServiceSettings, outbox: Table) -> None:
         except Exception as exc:
             log.warning("kafka.connect_failed", error=type(exc).__name__)
             await asyncio.sleep(1)
-    relay = OutboxRelay(
-        table=outbox,
-        sessions=make_sessionmaker(engine),
-        producer=producer,
-        poll_interval_s=settings.outbox_poll_interval_s,
-        batch_size=settings.outbox_batch_size,
-        keep_published=settings.outbox_keep_published,
+    relay = OutboxRelay.for_service(
+        settings, table=outbox, sessions=make_sessionmaker(engine), producer=producer
     )
     log.info("relay.started", table=f"{outbox.schema}.{outbox.name}")
     ready_file = os.environ.get("SHOUWANG_READY_FILE")

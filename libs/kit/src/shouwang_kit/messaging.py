@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shouwang_kit.db import driver_connection
 from shouwang_kit.logs import get_logger
+from shouwang_kit.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -214,6 +215,25 @@ class OutboxRelay:
             else f"DELETE FROM {name} WHERE seq = ANY($1::bigint[])"
         )
         self._wake = asyncio.Event()
+
+    @classmethod
+    def for_service(
+        cls,
+        settings: ServiceSettings,
+        *,
+        table: Table,
+        sessions: async_sessionmaker[AsyncSession],
+        producer: AIOKafkaProducer,
+    ) -> OutboxRelay:
+        """The relay a service's settings describe (inline in the service, or `relay`)."""
+        return cls(
+            table=table,
+            sessions=sessions,
+            producer=producer,
+            poll_interval_s=settings.outbox_poll_interval_s,
+            batch_size=settings.outbox_batch_size,
+            keep_published=settings.outbox_keep_published,
+        )
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now rather than at its next poll."""

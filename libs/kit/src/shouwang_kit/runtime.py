@@ -95,13 +95,8 @@ class ServiceRuntime:
     def _make_kafka_clients(self) -> AIOKafkaProducer:
         settings = self.settings
         producer = make_producer(settings.kafka_bootstrap_servers)
-        self.relay = OutboxRelay(
-            table=self._outbox_table,
-            sessions=self.sessions,
-            producer=producer,
-            poll_interval_s=settings.outbox_poll_interval_s,
-            batch_size=settings.outbox_batch_size,
-            keep_published=settings.outbox_keep_published,
+        self.relay = OutboxRelay.for_service(
+            settings, table=self._outbox_table, sessions=self.sessions, producer=producer
         )
         self.consumers = [
             InboxConsumer(
