@@ -153,6 +153,7 @@ async def main(rows_count: int, memory_rows: int, formats: list[str]) -> None:
             gateway = stack.services["agency-gateway"]
             assert gateway.proc is not None
             base, pid = gateway.url, gateway.proc.pid
+            pids = stack_processes(stack, "agency-gateway", "gateway API + parse worker")
             print(f"machine: {psutil.cpu_count()} cores; rows per list: {rows_count:,}")
             raw = RawKafkaCeiling(stack.bootstrap_servers, rows_count)
             await raw.start()
@@ -174,19 +175,9 @@ async def main(rows_count: int, memory_rows: int, formats: list[str]) -> None:
                 # Other people in each list: nothing the gateway cached for one list helps the next.
                 path = write(work / f"list.{fmt}", rows_count, seed=seed + 11)
                 ceiling_before = await raw.measure()
-                before = {
-                    n: cpu_seconds(p)
-                    for n, p in stack_processes(
-                        stack, "agency-gateway", "gateway API + parse worker"
-                    ).items()
-                }
+                before = {n: cpu_seconds(p) for n, p in pids.items()}
                 seconds, peak, counts = await upload(base, path, fmt, next(months), pid)
-                used = {
-                    n: cpu_seconds(p) - before[n]
-                    for n, p in stack_processes(
-                        stack, "agency-gateway", "gateway API + parse worker"
-                    ).items()
-                }
+                used = {n: cpu_seconds(p) - before[n] for n, p in pids.items()}
                 await _drained(stack)
                 ceiling_after = await raw.measure()
                 around = (ceiling_before + ceiling_after) / 2
