@@ -77,6 +77,7 @@ class Harness:
         self.infra = infra
         self.fail_on: set[int] = set()
         self.calls = 0
+        self.in_flight = self.most_in_flight = 0
 
     async def setup(self) -> None:
         async with self.engine.begin() as conn:
@@ -91,9 +92,29 @@ class Harness:
             raise RuntimeError(f"cannot handle {n}")
         await session.execute(self.seen.insert().values(subject=envelope.subject, n=n))
 
+    async def batch_handler(
+        self, session: AsyncSession, envelopes: list[Envelope], outbox: Outbox
+    ) -> None:
+        """The records one by one, in one transaction held open a moment (so that
+        concurrent ones overlap and are counted)."""
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.3)
+            for envelope in envelopes:
+                await self.handler(session, envelope, outbox)
+        finally:
+            self.in_flight -= 1
+
     def consumer(
-        self, producer: AIOKafkaProducer, group: str = "it-group", *, batch: bool = False
+        self,
+        producer: AIOKafkaProducer,
+        group: str = "it-group",
+        *,
+        batch: bool = False,
+        concurrency: int | None = None,
     ) -> InboxConsumer:
+        """With `concurrency`, a batch-handler consumer with that many transactions a poll."""
         return InboxConsumer(
             name=group,
             topics=[self.topic.name],
@@ -105,6 +126,8 @@ class Harness:
             producer=producer,
             max_attempts=2,
             batch=batch,
+            batch_handler=self.batch_handler if concurrency else None,
+            batch_concurrency=concurrency or 1,
         )
 
     async def seen_rows(self) -> list[tuple[str, int]]:
@@ -386,6 +409,35 @@ async def test_batch_mode_keeps_order_and_isolates_a_failing_record(harness: Har
             rows = await harness.wait_for(9)
             await asyncio.sleep(1)
         assert [n for _s, n in rows] == [0, 1, 2, 3, 5, 6, 7, 8, 9]
+    finally:
+        await producer.stop()
+
+
+async def test_concurrent_batch_transactions_keep_each_partitions_order_exactly_once(
+    harness: Harness,
+) -> None:
+    """A poll over three partitions in two transactions at once: every record lands once,
+    each partition's in order; a failing record sends its own transaction's partitions one
+    by one, and only it is left out (dead-lettered)."""
+    harness.fail_on = {40}
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        for n in range(90):
+            key = f"p{n % 3}"
+            await producer.send(
+                harness.topic.name, encode(_envelope(key, n)), key=key.encode(), partition=n % 3
+            )
+        await producer.flush()
+        async with running(harness.consumer(producer, "it-concurrent", concurrency=2)):
+            rows = await harness.wait_for(89)
+            await asyncio.sleep(1)  # anything extra would arrive now
+        rows = await harness.seen_rows()
+        assert harness.most_in_flight == 2
+        assert sorted(n for _s, n in rows) == [n for n in range(90) if n != 40]
+        for key in ("p0", "p1", "p2"):
+            in_order = [n for s, n in rows if s == key]
+            assert in_order == sorted(in_order)
     finally:
         await producer.stop()
 

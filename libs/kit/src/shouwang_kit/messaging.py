@@ -305,6 +305,20 @@ async def purge_processed(
     return sent.rowcount or 0, seen.rowcount or 0  # type: ignore[attr-defined]
 
 
+def partition_groups(
+    batches: dict[TopicPartition, list[Any]], count: int
+) -> list[dict[TopicPartition, list[Any]]]:
+    """A poll's partitions shared out into at most `count` groups of about as many records
+    (largest first onto the lightest group); no group is empty, each partition is in one."""
+    groups: list[dict[TopicPartition, list[Any]]] = [{} for _ in range(min(count, len(batches)))]
+    sizes = [0] * len(groups)
+    for tp, records in sorted(batches.items(), key=lambda item: -len(item[1])):
+        lightest = sizes.index(min(sizes))
+        groups[lightest][tp] = records
+        sizes[lightest] += len(records)
+    return [group for group in groups if group]
+
+
 class InboxConsumer:
     """Consumes topics in a consumer group; each message is processed exactly once in the DB.
 
@@ -332,8 +346,10 @@ class InboxConsumer:
         batch_handler: BatchHandler | None = None,
         max_records: int | None = None,
         max_partition_fetch_bytes: int = 1048576,
+        batch_concurrency: int = 1,
     ) -> None:
         self.name = name
+        self._concurrency = max(1, batch_concurrency)
         self._batch = batch
         self._batch_handler = batch_handler
         self._topics = list(topics)
@@ -399,15 +415,23 @@ class InboxConsumer:
             raise
 
     async def _apply_poll(self, batches: dict[TopicPartition, list[Any]]) -> None:
-        # With a batch handler, the whole poll goes in one transaction (each partition's
-        # records stay in order).
-        if (
-            self._batch_handler is not None
-            and len(batches) > 1
-            and await self._handled_as_batch(
-                [(tp, record) for tp, records in batches.items() for record in records]
+        # With a batch handler, the poll's partitions go in `batch_concurrency` transactions
+        # at once (each partition in one of them, its records in order): while one waits on
+        # the database, the other's records are worked on.
+        if self._batch_handler is not None and len(batches) > 1:
+            groups = partition_groups(batches, self._concurrency)
+            handled = await asyncio.gather(
+                *(
+                    self._handled_as_batch(
+                        [(tp, record) for tp, records in group.items() for record in records]
+                    )
+                    for group in groups
+                )
             )
-        ):
+            for group, ok in zip(groups, handled, strict=True):
+                if not ok:  # this group's partitions one by one, as below
+                    for tp, records in group.items():
+                        await self._process_partition(tp, records)
             # One offset commit (one round trip) for every partition of the poll.
             await self._commit_many({tp: records[-1].offset + 1 for tp, records in batches.items()})
             return
@@ -609,5 +633,6 @@ __all__ = [
     "OutboxRelay",
     "make_producer",
     "messaging_tables",
+    "partition_groups",
     "purge_processed",
 ]

@@ -113,6 +113,7 @@ class ServiceRuntime:
                 batch=spec.batch,
                 batch_handler=spec.batch_handler,
                 max_records=settings.consumer_poll_records if spec.batch_handler else None,
+                batch_concurrency=settings.consumer_batch_concurrency,
             )
             for spec in self._consumer_specs
         ]

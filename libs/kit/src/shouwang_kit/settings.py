@@ -53,7 +53,14 @@ class ServiceSettings(BaseSettings):
         "what was sent; false deletes them once Kafka has them (a cheaper write).",
     )
     consumer_poll_records: int = Field(
-        default=2000, ge=1, description="Records per poll (one transaction) for batch handlers."
+        default=2000, ge=1, description="Records per poll for batch handlers."
+    )
+    consumer_batch_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="Transactions a batch handler's poll is shared out into, run at once "
+        "(each partition in one of them): the service works on one while another waits on "
+        "the database.",
     )
     gc_gen0_threshold: int = Field(
         default=0,
