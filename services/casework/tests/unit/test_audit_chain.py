@@ -1,7 +1,14 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from casework.domain.audit import GENESIS, AuditEntry, entry_hash, first_broken_link
+from casework.domain.audit import (
+    GENESIS,
+    AuditEntry,
+    ChainLinks,
+    ChainVerifier,
+    entry_hash,
+    first_broken_link,
+)
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -58,3 +65,35 @@ def test_a_rewritten_tail_still_fails_at_the_first_rewritten_entry() -> None:
     )
     entries[3] = forged
     assert first_broken_link(entries) == 5  # the next entry no longer points at it
+
+
+def test_links_encoded_ahead_hash_as_entries_appended_one_by_one() -> None:
+    """A batch's entries, encoded before the chain's end is read, then hashed onto it, are
+    the entries `entry_hash` gives one at a time (and verify after the earlier ones)."""
+    earlier = _chain(7)
+    batch = [
+        ("system", "opened", "case:一", {"reason": "预警匹配到本户，立案：新纳入低保", "n": 1}),
+        ("officer-9", "view_sensitive", "case:2", {"fields": ["id_number"], "z": None}),
+        ("system", "signal_attached", "case:一", {}),
+    ]
+    at = T0 + timedelta(hours=1)
+    links = ChainLinks(at, batch)
+    assert len(links) == 3
+    chained = links.hashes(earlier[-1].hash, earlier[-1].seq)
+    prev, expected = earlier[-1].hash, []
+    for seq, (actor, action, subject, detail) in enumerate(batch, start=8):
+        digest = entry_hash(
+            prev, seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail
+        )
+        expected.append((seq, prev, digest))
+        prev = digest
+    assert chained == expected
+    verifier = ChainVerifier()
+    appended = [
+        AuditEntry(seq, at, actor, action, subject, detail, before, digest)
+        for (seq, before, digest), (actor, action, subject, detail) in zip(
+            chained, batch, strict=True
+        )
+    ]
+    assert all(verifier.feed(entry) for entry in [*earlier, *appended])
+    assert ChainLinks(at, batch).hashes(GENESIS, 0)[0][1] == GENESIS

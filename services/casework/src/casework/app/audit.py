@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import SCHEMA, audit_log
-from casework.domain.audit import GENESIS, AuditEntry, ChainVerifier, entry_hash
+from casework.domain.audit import GENESIS, AuditEntry, ChainLinks, ChainVerifier, entry_hash
 
 _LOCK = zlib.crc32(b"casework.audit_log")
 _CHAIN_END = f"SELECT seq, hash FROM {SCHEMA}.{audit_log.name} ORDER BY seq DESC LIMIT 1"
@@ -96,21 +96,23 @@ async def append_audit_many(
     session: AsyncSession, entries: list[tuple[str, str, str, dict[str, Any]]], *, now: datetime
 ) -> None:
     """Append (actor, action, subject, detail) entries in order: one lock, one read of the
-    chain's end, one COPY — the same chain as appending them one by one."""
+    chain's end, one COPY — the same chain as appending them one by one. Everything but the
+    hashes is encoded before the lock is taken (it is held until commit, and every writer of
+    the trace waits for it): call this last in the transaction."""
     if not entries:
         return
+    links = ChainLinks(now, entries)
+    details = [_DETAIL_JSON.encode(detail) for _a, _b, _c, detail in entries]
     raw = await driver_connection(session)
     await raw.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
     last = await raw.fetchrow(_CHAIN_END)
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-    rows = []
-    for actor, action, subject, detail in entries:
-        seq += 1
-        digest = entry_hash(
-            prev, seq=seq, at=now, actor=actor, action=action, subject=subject, detail=detail
+    chained = links.hashes(last[1], last[0]) if last else links.hashes(GENESIS, 0)
+    rows = [
+        (seq, now, actor, action, subject, detail, prev, digest)
+        for (seq, prev, digest), (actor, action, subject, _d), detail in zip(
+            chained, entries, details, strict=True
         )
-        rows.append((seq, now, actor, action, subject, _DETAIL_JSON.encode(detail), prev, digest))
-        prev = digest
+    ]
     await raw.copy_records_to_table(
         audit_log.name, schema_name=SCHEMA, columns=_COLUMNS, records=rows
     )

@@ -303,6 +303,6 @@ async def handle_matched_batch(
     await bulk.copy_rows(raw, clocks, bulk.CLOCK_COLUMNS, clock_rows)
     await bulk.copy_rows(raw, signals, bulk.SIGNAL_COLUMNS, signal_rows)
     await bulk.copy_rows(raw, actions, bulk.ACTION_COLUMNS, action_rows)
-    await append_audit_many(session, audit, now=now)
     await outbox.add_encoded(CASES.name, events)
+    await append_audit_many(session, audit, now=now)  # last: it holds the trace's lock
     log.info("cases.batch", signals=len(signal_rows), opened=len(case_rows))

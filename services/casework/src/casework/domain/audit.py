@@ -47,6 +47,34 @@ def entry_hash(
     return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
 
 
+class ChainLinks:
+    """Entries sharing one time, encoded before their place in the chain is known, then
+    hashed onto its end: the same hashes as `entry_hash` one by one, with only the SHA-256s
+    left for the moment the chain's end is held (under the append lock)."""
+
+    def __init__(self, at: datetime, entries: Iterable[tuple[str, str, str, dict[str, Any]]]):
+        stamp = at.isoformat()
+        # `[seq,` is all that the entry's canonical JSON still lacks.
+        self._tails = [
+            _CANONICAL.encode([stamp, actor, action, subject, detail])[1:]
+            for actor, action, subject, detail in entries
+        ]
+
+    def __len__(self) -> int:
+        return len(self._tails)
+
+    def hashes(self, prev_hash: str, last_seq: int) -> list[tuple[int, str, str]]:
+        """(seq, previous hash, hash) for each entry, chained after (last_seq, prev_hash)."""
+        out = []
+        seq, prev = last_seq, prev_hash
+        for tail in self._tails:
+            seq += 1
+            digest = hashlib.sha256(f"{prev}|[{seq},{tail}".encode()).hexdigest()
+            out.append((seq, prev, digest))
+            prev = digest
+        return out
+
+
 class ChainVerifier:
     """Checks entries one at a time, in seq order (so a long log never sits in memory)."""
 
