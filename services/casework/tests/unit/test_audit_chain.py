@@ -1,5 +1,6 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from casework.domain.audit import (
     GENESIS,
@@ -71,7 +72,7 @@ def test_links_encoded_ahead_hash_as_entries_appended_one_by_one() -> None:
     """A batch's entries, encoded before the chain's end is read, then hashed onto it, are
     the entries `entry_hash` gives one at a time (and verify after the earlier ones)."""
     earlier = _chain(7)
-    batch = [
+    batch: list[tuple[str, str, str, dict[str, Any]]] = [
         ("system", "opened", "case:一", {"reason": "预警匹配到本户，立案：新纳入低保", "n": 1}),
         ("officer-9", "view_sensitive", "case:2", {"fields": ["id_number"], "z": None}),
         ("system", "signal_attached", "case:一", {}),
