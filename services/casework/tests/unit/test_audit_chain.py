@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,3 +99,5 @@ def test_links_encoded_ahead_hash_as_entries_appended_one_by_one() -> None:
     ]
     assert all(verifier.feed(entry) for entry in [*earlier, *appended])
     assert ChainLinks(at, batch).hashes(GENESIS, 0)[0][1] == GENESIS
+    # What the log stores is each detail, whole.
+    assert [json.loads(text) for text in links.details] == [d for _a, _b, _c, d in batch]

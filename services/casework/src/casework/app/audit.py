@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -18,7 +17,6 @@ from casework.domain.audit import GENESIS, AuditEntry, ChainLinks, ChainVerifier
 
 _LOCK = zlib.crc32(b"casework.audit_log")
 _CHAIN_END = f"SELECT seq, hash FROM {SCHEMA}.{audit_log.name} ORDER BY seq DESC LIMIT 1"
-_DETAIL_JSON = json.JSONEncoder(ensure_ascii=False)
 _COLUMNS = ["seq", "at", "actor", "action", "subject", "detail", "prev_hash", "hash"]
 
 
@@ -102,7 +100,6 @@ async def append_audit_many(
     if not entries:
         return
     links = ChainLinks(now, entries)
-    details = [_DETAIL_JSON.encode(detail) for _a, _b, _c, detail in entries]
     raw = await driver_connection(session)
     await raw.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
     last = await raw.fetchrow(_CHAIN_END)
@@ -110,7 +107,7 @@ async def append_audit_many(
     rows = [
         (seq, now, actor, action, subject, detail, prev, digest)
         for (seq, prev, digest), (actor, action, subject, _d), detail in zip(
-            chained, entries, details, strict=True
+            chained, entries, links.details, strict=True
         )
     ]
     await raw.copy_records_to_table(

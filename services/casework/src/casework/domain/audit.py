@@ -54,11 +54,16 @@ class ChainLinks:
 
     def __init__(self, at: datetime, entries: Iterable[tuple[str, str, str, dict[str, Any]]]):
         stamp = at.isoformat()
+        #: Each entry's detail as canonical JSON (what the log stores, encoded once).
+        self.details: list[str] = []
         # `[seq,` is all that the entry's canonical JSON still lacks.
-        self._tails = [
-            _CANONICAL.encode([stamp, actor, action, subject, detail])[1:]
-            for actor, action, subject, detail in entries
-        ]
+        self._tails: list[str] = []
+        for actor, action, subject, detail in entries:
+            text = _CANONICAL.encode(detail)
+            self.details.append(text)
+            self._tails.append(
+                f"{_CANONICAL.encode([stamp, actor, action, subject])[1:-1]},{text}]"
+            )
 
     def __len__(self) -> int:
         return len(self._tails)
