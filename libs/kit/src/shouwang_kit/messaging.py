@@ -363,6 +363,8 @@ class InboxConsumer:
         self._max_records = max_records
         # Per partition, the first offset fetched and not yet done with.
         self._resume: dict[TopicPartition, int] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._owners: dict[TopicPartition, asyncio.Task[None]] = {}
         self._inbox_sql = (
             f'INSERT INTO "{inbox.schema or "public"}"."{inbox.name}"'
             ' (consumer, message_id, topic, partition, "offset")'
@@ -395,43 +397,95 @@ class InboxConsumer:
         the consumer is first moved back to the first record it had fetched and not finished
         with, so that the loop, restarted, reads them again (the inbox makes repeats no-ops)
         instead of going on after them until a rebalance or a restart.
+
+        With a batch handler and `batch_concurrency` N > 1, each poll is shared out by
+        partition into N transactions run as tasks, and the next poll is taken as soon as
+        fewer than N are still running (so up to 2N - 1 at once): the service works on some
+        while others wait on the database. A partition's transactions run one after another,
+        in offset order, and each commits its offsets after its database commit.
         """
+        pipelined = self._batch_handler is not None and self._concurrency > 1
         try:
             while True:
+                self._reap()
+                while len(self._in_flight) >= self._concurrency:
+                    await self._finish_one()
                 batches = await self._consumer.getmany(
                     timeout_ms=500,
                     max_records=self._max_records or (2000 if self._batch_handler else 200),
                 )
                 for tp, records in batches.items():
                     self._resume.setdefault(tp, records[0].offset)
-                await self._apply_poll(batches)
+                if pipelined and batches:
+                    self._start_groups(batches)
+                else:
+                    await self._apply_poll(batches)
         except asyncio.CancelledError:
+            await self._drop_in_flight()
             raise
         except Exception:
+            await self._drop_in_flight()
             assigned = self._consumer.assignment()
             for tp, offset in self._resume.items():
                 if tp in assigned:
                     self._consumer.seek(tp, offset)
             raise
 
+    def _start_groups(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """The poll's partitions shared out into `batch_concurrency` transactions, started at
+        once; each first waits for the earlier ones holding any of its partitions (their
+        records come first), and commits its partitions' offsets when done."""
+        for group in partition_groups(batches, self._concurrency):
+            before = {
+                task
+                for tp in group
+                if (task := self._owners.get(tp)) is not None and not task.done()
+            }
+            task = asyncio.create_task(self._run_group(group, before))
+            for tp in group:
+                self._owners[tp] = task
+            self._in_flight.add(task)
+
+    async def _run_group(
+        self, group: dict[TopicPartition, list[Any]], before: set[asyncio.Task[None]]
+    ) -> None:
+        if before:
+            await asyncio.gather(*before)
+        if not await self._handled_as_batch(
+            [(tp, record) for tp, records in group.items() for record in records]
+        ):
+            for tp, records in group.items():
+                await self._process_partition(tp, records)
+        await self._commit_many({tp: records[-1].offset + 1 for tp, records in group.items()})
+
+    def _reap(self) -> None:
+        """Forget finished transactions; the first that failed ends the loop (run())."""
+        for task in [task for task in self._in_flight if task.done()]:
+            self._in_flight.discard(task)
+            task.result()
+
+    async def _finish_one(self) -> None:
+        await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+        self._reap()
+
+    async def _drop_in_flight(self) -> None:
+        """Roll back what is still running (its records are read again, see run())."""
+        for task in self._in_flight:
+            task.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._in_flight.clear()
+        self._owners.clear()
+
     async def _apply_poll(self, batches: dict[TopicPartition, list[Any]]) -> None:
-        # With a batch handler, the poll's partitions go in `batch_concurrency` transactions
-        # at once (each partition in one of them, its records in order): while one waits on
-        # the database, the other's records are worked on.
-        if self._batch_handler is not None and len(batches) > 1:
-            groups = partition_groups(batches, self._concurrency)
-            handled = await asyncio.gather(
-                *(
-                    self._handled_as_batch(
-                        [(tp, record) for tp, records in group.items() for record in records]
-                    )
-                    for group in groups
-                )
+        # With a batch handler, the whole poll goes in one transaction (each partition's
+        # records stay in order).
+        if (
+            self._batch_handler is not None
+            and len(batches) > 1
+            and await self._handled_as_batch(
+                [(tp, record) for tp, records in batches.items() for record in records]
             )
-            for group, ok in zip(groups, handled, strict=True):
-                if not ok:  # this group's partitions one by one, as below
-                    for tp, records in group.items():
-                        await self._process_partition(tp, records)
+        ):
             # One offset commit (one round trip) for every partition of the poll.
             await self._commit_many({tp: records[-1].offset + 1 for tp, records in batches.items()})
             return

@@ -58,9 +58,9 @@ class ServiceSettings(BaseSettings):
     consumer_batch_concurrency: int = Field(
         default=1,
         ge=1,
-        description="Transactions a batch handler's poll is shared out into, run at once "
-        "(each partition in one of them): the service works on one while another waits on "
-        "the database.",
+        description="Transactions each poll of a batch handler is shared out into (by "
+        "partition), run as tasks; the next poll is taken while the last ones commit, so the "
+        "service works on some while others wait on the database. 1: one per poll, in turn.",
     )
     gc_gen0_threshold: int = Field(
         default=0,

@@ -29,8 +29,8 @@ class Settings(ServiceSettings):
     # Matched warnings arrive in bursts (monthly lists): big polls in one transaction each,
     # the outbox relayed in big batches, and the collector not run every 700 allocations.
     consumer_poll_records: int = 5000
-    # Two transactions a poll at once: one is worked on while the other waits on the database.
-    consumer_batch_concurrency: int = 2
+    # Three transactions a poll, the next poll taken while they finish (see the kit setting).
+    consumer_batch_concurrency: int = 3
     outbox_batch_size: int = 2000
     gc_gen0_threshold: int = 50_000
     report_cache_s: float = Field(

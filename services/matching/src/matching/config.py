@@ -22,8 +22,8 @@ class Settings(ServiceSettings):
     gc_gen0_threshold: int = 50_000
     # Bigger polls (one transaction each) and relay batches, as for casework.
     consumer_poll_records: int = 5000
-    # Two transactions a poll at once: one is worked on while the other waits on the database.
-    consumer_batch_concurrency: int = 2
+    # Three transactions a poll, the next poll taken while they finish (see the kit setting).
+    consumer_batch_concurrency: int = 3
     outbox_batch_size: int = 2000
     # Every outcome is recorded in `decisions` (and `reviews`): the outbox is only the way to
     # Kafka, so published rows are deleted (the cheaper write), as in the gateway.
