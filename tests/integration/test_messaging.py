@@ -163,6 +163,52 @@ async def running(consumer: InboxConsumer) -> AsyncIterator[None]:
         await consumer.stop()
 
 
+def refuse_dead_letter_once(producer: AIOKafkaProducer) -> list[KafkaError]:
+    """The producer's next send_and_wait (the dead letter) fails; the list empties when it
+    has."""
+    real_send = producer.send_and_wait
+    refusals = [KafkaError("dead-letter topic unavailable")]
+
+    async def send_once_refused(*args: Any, **kwargs: Any) -> Any:
+        if refusals:
+            raise refusals.pop()
+        return await real_send(*args, **kwargs)
+
+    producer.send_and_wait = send_once_refused
+    return refusals
+
+
+async def run_again_until(consumer: InboxConsumer, harness: Harness, count: int) -> None:
+    """Run the loop again (as the service's supervisor does) until `count` rows are in, and
+    a second longer (anything extra would arrive then)."""
+    task = asyncio.create_task(consumer.run())
+    try:
+        await harness.wait_for(count)
+        await asyncio.sleep(1)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def send_over_three_partitions(
+    harness: Harness, producer: AIOKafkaProducer, count: int
+) -> None:
+    """Records 0..count-1, record n on partition n % 3 with subject `p<partition>`."""
+    for n in range(count):
+        key = f"p{n % 3}"
+        await producer.send(
+            harness.topic.name, encode(_envelope(key, n)), key=key.encode(), partition=n % 3
+        )
+    await producer.flush()
+
+
+def assert_each_partition_in_order(rows: list[tuple[str, int]]) -> None:
+    for key in ("p0", "p1", "p2"):
+        in_order = [n for s, n in rows if s == key]
+        assert in_order == sorted(in_order)
+
+
 @pytest.mark.parametrize("keep_published", [True, False], ids=["kept", "deleted"])
 async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
     harness: Harness, keep_published: bool
@@ -423,21 +469,14 @@ async def test_concurrent_batch_transactions_keep_each_partitions_order_exactly_
     producer = make_producer(harness.infra.bootstrap_servers)
     await producer.start()
     try:
-        for n in range(90):
-            key = f"p{n % 3}"
-            await producer.send(
-                harness.topic.name, encode(_envelope(key, n)), key=key.encode(), partition=n % 3
-            )
-        await producer.flush()
+        await send_over_three_partitions(harness, producer, 90)
         async with running(harness.consumer(producer, "it-concurrent", concurrency=2)):
             rows = await harness.wait_for(89)
             await asyncio.sleep(1)  # anything extra would arrive now
         rows = await harness.seen_rows()
         assert harness.most_in_flight >= 2
         assert sorted(n for _s, n in rows) == [n for n in range(90) if n != 40]
-        for key in ("p0", "p1", "p2"):
-            in_order = [n for s, n in rows if s == key]
-            assert in_order == sorted(in_order)
+        assert_each_partition_in_order(rows)
     finally:
         await producer.stop()
 
@@ -452,41 +491,19 @@ async def test_a_pipelined_loop_ended_by_an_error_reads_again_what_it_had_not_fi
     producer = make_producer(harness.infra.bootstrap_servers)
     await producer.start()
     try:
-        for n in range(60):
-            key = f"p{n % 3}"
-            await producer.send(
-                harness.topic.name, encode(_envelope(key, n)), key=key.encode(), partition=n % 3
-            )
-        await producer.flush()
+        await send_over_three_partitions(harness, producer, 60)
         consumer = harness.consumer(producer, "it-pipelined-restart", concurrency=2)
-        real_send = producer.send_and_wait
-        refusals = [KafkaError("dead-letter topic unavailable")]
-
-        async def send_once_refused(*args: Any, **kwargs: Any) -> Any:
-            if refusals:
-                raise refusals.pop()
-            return await real_send(*args, **kwargs)
-
-        producer.send_and_wait = send_once_refused
+        refusals = refuse_dead_letter_once(producer)
         await consumer.start()
         try:
             with pytest.raises(KafkaError):
                 await asyncio.wait_for(consumer.run(), timeout=30)
-            task = asyncio.create_task(consumer.run())  # what the supervisor does
-            try:
-                await harness.wait_for(59)
-                await asyncio.sleep(1)  # anything extra would arrive now
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await run_again_until(consumer, harness, 59)  # what the supervisor does
         finally:
             await consumer.stop()
         rows = await harness.seen_rows()
         assert sorted(n for _s, n in rows) == [n for n in range(60) if n != 4]
-        for key in ("p0", "p1", "p2"):
-            in_order = [n for s, n in rows if s == key]
-            assert in_order == sorted(in_order)
+        assert_each_partition_in_order(rows)
         assert not refusals
     finally:
         await producer.stop()
@@ -508,28 +525,13 @@ async def test_a_loop_ended_by_an_error_reads_again_what_it_had_fetched(
             )
         await producer.flush()
         consumer = harness.consumer(producer, "it-restart")
-        real_send = producer.send_and_wait
-        refusals = [KafkaError("dead-letter topic unavailable")]
-
-        async def send_once_refused(*args: Any, **kwargs: Any) -> Any:
-            if refusals:
-                raise refusals.pop()
-            return await real_send(*args, **kwargs)
-
-        producer.send_and_wait = send_once_refused
+        refusals = refuse_dead_letter_once(producer)
         await consumer.start()
         try:
             with pytest.raises(KafkaError):
                 await asyncio.wait_for(consumer.run(), timeout=30)
             assert [n for _s, n in await harness.seen_rows()] == [0, 1, 2]  # 4–9 not yet
-            task = asyncio.create_task(consumer.run())  # what the supervisor does
-            try:
-                await harness.wait_for(9)
-                await asyncio.sleep(1)  # anything extra would arrive now
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await run_again_until(consumer, harness, 9)  # what the supervisor does
         finally:
             await consumer.stop()
         assert [n for _s, n in await harness.seen_rows()] == [0, 1, 2, 4, 5, 6, 7, 8, 9]
