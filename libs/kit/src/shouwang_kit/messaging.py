@@ -451,12 +451,7 @@ class InboxConsumer:
     ) -> None:
         if before:
             await asyncio.gather(*before)
-        if not await self._handled_as_batch(
-            [(tp, record) for tp, records in group.items() for record in records]
-        ):
-            for tp, records in group.items():
-                await self._process_partition(tp, records)
-        await self._commit_many({tp: records[-1].offset + 1 for tp, records in group.items()})
+        await self._apply_poll(group)  # the group as a poll of its own
 
     def _reap(self) -> None:
         """Forget finished transactions; the first that failed ends the loop (run())."""
