@@ -103,7 +103,8 @@ async def append_audit_many(
     raw = await driver_connection(session)
     await raw.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
     last = await raw.fetchrow(_CHAIN_END)
-    chained = links.hashes(last[1], last[0]) if last else links.hashes(GENESIS, 0)
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    chained = links.hashes(prev, seq)
     rows = [
         (seq, now, actor, action, subject, detail, prev, digest)
         for (seq, prev, digest), (actor, action, subject, _d), detail in zip(

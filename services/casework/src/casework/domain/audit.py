@@ -43,8 +43,19 @@ def entry_hash(
     detail: dict[str, Any],
 ) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry."""
-    body = _CANONICAL.encode([seq, at.isoformat(), actor, action, subject, detail])
-    return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
+    return _link(
+        prev_hash, seq, _tail(at.isoformat(), actor, action, subject, _CANONICAL.encode(detail))
+    )
+
+
+def _tail(stamp: str, actor: str, action: str, subject: str, detail_json: str) -> str:
+    """An entry's canonical JSON, `[seq, at, actor, action, subject, detail]`, but for its
+    opening `[seq,` (the one part that waits for the entry's place in the chain)."""
+    return f"{_CANONICAL.encode([stamp, actor, action, subject])[1:-1]},{detail_json}]"
+
+
+def _link(prev_hash: str, seq: int, tail: str) -> str:
+    return hashlib.sha256(f"{prev_hash}|[{seq},{tail}".encode()).hexdigest()
 
 
 class ChainLinks:
@@ -56,14 +67,11 @@ class ChainLinks:
         stamp = at.isoformat()
         #: Each entry's detail as canonical JSON (what the log stores, encoded once).
         self.details: list[str] = []
-        # `[seq,` is all that the entry's canonical JSON still lacks.
         self._tails: list[str] = []
         for actor, action, subject, detail in entries:
             text = _CANONICAL.encode(detail)
             self.details.append(text)
-            self._tails.append(
-                f"{_CANONICAL.encode([stamp, actor, action, subject])[1:-1]},{text}]"
-            )
+            self._tails.append(_tail(stamp, actor, action, subject, text))
 
     def __len__(self) -> int:
         return len(self._tails)
@@ -74,7 +82,7 @@ class ChainLinks:
         seq, prev = last_seq, prev_hash
         for tail in self._tails:
             seq += 1
-            digest = hashlib.sha256(f"{prev}|[{seq},{tail}".encode()).hexdigest()
+            digest = _link(prev, seq, tail)
             out.append((seq, prev, digest))
             prev = digest
         return out
