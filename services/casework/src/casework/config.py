@@ -32,6 +32,10 @@ class Settings(ServiceSettings):
     # Three transactions a poll, the next poll taken while they finish (see the kit setting).
     consumer_batch_concurrency: int = 3
     outbox_batch_size: int = 2000
+    # Every case event is derived from what casework keeps anyway (cases, clocks, signals, the
+    # trail and the audit log): the outbox is only the way to Kafka, so its rows go once
+    # published (marking them kept was ~8 µs of PostgreSQL per signal, deleting ~1 µs).
+    outbox_keep_published: bool = False
     gc_gen0_threshold: int = 50_000
     report_cache_s: float = Field(
         default=60.0, ge=0, description="How old (seconds) an aggregate report may be."

@@ -101,3 +101,31 @@ def test_links_encoded_ahead_hash_as_entries_appended_one_by_one() -> None:
     assert ChainLinks(at, batch).hashes(GENESIS, 0)[0][1] == GENESIS
     # What the log stores is each detail, whole.
     assert [json.loads(text) for text in links.details] == [d for _a, _b, _c, d in batch]
+
+
+def test_an_entry_hash_is_sha256_of_the_previous_hash_and_the_canonical_entry() -> None:
+    """The stored chains stay verifiable: the hashed text is the canonical JSON of
+    [seq, at, actor, action, subject, detail] whatever the strings hold (quotes, backslashes,
+    control characters, Chinese, offsets in times), however it is written out."""
+    import hashlib
+
+    at = datetime(2026, 12, 2, 8, 30, 15, 123456, tzinfo=UTC) + timedelta(hours=8)
+    for actor, action, subject in [
+        ("system", "opened", "case:3f2a7c5e-0000-4000-8000-000000000001"),
+        ('张"三"', "view\\sensitive", "case:\n1"),
+        ("officer 9", "回退", "case:\u2028x\t"),
+        ("", "a|b:c.d-e+f", "household:一"),
+    ]:
+        detail = {"reason": "预警匹配到本户，立案：新纳入低保", "z": None, "a": [1, "二"]}
+        canonical = json.dumps(
+            [7, at.isoformat(), actor, action, subject, detail],
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        expected = hashlib.sha256(f"{GENESIS}|{canonical}".encode()).hexdigest()
+        got = entry_hash(
+            GENESIS, seq=7, at=at, actor=actor, action=action, subject=subject, detail=detail
+        )
+        assert got == expected
+        assert ChainLinks(at, [(actor, action, subject, detail)]).hashes(GENESIS, 6)[0][2] == got

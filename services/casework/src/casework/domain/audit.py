@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,15 @@ GENESIS = "0" * 64
 _CANONICAL = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
 )
+# Strings whose canonical JSON is the string in quotes (times, codes, "case:<uuid>").
+_PLAIN = re.compile(r"[A-Za-z0-9._:+|-]*")
+
+
+def _json_text(value: str) -> str:
+    """A string as canonical JSON, plain ones written directly (the encoder is the slow part)."""
+    if _PLAIN.fullmatch(value):
+        return f'"{value}"'
+    return _CANONICAL.encode(value)
 
 
 @dataclass(frozen=True)
@@ -43,15 +53,17 @@ def entry_hash(
     detail: dict[str, Any],
 ) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry."""
-    return _link(
-        prev_hash, seq, _tail(at.isoformat(), actor, action, subject, _CANONICAL.encode(detail))
-    )
+    stamp = _json_text(at.isoformat())
+    return _link(prev_hash, seq, _tail(stamp, actor, action, subject, _CANONICAL.encode(detail)))
 
 
-def _tail(stamp: str, actor: str, action: str, subject: str, detail_json: str) -> str:
+def _tail(stamp_json: str, actor: str, action: str, subject: str, detail_json: str) -> str:
     """An entry's canonical JSON, `[seq, at, actor, action, subject, detail]`, but for its
     opening `[seq,` (the one part that waits for the entry's place in the chain)."""
-    return f"{_CANONICAL.encode([stamp, actor, action, subject])[1:-1]},{detail_json}]"
+    return (
+        f"{stamp_json},{_json_text(actor)},{_json_text(action)},{_json_text(subject)},"
+        f"{detail_json}]"
+    )
 
 
 def _link(prev_hash: str, seq: int, tail: str) -> str:
@@ -64,7 +76,7 @@ class ChainLinks:
     left for the moment the chain's end is held (under the append lock)."""
 
     def __init__(self, at: datetime, entries: Iterable[tuple[str, str, str, dict[str, Any]]]):
-        stamp = at.isoformat()
+        stamp = _json_text(at.isoformat())
         #: Each entry's detail as canonical JSON (what the log stores, encoded once).
         self.details: list[str] = []
         self._tails: list[str] = []
