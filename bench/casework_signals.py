@@ -16,7 +16,10 @@ What is measured:
   tables of the same shape and indexes (`CREATE TABLE … (LIKE casework.… INCLUDING ALL)`,
   without foreign keys), one COPY per table, timed together. Signals/s of the ceiling is the
   number of signals divided by that time: what the database would take if casework did no
-  work but writing its rows. A single-table COPY of the signal rows alone is printed beside it
+  work but writing its rows. The relay deletes outbox rows once Kafka has them, so the
+  outbox's rows are rebuilt from what it published to shouwang.cases (message id, topic,
+  key, value); casework writes no inbox rows (its handler makes repeats no-ops), so that
+  table stays empty on both sides. A single-table COPY of the signal rows alone is printed beside it
   (rows/s) for comparison with older runs of this bench, which used that as the ceiling.
 
 Kafka, PostgreSQL, this script and casework share the machine; the load average is printed.
@@ -38,10 +41,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import encode_event
 from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
-from shouwang_proto.topics import MATCHING_OUTCOMES
+from shouwang_proto.topics import CASES, MATCHING_OUTCOMES
 from shouwang_stack.paths import free_port
 from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
@@ -161,7 +165,36 @@ async def drain(
     return rate, signals, first, published - started
 
 
-async def copy_ceiling(database_url: str, count: int) -> tuple[float, float, dict[str, int]]:
+async def published_outbox_rows(bootstrap_servers: str) -> list[tuple[object, ...]]:
+    """The outbox rows casework wrote, as its relay published them (it deletes them after):
+    (message_id, topic, key, value) of every record on shouwang.cases."""
+    consumer = AIOKafkaConsumer(
+        CASES.name,
+        bootstrap_servers=bootstrap_servers,
+        group_id=f"bench-outbox-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 << 20,
+    )
+    await consumer.start()
+    try:
+        rows: list[tuple[object, ...]] = []
+        while batches := await consumer.getmany(timeout_ms=2000, max_records=20_000):
+            for records in batches.values():
+                for record in records:
+                    message_id = uuid.UUID(record.value[7:43].decode())  # {"id":"<uuid>",…
+                    rows.append((message_id, CASES.name, record.key.decode(), record.value))
+        return rows
+    finally:
+        await consumer.stop()
+
+
+_OUTBOX_COLUMNS = ["message_id", "topic", "key", "value"]
+
+
+async def copy_ceiling(
+    database_url: str, count: int, outbox_rows: list[tuple[object, ...]]
+) -> tuple[float, float, dict[str, int]]:
     """(signals/s, rows/s) of COPYing every row casework wrote into same-shaped tables, and
     the row count per table; then (rows/s) of the signal rows alone into a plain table."""
     connection = await asyncpg.connect(database_url)
@@ -173,13 +206,21 @@ async def copy_ceiling(database_url: str, count: int) -> tuple[float, float, dic
             await connection.execute(
                 f"CREATE TABLE bench_ceiling.{table} (LIKE casework.{table} INCLUDING ALL)"
             )
-            data[table] = await connection.fetch(f"SELECT * FROM casework.{table}")
+            if table == "outbox":
+                left = await connection.fetchval("SELECT count(*) FROM casework.outbox")
+                assert left == 0, "the ceiling expects the relay to have deleted the outbox"
+                data[table] = outbox_rows
+            else:
+                data[table] = await connection.fetch(f"SELECT * FROM casework.{table}")
         rows = sum(len(r) for r in data.values())
         started = time.perf_counter()
         async with connection.transaction():
             for table, records in data.items():
                 await connection.copy_records_to_table(
-                    table, schema_name="bench_ceiling", records=records
+                    table,
+                    schema_name="bench_ceiling",
+                    records=records,
+                    columns=_OUTBOX_COLUMNS if table == "outbox" else None,
                 )
         seconds = time.perf_counter() - started
         await connection.execute(
@@ -280,7 +321,10 @@ async def main(count: int, households: int, instances: int, profile: Path | None
             stack.services["casework"].stop()
             for process in extra:
                 process.stop()
-            ceiling, ceiling_rows, per_table = await copy_ceiling(stack.database_url, done)
+            outbox_rows = await published_outbox_rows(stack.bootstrap_servers)
+            ceiling, ceiling_rows, per_table = await copy_ceiling(
+                stack.database_url, done, outbox_rows
+            )
             plain = per_table.pop("plain_signals_rows_per_s")
             rows = ", ".join(f"{t} {n:,}" for t, n in per_table.items())
             print(

@@ -245,3 +245,74 @@ async def test_a_township_officer_sees_only_their_township(system: System) -> No
         f"{casework}/v1/cases", headers={"Authorization": "Bearer forged.token.here"}
     )
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "auth.invalid"
+
+
+async def _messages(system: System, topic: str, warning_id: str) -> list[tuple[bytes, bytes]]:
+    """(key, value) of every record on `topic` whose payload is about this warning."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=system.infra.bootstrap_servers,
+        group_id=f"e2e-read-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        found: list[tuple[bytes, bytes]] = []
+        while batches := await consumer.getmany(timeout_ms=1500):
+            for records in batches.values():
+                found.extend(
+                    (r.key, r.value) for r in records if r.value and warning_id.encode() in r.value
+                )
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def test_a_redelivered_warning_is_decided_and_attached_once(system: System) -> None:
+    """Matching and casework make repeats no-ops on their own keys (no inbox rows): the same
+    message delivered again, and the same warning under a new message id, change nothing."""
+    from shouwang_kit.messaging import make_producer
+    from shouwang_proto import decode, encode
+    from shouwang_proto.topics import MATCHING_OUTCOMES, WARNINGS
+
+    person = _member(3, 1)
+    first = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-21",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+            "source_record_id": "MZ-E2E-REDELIVERED",
+        }
+    )
+    assert first.status_code == 202, first.text
+    warning_id = first.json()["warning_id"]
+    household = await _household_id(system, 3)
+    await system.case_for(household, warning_id)
+
+    ((key, value),) = await _messages(system, WARNINGS.name, warning_id)
+    renamed = decode(value).model_copy(update={"id": uuid.uuid4()})
+    producer = make_producer(system.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        for again in (value, value, encode(renamed)):
+            await producer.send_and_wait(WARNINGS.name, again, key=key)
+    finally:
+        await producer.stop()
+    # A later warning for the same person (same key, so after the repeats in order).
+    later = await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-22",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+            "source_record_id": "MZ-E2E-REDELIVERED-2",
+        }
+    )
+    assert later.status_code == 202, later.text
+    case = await system.case_for(household, warning_id, later.json()["warning_id"])
+
+    assert [s["warning_id"] for s in case["signals"]].count(warning_id) == 1
+    outcomes = await _messages(system, MATCHING_OUTCOMES.name, warning_id)
+    assert [decode(v).type for _k, v in outcomes] == ["warning.matched"]

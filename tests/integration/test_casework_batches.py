@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.app.audit import verify_audit
@@ -79,8 +80,9 @@ def matched(household: uuid.UUID, agency: str, *, warning_id: uuid.UUID | None =
 class Casework:
     """Casework's schema in a database of its own, and consumers of private topics."""
 
-    def __init__(self, infra: Infra, url: str) -> None:
+    def __init__(self, infra: Infra, url: str, *, inbox_rows: bool) -> None:
         self.infra = infra
+        self.inbox_rows = inbox_rows
         self.url = url
         self.engine = make_engine(url)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
@@ -98,6 +100,8 @@ class Casework:
             outbox=outbox,
             producer=producer,
             max_attempts=5,
+            # As the service runs it: the handler makes repeats no-ops (no inbox rows).
+            handler_deduplicates=not self.inbox_rows,
         )
 
     async def fetch(self, sql: str) -> list[asyncpg.Record]:
@@ -107,17 +111,30 @@ class Casework:
         finally:
             await connection.close()
 
-    async def wait_for_inbox(self, count: int, timeout: float = 60) -> None:
-        async with asyncio.timeout(timeout):
-            while (await self.fetch(f"SELECT count(*) FROM {SCHEMA}.inbox"))[0][0] < count:
-                await asyncio.sleep(0.1)
+    async def wait_for_consumed(
+        self, group: str, topic: str, count: int, timeout: float = 60
+    ) -> None:
+        """Until the group has committed `count` records of the topic (all it was sent, from
+        offset 0), each committed in the database before its offset."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.bootstrap_servers)
+        await admin.start()
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    offsets = await admin.list_consumer_group_offsets(group)
+                    done = sum(max(o.offset, 0) for tp, o in offsets.items() if tp.topic == topic)
+                    if done >= count:
+                        return
+                    await asyncio.sleep(0.1)
+        finally:
+            await admin.close()
 
 
-@pytest.fixture
-async def casework(infra: Infra) -> AsyncIterator[Casework]:
+@pytest.fixture(params=["handler", "inbox"], ids=["repeats-by-handler", "repeats-by-inbox"])
+async def casework(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[Casework]:
     url = await private_database(infra, "casework_batches")
     await asyncio.to_thread(upgrade, MIGRATIONS, url, SCHEMA)
-    service = Casework(infra, url)
+    service = Casework(infra, url, inbox_rows=request.param == "inbox")
     yield service
     await service.engine.dispose()
 
@@ -159,7 +176,7 @@ async def test_a_poll_mixing_new_households_joins_and_repeats(
         async with running(consumer):
             # An earlier poll opens a case for `earlier`.
             await send_all(producer, topic, [matched(earlier, "civil_affairs")])
-            await casework.wait_for_inbox(1)
+            await casework.wait_for_consumed("casework.outcomes", topic, 1)
             again = uuid.uuid4()
             repeated = matched(new_once, "civil_affairs", warning_id=again)
             values = [
@@ -171,9 +188,12 @@ async def test_a_poll_mixing_new_households_joins_and_repeats(
                 matched(new_once, "civil_affairs", warning_id=again),  # same warning, new id
             ]
             await send_all(producer, topic, values)
-            await casework.wait_for_inbox(1 + 5)  # the repeated id is recorded once
+            await casework.wait_for_consumed("casework.outcomes", topic, 1 + 6)
     finally:
         await producer.stop()
+
+    inboxed = (await casework.fetch(f"SELECT count(*) FROM {SCHEMA}.inbox"))[0][0]
+    assert inboxed == (1 + 5 if casework.inbox_rows else 0)  # the repeated id recorded once
 
     cases = await casework.fetch(
         f"SELECT household_id, case_id, case_number, status, is_open FROM {SCHEMA}.cases"
@@ -244,7 +264,8 @@ async def test_two_instances_fed_the_same_households_open_one_case_each(
         first = casework.consumer("casework.a", topics[0], producer)
         second = casework.consumer("casework.b", topics[1], producer)
         async with running(first), running(second):
-            await casework.wait_for_inbox(2 * 3 * len(homes), timeout=120)
+            for group, topic in zip(("casework.a", "casework.b"), topics, strict=True):
+                await casework.wait_for_consumed(group, topic, 3 * len(homes), timeout=120)
     finally:
         await producer.stop()
 

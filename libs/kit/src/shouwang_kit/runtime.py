@@ -45,6 +45,8 @@ class ConsumerSpec:
     handler: Handler
     batch: bool = False  # many records per transaction (each in a savepoint), order kept
     batch_handler: BatchHandler | None = None  # set-based handling of a whole poll
+    # The handler makes repeats no-ops on its own unique keys: no inbox row (InboxConsumer).
+    handler_deduplicates: bool = False
 
 
 Loop = Callable[[], Awaitable[None]]
@@ -114,6 +116,7 @@ class ServiceRuntime:
                 batch_handler=spec.batch_handler,
                 max_records=settings.consumer_poll_records if spec.batch_handler else None,
                 batch_concurrency=settings.consumer_batch_concurrency,
+                handler_deduplicates=spec.handler_deduplicates,
             )
             for spec in self._consumer_specs
         ]

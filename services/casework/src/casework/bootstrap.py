@@ -46,6 +46,8 @@ def build_app() -> FastAPI:
                 [MATCHING_OUTCOMES.name],
                 handler,
                 batch_handler=outcomes_batch_handler(calendars, tz, settings.case_number_prefix),
+                # A warning attaches once (signals' unique warning id): repeats are no-ops.
+                handler_deduplicates=True,
             )
         ],
     )

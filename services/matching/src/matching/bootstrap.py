@@ -59,6 +59,8 @@ def build_app() -> FastAPI:
                 [WARNINGS.name],
                 single(warnings),
                 batch_handler=warnings,
+                # One decision per warning id (its primary key): a repeat decides nothing.
+                handler_deduplicates=True,
             ),
             ConsumerSpec("matching.comparisons", [COMPARISONS.name], comparisons_handler()),
         ],
