@@ -17,8 +17,8 @@ What is measured:
   without foreign keys), one COPY per table, timed together. Signals/s of the ceiling is the
   number of signals divided by that time: what the database would take if casework did no
   work but writing its rows. The relay deletes outbox rows once Kafka has them, so the
-  outbox's rows are rebuilt from what it published to shouwang.cases (message id, topic,
-  key, value); casework writes no inbox rows (its handler makes repeats no-ops), so that
+  outbox's rows are rebuilt from what it published to shouwang.cases (the message id read
+  from each value); casework writes no inbox rows (its handler makes repeats no-ops), so that
   table stays empty on both sides. A single-table COPY of the signal rows alone is printed beside it
   (rows/s) for comparison with older runs of this bench, which used that as the ceiling.
 
@@ -41,11 +41,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
 from shouwang_kit.messaging import make_producer
-from shouwang_proto import encode_event
+from shouwang_proto import decode, encode_event
 from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
 from shouwang_proto.topics import CASES, MATCHING_OUTCOMES
+from shouwang_stack.kafka import records_so_far
 from shouwang_stack.paths import free_port
 from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
@@ -166,30 +166,15 @@ async def drain(
 
 
 async def published_outbox_rows(bootstrap_servers: str) -> list[tuple[object, ...]]:
-    """The outbox rows casework wrote, as its relay published them (it deletes them after):
-    (message_id, topic, key, value) of every record on shouwang.cases."""
-    consumer = AIOKafkaConsumer(
-        CASES.name,
-        bootstrap_servers=bootstrap_servers,
-        group_id=f"bench-outbox-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=8 << 20,
-    )
-    await consumer.start()
-    try:
-        rows: list[tuple[object, ...]] = []
-        while batches := await consumer.getmany(timeout_ms=2000, max_records=20_000):
-            for records in batches.values():
-                for record in records:
-                    message_id = uuid.UUID(record.value[7:43].decode())  # {"id":"<uuid>",…
-                    rows.append((message_id, CASES.name, record.key.decode(), record.value))
-        return rows
-    finally:
-        await consumer.stop()
-
-
-_OUTBOX_COLUMNS = ["message_id", "topic", "key", "value"]
+    """The outbox rows casework wrote, rebuilt from what its relay published (it deletes them
+    after), in the table's column order: seq, message_id, topic, key, value, created_at,
+    published_at."""
+    now = datetime.now(UTC)
+    return [
+        (seq, decode(r.value).id, CASES.name, r.key.decode(), r.value, now, None)
+        for seq, r in enumerate(await records_so_far(bootstrap_servers, CASES.name), start=1)
+        if r.key is not None and r.value is not None
+    ]
 
 
 async def copy_ceiling(
@@ -217,10 +202,7 @@ async def copy_ceiling(
         async with connection.transaction():
             for table, records in data.items():
                 await connection.copy_records_to_table(
-                    table,
-                    schema_name="bench_ceiling",
-                    records=records,
-                    columns=_OUTBOX_COLUMNS if table == "outbox" else None,
+                    table, schema_name="bench_ceiling", records=records
                 )
         seconds = time.perf_counter() - started
         await connection.execute(

@@ -9,8 +9,10 @@ import asyncio
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from shouwang_stack.demo import demo_registry
+from shouwang_stack.kafka import records_so_far
 from shouwang_stack.services import SERVICES
 
 from tests.e2e.conftest import CIVIL, MEDICAL, System
@@ -20,6 +22,20 @@ pytestmark = pytest.mark.e2e
 
 def _member(household: int, member: int = 0) -> dict[str, Any]:
     return dict(demo_registry()["households"][household]["members"][member])
+
+
+async def _new_dibao(
+    system: System, person: dict[str, Any], occurred_on: str, **more: Any
+) -> httpx.Response:
+    """A civil-affairs 新增低保 warning about a registered person (by name and ID)."""
+    return await system.post_warning(
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": occurred_on,
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+            **more,
+        }
+    )
 
 
 async def _household_id(system: System, index: int) -> str:
@@ -44,14 +60,7 @@ async def test_every_service_reports_health_and_readiness(system: System) -> Non
 
 async def test_a_warning_becomes_a_case_and_a_robot_message(system: System) -> None:
     person = _member(0)
-    answer = await system.post_warning(
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-20",
-            "person": {"name": person["name"], "id_number": person["id_number"]},
-            "source_record_id": "MZ-E2E-1",
-        }
-    )
+    answer = await _new_dibao(system, person, "2026-11-20", source_record_id="MZ-E2E-1")
     assert answer.status_code == 202, answer.text
     warning_id = answer.json()["warning_id"]
 
@@ -86,13 +95,7 @@ async def test_a_warning_becomes_a_case_and_a_robot_message(system: System) -> N
 async def test_more_warnings_for_the_household_join_its_open_case(system: System) -> None:
     person = _member(1)
     household_id = await _household_id(system, 1)
-    first = await system.post_warning(
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-01",
-            "person": {"name": person["name"], "id_number": person["id_number"]},
-        }
-    )
+    first = await _new_dibao(system, person, "2026-11-01")
     spouse = _member(1, 1)
     second = await system.post_warning(
         {
@@ -221,13 +224,7 @@ async def test_a_township_officer_sees_only_their_township(system: System) -> No
     from tests.e2e.conftest import officer_token
 
     person = _member(3)  # 功果桥镇
-    answer = await system.post_warning(
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-20",
-            "person": {"name": person["name"], "id_number": person["id_number"]},
-        }
-    )
+    answer = await _new_dibao(system, person, "2026-11-20")
     case = await system.case_for(await _household_id(system, 3), answer.json()["warning_id"])
     casework = system.url("casework")
     nuodeng = Officer("t-1", "诺邓镇 干部", "township_officer", "532929101000")
@@ -249,26 +246,11 @@ async def test_a_township_officer_sees_only_their_township(system: System) -> No
 
 async def _messages(system: System, topic: str, warning_id: str) -> list[tuple[bytes, bytes]]:
     """(key, value) of every record on `topic` whose payload is about this warning."""
-    from aiokafka import AIOKafkaConsumer
-
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=system.infra.bootstrap_servers,
-        group_id=f"e2e-read-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        found: list[tuple[bytes, bytes]] = []
-        while batches := await consumer.getmany(timeout_ms=1500):
-            for records in batches.values():
-                found.extend(
-                    (r.key, r.value) for r in records if r.value and warning_id.encode() in r.value
-                )
-        return found
-    finally:
-        await consumer.stop()
+    return [
+        (r.key, r.value)
+        for r in await records_so_far(system.infra.bootstrap_servers, topic)
+        if r.key is not None and r.value is not None and warning_id.encode() in r.value
+    ]
 
 
 async def test_a_redelivered_warning_is_decided_and_attached_once(system: System) -> None:
@@ -279,14 +261,7 @@ async def test_a_redelivered_warning_is_decided_and_attached_once(system: System
     from shouwang_proto.topics import MATCHING_OUTCOMES, WARNINGS
 
     person = _member(3, 1)
-    first = await system.post_warning(
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-21",
-            "person": {"name": person["name"], "id_number": person["id_number"]},
-            "source_record_id": "MZ-E2E-REDELIVERED",
-        }
-    )
+    first = await _new_dibao(system, person, "2026-11-21", source_record_id="MZ-E2E-REDELIVERED")
     assert first.status_code == 202, first.text
     warning_id = first.json()["warning_id"]
     household = await _household_id(system, 3)
@@ -302,14 +277,7 @@ async def test_a_redelivered_warning_is_decided_and_attached_once(system: System
     finally:
         await producer.stop()
     # A later warning for the same person (same key, so after the repeats in order).
-    later = await system.post_warning(
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-22",
-            "person": {"name": person["name"], "id_number": person["id_number"]},
-            "source_record_id": "MZ-E2E-REDELIVERED-2",
-        }
-    )
+    later = await _new_dibao(system, person, "2026-11-22", source_record_id="MZ-E2E-REDELIVERED-2")
     assert later.status_code == 202, later.text
     case = await system.case_for(household, warning_id, later.json()["warning_id"])
 

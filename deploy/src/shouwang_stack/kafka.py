@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shouwang_proto.topics import ALL_TOPICS, Topic
 
@@ -191,6 +192,30 @@ async def wait_for_broker(
             await admin.close()
         await asyncio.sleep(0.25)
     raise KafkaStartError(f"Kafka at {bootstrap} not ready after {timeout:.0f}s ({last_error})")
+
+
+async def records_so_far(
+    bootstrap: str, topic: str, *, quiet_ms: int = 1500
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record on `topic` so far: read from the start, outside any consumer group's
+    offsets, until none arrive for `quiet_ms` (for tests and benchmarks that check a topic)."""
+    consumer: AIOKafkaConsumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"read-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 << 20,
+    )
+    await consumer.start()
+    try:
+        found: list[ConsumerRecord[bytes, bytes]] = []
+        while batches := await consumer.getmany(timeout_ms=quiet_ms, max_records=20_000):
+            for records in batches.values():
+                found.extend(records)
+        return found
+    finally:
+        await consumer.stop()
 
 
 async def create_topics(bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS) -> list[str]:

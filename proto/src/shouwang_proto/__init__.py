@@ -7,6 +7,7 @@ from shouwang_proto.envelope import (
     decode,
     encode,
     encode_event,
+    json_text,
 )
 from shouwang_proto.registry import EVENTS, payload_model
 
@@ -18,5 +19,6 @@ __all__ = [
     "decode",
     "encode",
     "encode_event",
+    "json_text",
     "payload_model",
 ]

@@ -654,7 +654,8 @@ class InboxConsumer:
     async def _apply(
         self, session: AsyncSession, tp: TopicPartition, record: Any, envelope: Envelope
     ) -> None:
-        """Inbox row (a repeat is a no-op) and the handler, inside the caller's transaction."""
+        """Inbox row (a repeat is a no-op) and the handler, inside the caller's transaction;
+        the handler alone when it deduplicates on its own keys."""
         if self._handler_deduplicates:
             await self._handler(session, envelope, Outbox(self._outbox, session))
             return

@@ -6,26 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from shouwang_proto import json_text
 
 GENESIS = "0" * 64
 # The canonical JSON of an entry (built once: json.dumps with options makes an encoder per call).
 _CANONICAL = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
 )
-# Strings whose canonical JSON is the string in quotes (times, codes, "case:<uuid>").
-_PLAIN = re.compile(r"[A-Za-z0-9._:+|-]*")
-
-
-def _json_text(value: str) -> str:
-    """A string as canonical JSON, plain ones written directly (the encoder is the slow part)."""
-    if _PLAIN.fullmatch(value):
-        return f'"{value}"'
-    return _CANONICAL.encode(value)
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,7 @@ def entry_hash(
     detail: dict[str, Any],
 ) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the entry."""
-    stamp = _json_text(at.isoformat())
+    stamp = json_text(at.isoformat())
     return _link(prev_hash, seq, _tail(stamp, actor, action, subject, _CANONICAL.encode(detail)))
 
 
@@ -61,8 +53,7 @@ def _tail(stamp_json: str, actor: str, action: str, subject: str, detail_json: s
     """An entry's canonical JSON, `[seq, at, actor, action, subject, detail]`, but for its
     opening `[seq,` (the one part that waits for the entry's place in the chain)."""
     return (
-        f"{stamp_json},{_json_text(actor)},{_json_text(action)},{_json_text(subject)},"
-        f"{detail_json}]"
+        f"{stamp_json},{json_text(actor)},{json_text(action)},{json_text(subject)},{detail_json}]"
     )
 
 
@@ -76,7 +67,7 @@ class ChainLinks:
     left for the moment the chain's end is held (under the append lock)."""
 
     def __init__(self, at: datetime, entries: Iterable[tuple[str, str, str, dict[str, Any]]]):
-        stamp = _json_text(at.isoformat())
+        stamp = json_text(at.isoformat())
         #: Each entry's detail as canonical JSON (what the log stores, encoded once).
         self.details: list[str] = []
         self._tails: list[str] = []
