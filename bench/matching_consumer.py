@@ -34,6 +34,8 @@ from shouwang_proto import encode_event
 from shouwang_proto.events import PersonRef, WarningReceivedV1
 from shouwang_proto.topics import WARNINGS, Topic
 from shouwang_stack.kafka import create_topics
+from shouwang_stack.paths import free_port
+from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
 from bench.procs import cpu_seconds, stack_processes
@@ -203,10 +205,23 @@ async def pass_through(bootstrap: str, source: str, count: int) -> float:
         await producer.stop()
 
 
-async def main(persons: int, warnings: int) -> None:
+def more_matching(stack: Stack, n: int) -> ServiceProcess:
+    """Another matching instance in the same consumer group (its relay is the stack's)."""
+    definition = next(s for s in SERVICES if s.name == "matching")
+    process = ServiceProcess(
+        definition=definition,
+        port=free_port(),
+        log_path=stack.config.data_dir / "logs" / f"matching-{n + 1}.log",
+    )
+    process.start({**stack.service_env(), "MATCHING_OUTBOX_RELAY": "off"})
+    return process
+
+
+async def main(persons: int, warnings: int, instances: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
         stack.config.env.update({"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")})
+        extra: list[ServiceProcess] = []
         try:
             await stack.start_infrastructure()
             await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url, SCHEMA)
@@ -221,9 +236,13 @@ async def main(persons: int, warnings: int) -> None:
             ceiling = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
             print(f"ceiling  pass-through consume → produce (acks=all): {ceiling:,.0f} warnings/s")
             up = time.perf_counter()
-            await stack.start_services(["matching"])
+            extra.extend(more_matching(stack, n) for n in range(1, instances))
+            await asyncio.gather(
+                stack.start_services(["matching"]), *(p.wait_ready() for p in extra)
+            )
             connection = await asyncpg.connect(stack.database_url)
             pids = stack_processes(stack, "matching", "matching service")
+            pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
             cpu_from: tuple[int, dict[str, float]] | None = None
             try:
                 while True:
@@ -262,6 +281,8 @@ async def main(persons: int, warnings: int) -> None:
                     )
                 )
         finally:
+            for process in extra:
+                process.stop()
             stack.stop()
 
 
@@ -269,5 +290,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--warnings", type=int, default=200_000)
+    parser.add_argument(
+        "--instances", type=int, default=1, help="matching processes in the consumer group"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.persons, arguments.warnings))
+    asyncio.run(main(arguments.persons, arguments.warnings, arguments.instances))

@@ -26,7 +26,7 @@ from shouwang_proto.events import (
 )
 from shouwang_proto.topics import MATCHING_OUTCOMES
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import (
@@ -181,6 +181,12 @@ async def resolve_batch(
         warning = envelope.parsed()
         assert isinstance(warning, WarningReceivedV1)
         parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
+    await _open_signals_ahead(
+        session,
+        [(w, r.household_id) for _e, w, r in parsed if r.verdict == "auto" and r.household_id],
+        now=now,
+        new_id=new_id,
+    )
     # Straight to the driver, one statement over arrays per step: SQLAlchemy's per-row
     # parameter building was most of the consumer's database time.
     raw = await driver_connection(session)
@@ -309,6 +315,45 @@ async def _places(raw: Any, person_ids: list[UUID]) -> dict[UUID, _Place]:
     }
 
 
+def _signal_keys(items: list[tuple[WarningReceivedV1, UUID]]) -> list[tuple[UUID, str]]:
+    """The (household, period) of each warning's signal, sorted: transactions that insert
+    overlapping keys then take them in one order."""
+    return sorted({(h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items})
+
+
+async def _open_signals_ahead(
+    session: AsyncSession,
+    items: list[tuple[WarningReceivedV1, UUID]],
+    *,
+    now: datetime,
+    new_id: Callable[[], UUID],
+) -> None:
+    """Create the household signals a poll will join, in a short transaction of their own.
+
+    Inside the poll's transaction, inserting a signal that another poll's open transaction has
+    just inserted waits for that transaction to end, and then the polls in flight run one after
+    the other (warnings of one household come on several partitions). Committed first, the
+    poll's own insert finds them and goes on. An empty signal, left when the poll's transaction
+    rolls back, is filled when the poll is retried; the signals API shows only signals with
+    warnings. The poll's commit is durable and comes later in the log than this one, so this
+    commit need not wait for its own flush."""
+    engine = session.bind
+    if not items or not isinstance(engine, AsyncEngine):
+        return  # bound to one connection: the poll's own insert opens them
+    keys = _signal_keys(items)
+    async with engine.connect() as connection:
+        raw: Any = (await connection.get_raw_connection()).driver_connection
+        async with raw.transaction():
+            await raw.execute("SET LOCAL synchronous_commit = off")
+            await raw.execute(
+                _INSERT_SIGNALS,
+                [new_id() for _ in keys],
+                [h for h, _p in keys],
+                [p for _h, p in keys],
+                now,
+            )
+
+
 async def _join_signals(
     raw: Any,
     items: list[tuple[WarningReceivedV1, UUID]],
@@ -321,7 +366,7 @@ async def _join_signals(
     if not items:
         return {}
     keyed = [(w, h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items]
-    pairs = sorted({(h, p) for _w, h, p in keyed})
+    pairs = _signal_keys(items)
     households_, periods = [h for h, _p in pairs], [p for _h, p in pairs]
     await raw.execute(_INSERT_SIGNALS, [new_id() for _ in pairs], households_, periods, now)
     ids = {(r[1], r[2]): r[0] for r in await raw.fetch(_SELECT_SIGNALS, households_, periods)}

@@ -269,6 +269,9 @@ async def get_signals(
                 ],
             }
             for s in signals
+            # A signal opened for a poll that then rolled back has no warnings until it is
+            # retried: not shown.
+            if any(w.signal_id == s.signal_id for w in warnings)
         ],
         "eligibility_flags": [
             {"check": f.check, "found": f.found, "agency_code": f.agency_code, "detail": f.detail}

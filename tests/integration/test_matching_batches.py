@@ -1,0 +1,163 @@
+"""Matching's set-based warning handler on a real PostgreSQL: polls in flight at once about one
+household (its members' warnings come on different partitions) do not wait for each other, and
+their warnings still join one household signal."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import asyncpg
+import pytest
+from matching.adapters.registry_index import RegistryIndex
+from matching.adapters.tables import SCHEMA, outbox
+from matching.app.handlers import resolve_batch
+from matching.bootstrap import MIGRATIONS
+from matching.domain.linker import LinkIndex
+from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
+from shouwang_kit.db import make_engine, make_sessionmaker
+from shouwang_kit.idnumber import check_char
+from shouwang_kit.ids import FreshIds
+from shouwang_kit.messaging import Outbox
+from shouwang_kit.migrations import upgrade
+from shouwang_kit.pii import keyed_hash
+from shouwang_proto import Envelope
+from shouwang_proto.events import PersonRef, WarningReceivedV1
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.conftest import Infra, private_database
+
+pytestmark = pytest.mark.integration
+
+HOUSEHOLD = uuid.uuid4()
+MEMBERS = [
+    (uuid.uuid4(), "李玉兰", "532929196503120021"[:17]),
+    (uuid.uuid4(), "李建国", "532929199001150013"[:17]),
+]
+
+
+def _id_number(first17: str) -> str:
+    return first17 + check_char(first17)
+
+
+class Matching:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.cipher = FieldCipher(DEV_DATA_KEYS)
+        self.index = RegistryIndex(LinkIndex(), self.cipher)
+
+    async def fetch(self, sql: str) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(self.url)
+        try:
+            return list(await connection.fetch(sql))
+        finally:
+            await connection.close()
+
+
+@pytest.fixture
+async def matching(infra: Infra) -> AsyncIterator[Matching]:
+    url = await private_database(infra, "matching_batches")
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, SCHEMA)
+    service = Matching(url)
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            f"INSERT INTO {SCHEMA}.households VALUES ($1, 'H-1', '532929101001', '诺邓村',"
+            " '诺邓镇', 'ordinary', false)",
+            HOUSEHOLD,
+        )
+        for seq, (person_id, name, first17) in enumerate(MEMBERS, start=1):
+            number = _id_number(first17)
+            await connection.execute(
+                f"INSERT INTO {SCHEMA}.persons (person_id, household_id, id_hash, id_enc, name,"
+                " region_code, seq) VALUES ($1, $2, $3, $4, $5, '532929101001', $6)",
+                person_id,
+                HOUSEHOLD,
+                keyed_hash("test", number),
+                service.cipher.encrypt(number, field="id_number"),
+                name,
+                seq,
+            )
+    finally:
+        await connection.close()
+    yield service
+    await service.engine.dispose()
+
+
+def _warning(member: int, agency: str) -> Envelope:
+    _person_id, name, first17 = MEMBERS[member]
+    warning = WarningReceivedV1(
+        warning_id=uuid.uuid4(),
+        agency_code=agency,
+        signal_type="new_dibao",
+        source_record_id=f"{agency}-{member}",
+        period="2026-11",
+        occurred_on=date(2026, 11, 20),
+        person=PersonRef(name=name, id_number=_id_number(first17)),
+        received_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(
+        warning,
+        id=uuid.uuid4(),
+        time=datetime.now(UTC),
+        source="agency-gateway",
+        subject=str(warning.warning_id),
+        correlation_id=warning.warning_id,
+    )
+
+
+async def _poll(matching: Matching, session: AsyncSession, envelopes: list[Envelope]) -> None:
+    await matching.index.refresh(session)
+    await resolve_batch(
+        envelopes,
+        session=session,
+        outbox=Outbox(outbox, session),
+        index=matching.index,
+        now=datetime.now(UTC),
+        new_id=FreshIds(),
+    )
+
+
+async def test_polls_in_flight_about_one_household_do_not_wait_for_each_other(
+    matching: Matching,
+) -> None:
+    first, second = _warning(0, "civil_affairs"), _warning(1, "health_insurance")
+    async with matching.sessions() as held:
+        await _poll(matching, held, [first])  # its transaction stays open
+        async with matching.sessions() as other:
+            # Before: the second poll's insert of the same household signal waited for the
+            # first transaction to end (here: for ever).
+            async with asyncio.timeout(10):
+                await _poll(matching, other, [second])
+                await other.commit()
+        await held.commit()
+    signals = await matching.fetch(f"SELECT signal_id, period FROM {SCHEMA}.household_signals")
+    assert [s["period"] for s in signals] == ["2026-11"]
+    joined = await matching.fetch(f"SELECT signal_id, agency_code FROM {SCHEMA}.signal_warnings")
+    assert {(j["signal_id"], j["agency_code"]) for j in joined} == {
+        (signals[0]["signal_id"], "civil_affairs"),
+        (signals[0]["signal_id"], "health_insurance"),
+    }
+    published = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.outbox")
+    assert published[0]["n"] == 2
+
+
+async def test_a_rolled_back_poll_leaves_no_warning_and_its_retry_joins_the_signal(
+    matching: Matching,
+) -> None:
+    envelope = _warning(0, "civil_affairs")
+    async with matching.sessions() as session:
+        await _poll(matching, session, [envelope])
+        await session.rollback()
+    assert await matching.fetch(f"SELECT 1 FROM {SCHEMA}.signal_warnings") == []
+    async with matching.sessions() as session:
+        await _poll(matching, session, [envelope])
+        await session.commit()
+    signals = await matching.fetch(f"SELECT signal_id FROM {SCHEMA}.household_signals")
+    joined = await matching.fetch(f"SELECT signal_id FROM {SCHEMA}.signal_warnings")
+    assert len(signals) == 1
+    assert [j["signal_id"] for j in joined] == [signals[0]["signal_id"]]
