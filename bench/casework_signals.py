@@ -46,11 +46,10 @@ from shouwang_proto import decode, encode_event
 from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
 from shouwang_proto.topics import CASES, MATCHING_OUTCOMES
 from shouwang_stack.kafka import records_so_far
-from shouwang_stack.paths import free_port
-from shouwang_stack.services import SERVICES, ServiceProcess
+from shouwang_stack.services import ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.procs import cpu_seconds
+from bench.procs import cpu_seconds, more_instance
 
 # Everything casework writes per signal (cases and clocks only for a new case).
 TABLES = ("cases", "clocks", "signals", "actions", "audit_log", "outbox", "inbox")
@@ -244,18 +243,6 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def more_casework(stack: Stack, n: int) -> ServiceProcess:
-    """Another casework instance in the same consumer group (its relay is the stack's)."""
-    definition = next(s for s in SERVICES if s.name == "casework")
-    process = ServiceProcess(
-        definition=definition,
-        port=free_port(),
-        log_path=stack.config.data_dir / "logs" / f"casework-{n + 1}.log",
-    )
-    process.start({**stack.service_env(), "CASEWORK_OUTBOX_RELAY": "off"})
-    return process
-
-
 async def main(count: int, households: int, instances: int, profile: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
@@ -267,7 +254,7 @@ async def main(count: int, households: int, instances: int, profile: Path | None
             load_before = os.getloadavg()[0]
             # All instances start together (a backlog waits for the group, not for one);
             # the drain is watched from before they start, whenever the first commit comes.
-            extra.extend(more_casework(stack, n) for n in range(1, instances))
+            extra.extend(more_instance(stack, "casework", n) for n in range(1, instances))
             ready = asyncio.gather(
                 stack.start_services(["casework"]), *(p.wait_ready() for p in extra)
             )

@@ -6,6 +6,8 @@ import threading
 import time
 
 import psutil
+from shouwang_stack.paths import free_port
+from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack
 
 
@@ -66,3 +68,15 @@ class PeakRss:
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def more_instance(stack: Stack, service: str, n: int) -> ServiceProcess:
+    """Instance n + 1 of a service, in the same consumer group (its relay is the stack's)."""
+    definition = next(s for s in SERVICES if s.name == service)
+    process = ServiceProcess(
+        definition=definition,
+        port=free_port(),
+        log_path=stack.config.data_dir / "logs" / f"{service}-{n + 1}.log",
+    )
+    process.start({**stack.service_env(), f"{definition.env_prefix}OUTBOX_RELAY": "off"})
+    return process

@@ -83,6 +83,15 @@ async def private_database(infra: Infra, prefix: str) -> str:
     return infra.database_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+async def fetch_rows(url: str, sql: str) -> list[asyncpg.Record]:
+    """The rows of one query, on a connection of its own."""
+    connection = await asyncpg.connect(url)
+    try:
+        return list(await connection.fetch(sql))
+    finally:
+        await connection.close()
+
+
 @contextlib.asynccontextmanager
 async def extra_gateway(infra: Infra, name: str, **env: str) -> AsyncIterator[str]:
     """Another gateway process (by default on the session's database and broker); yields its URL."""

@@ -35,7 +35,7 @@ from shouwang_proto.topics import Topic
 from shouwang_stack.kafka import create_topics
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.conftest import Infra, private_database
+from tests.conftest import Infra, fetch_rows, private_database
 
 pytestmark = pytest.mark.integration
 
@@ -105,11 +105,7 @@ class Casework:
         )
 
     async def fetch(self, sql: str) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(self.url)
-        try:
-            return list(await connection.fetch(sql))
-        finally:
-            await connection.close()
+        return await fetch_rows(self.url, sql)
 
     async def wait_for_consumed(
         self, group: str, topic: str, count: int, timeout: float = 60

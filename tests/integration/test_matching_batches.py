@@ -27,7 +27,7 @@ from shouwang_proto import Envelope
 from shouwang_proto.events import PersonRef, WarningReceivedV1
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.conftest import Infra, private_database
+from tests.conftest import Infra, fetch_rows, private_database
 
 pytestmark = pytest.mark.integration
 
@@ -51,11 +51,7 @@ class Matching:
         self.index = RegistryIndex(LinkIndex(), self.cipher)
 
     async def fetch(self, sql: str) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(self.url)
-        try:
-            return list(await connection.fetch(sql))
-        finally:
-            await connection.close()
+        return await fetch_rows(self.url, sql)
 
 
 @pytest.fixture
