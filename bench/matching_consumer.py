@@ -6,7 +6,8 @@ acks=all and idempotent, no matching and no database).
 
 The registry read model is loaded straight into matching's tables (as the registry consumer
 would leave it); the service is started as a process and its rate is taken from the decision
-times in its database (first to last, the last poll left out), so start-up and the index load are reported apart.
+times in its database (first to last, the last poll left out), so start-up and the index load
+are reported apart.
 """
 
 from __future__ import annotations
