@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import Envelope, encode
@@ -204,3 +205,23 @@ async def test_comparison_findings_become_eligibility_flags_not_warnings(system:
     assert flags == {"vehicle": True, "hukou": False}
     agencies = {w["agency_code"] for s in view["signals"] for w in s["warnings"]}
     assert "public_security" not in agencies  # a fact for the decision, not a warning
+
+
+async def test_an_empty_household_signal_is_not_shown(system: System) -> None:
+    """A signal opened for a poll whose transaction then rolled back has no warnings yet."""
+    household_id = await _household_id(system, 5)
+    connection = await asyncpg.connect(system.infra.database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO matching.household_signals VALUES ($1, $2, '2001-01', now())",
+            uuid.uuid4(),
+            uuid.UUID(household_id),
+        )
+    finally:
+        await connection.close()
+    view = (
+        await system.http.get(
+            f"{system.url('matching')}/v1/signals", params={"household_id": household_id}
+        )
+    ).json()
+    assert "2001-01" not in {s["period"] for s in view["signals"]}
