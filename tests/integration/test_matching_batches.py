@@ -33,8 +33,8 @@ pytestmark = pytest.mark.integration
 
 HOUSEHOLD = uuid.uuid4()
 MEMBERS = [
-    (uuid.uuid4(), "李玉兰", "532929196503120021"[:17]),
-    (uuid.uuid4(), "李建国", "532929199001150013"[:17]),
+    (uuid.uuid4(), "李玉兰", "53292919650312002"),  # the first 17 digits of the ID
+    (uuid.uuid4(), "李建国", "53292919900115001"),
 ]
 
 

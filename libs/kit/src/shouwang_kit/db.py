@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import text
@@ -40,3 +42,24 @@ async def driver_connection(session: AsyncSession) -> Any:
     await session.execute(text("SELECT 1"))
     connection = await (await session.connection()).get_raw_connection()
     return connection.driver_connection
+
+
+@contextlib.asynccontextmanager
+async def side_transaction(session: AsyncSession) -> AsyncIterator[Any | None]:
+    """A transaction of its own, next to the session's, on another pooled connection: yields
+    its asyncpg connection, committed when the block ends (None when the session is bound to a
+    single connection: then there is no other, and the caller does the work in the session).
+
+    For rows other transactions would otherwise wait on until the session's commits. Its commit
+    does not wait for the log's flush: only for rows whose durability a later, durable commit of
+    the caller covers (that commit's flush includes everything earlier in the log)."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        yield None
+        return
+    async with engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        async with raw.transaction():
+            await raw.execute("SET LOCAL synchronous_commit = off")
+            yield raw

@@ -5,13 +5,13 @@ eligibility flags from comparison answers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from shouwang_kit.db import driver_connection
+from shouwang_kit.db import driver_connection, side_transaction
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_name
@@ -26,7 +26,7 @@ from shouwang_proto.events import (
 )
 from shouwang_proto.topics import MATCHING_OUTCOMES
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import (
@@ -181,7 +181,7 @@ async def resolve_batch(
         warning = envelope.parsed()
         assert isinstance(warning, WarningReceivedV1)
         parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
-    await _open_signals_ahead(
+    opened = await _open_signals_ahead(
         session,
         [(w, r.household_id) for _e, w, r in parsed if r.verdict == "auto" and r.household_id],
         now=now,
@@ -213,6 +213,7 @@ async def resolve_batch(
         [(w, places[r.person_id].household_id) for _e, w, r in matched if r.person_id],
         now=now,
         new_id=new_id,
+        opened=opened,
     )
     review_rows = []
     out: list[tuple[Envelope, WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1]] = []
@@ -315,10 +316,25 @@ async def _places(raw: Any, person_ids: list[UUID]) -> dict[UUID, _Place]:
     }
 
 
-def _signal_keys(items: list[tuple[WarningReceivedV1, UUID]]) -> list[tuple[UUID, str]]:
-    """The (household, period) of each warning's signal, sorted: transactions that insert
-    overlapping keys then take them in one order."""
-    return sorted({(h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items})
+def _period(warning: WarningReceivedV1) -> str:
+    """The household signal's period: the list's month, else the month it happened."""
+    return warning.period or warning.occurred_on.strftime("%Y-%m")
+
+
+async def _insert_signals(
+    raw: Any, keys: list[tuple[UUID, str]], *, now: datetime, new_id: Callable[[], UUID]
+) -> None:
+    """Open the (household, period) signals not there yet, keys in sorted order: transactions
+    that insert overlapping keys then take them in one order."""
+    if keys:
+        keys = sorted(keys)
+        await raw.execute(
+            _INSERT_SIGNALS,
+            [new_id() for _ in keys],
+            [h for h, _p in keys],
+            [p for _h, p in keys],
+            now,
+        )
 
 
 async def _open_signals_ahead(
@@ -327,31 +343,23 @@ async def _open_signals_ahead(
     *,
     now: datetime,
     new_id: Callable[[], UUID],
-) -> None:
-    """Create the household signals a poll will join, in a short transaction of their own.
+) -> set[tuple[UUID, str]]:
+    """Open the household signals a poll will join in a short transaction of its own; returns
+    the keys opened (none when the session has no other connection to use).
 
     Inside the poll's transaction, inserting a signal that another poll's open transaction has
     just inserted waits for that transaction to end, and then the polls in flight run one after
-    the other (warnings of one household come on several partitions). Committed first, the
-    poll's own insert finds them and goes on. An empty signal, left when the poll's transaction
-    rolls back, is filled when the poll is retried; the signals API shows only signals with
-    warnings. The poll's commit is durable and comes later in the log than this one, so this
-    commit need not wait for its own flush."""
-    engine = session.bind
-    if not items or not isinstance(engine, AsyncEngine):
-        return  # bound to one connection: the poll's own insert opens them
-    keys = _signal_keys(items)
-    async with engine.connect() as connection:
-        raw: Any = (await connection.get_raw_connection()).driver_connection
-        async with raw.transaction():
-            await raw.execute("SET LOCAL synchronous_commit = off")
-            await raw.execute(
-                _INSERT_SIGNALS,
-                [new_id() for _ in keys],
-                [h for h, _p in keys],
-                [p for _h, p in keys],
-                now,
-            )
+    the other (warnings of one household come on several partitions). An empty signal, left
+    when the poll's transaction rolls back, is filled when the poll is retried; the signals API
+    shows only signals with warnings."""
+    keys = {(h, _period(w)) for w, h in items}
+    if not keys:
+        return keys
+    async with side_transaction(session) as raw:
+        if raw is None:
+            return set()
+        await _insert_signals(raw, list(keys), now=now, new_id=new_id)
+    return keys
 
 
 async def _join_signals(
@@ -360,15 +368,17 @@ async def _join_signals(
     *,
     now: datetime,
     new_id: Callable[[], UUID],
+    opened: Set[tuple[UUID, str]] = frozenset(),
 ) -> dict[UUID, SignalJoin]:
     """Join warnings to their household signals (one per household and period): one statement
-    per step, however many warnings; `repeat` when a warning was already there."""
+    per step, however many warnings; `repeat` when a warning was already there. Signals in
+    `opened` were committed ahead (`_open_signals_ahead`); the rest are opened here."""
     if not items:
         return {}
-    keyed = [(w, h, w.period or w.occurred_on.strftime("%Y-%m")) for w, h in items]
-    pairs = _signal_keys(items)
+    keyed = [(w, h, _period(w)) for w, h in items]
+    pairs = list({(h, p) for _w, h, p in keyed})
+    await _insert_signals(raw, [k for k in pairs if k not in opened], now=now, new_id=new_id)
     households_, periods = [h for h, _p in pairs], [p for _h, p in pairs]
-    await raw.execute(_INSERT_SIGNALS, [new_id() for _ in pairs], households_, periods, now)
     ids = {(r[1], r[2]): r[0] for r in await raw.fetch(_SELECT_SIGNALS, households_, periods)}
     added = {
         r[0]

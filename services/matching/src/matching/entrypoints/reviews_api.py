@@ -251,27 +251,24 @@ async def get_signals(
                 select(eligibility_flags).where(eligibility_flags.c.household_id == household_id)
             )
         ).all()
+    joined: dict[uuid.UUID, list[dict[str, str]]] = {}
+    for w in warnings:
+        joined.setdefault(w.signal_id, []).append(
+            {
+                "warning_id": str(w.warning_id),
+                "agency_code": w.agency_code,
+                "signal_type": w.signal_type,
+                "occurred_on": w.occurred_on.isoformat(),
+            }
+        )
     return {
         "household_id": str(household_id),
         "signals": [
-            {
-                "signal_id": str(s.signal_id),
-                "period": s.period,
-                "warnings": [
-                    {
-                        "warning_id": str(w.warning_id),
-                        "agency_code": w.agency_code,
-                        "signal_type": w.signal_type,
-                        "occurred_on": w.occurred_on.isoformat(),
-                    }
-                    for w in warnings
-                    if w.signal_id == s.signal_id
-                ],
-            }
+            {"signal_id": str(s.signal_id), "period": s.period, "warnings": joined[s.signal_id]}
             for s in signals
             # A signal opened for a poll that then rolled back has no warnings until it is
             # retried: not shown.
-            if any(w.signal_id == s.signal_id for w in warnings)
+            if s.signal_id in joined
         ],
         "eligibility_flags": [
             {"check": f.check, "found": f.found, "agency_code": f.agency_code, "detail": f.detail}
