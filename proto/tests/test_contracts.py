@@ -58,6 +58,8 @@ def test_one_pass_decoding_reads_what_two_passes_read(sample: Path) -> None:
     reordered = json.dumps({"payload": json.loads(compact)["payload"], **json.loads(compact)})
     slow = decode(reordered.encode())
     assert type(slow) is Envelope and slow.parsed() == fast.parsed()
+    assert slow.payload is slow.parsed()  # validated once, kept
+    assert json.loads(encode(slow)) == json.loads(compact)
 
 
 def test_a_newer_producer_adding_fields_does_not_break_this_consumer() -> None:

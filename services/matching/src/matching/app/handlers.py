@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Set
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 from shouwang_kit.db import driver_connection, side_transaction
@@ -40,8 +39,7 @@ log = get_logger(__name__)
 OUTCOME = {"auto": "matched", "review": "needs_review", "unmatched": "unmatched"}
 
 
-@dataclass(frozen=True)
-class SignalJoin:
+class SignalJoin(NamedTuple):
     """The household signal a matched warning joined; `repeat` when it was already there."""
 
     signal_id: UUID
@@ -297,8 +295,7 @@ async def resolve_batch(
     log.info("warnings.decided", count=len(todo), published=len(rows))
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):
     household_id: UUID
     household_number: str
     region_code: str

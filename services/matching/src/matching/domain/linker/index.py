@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 from uuid import UUID
 
 from shouwang_proto.events import PersonRef
@@ -22,6 +23,7 @@ from matching.domain.linker.keys import (
     surname_of,
 )
 from matching.domain.linker.scoring import (
+    NAME_EQUAL,
     Known,
     LinkConfig,
     Query,
@@ -44,8 +46,7 @@ class _Entry:
     keys: tuple[BlockKey, ...]
 
 
-@dataclass(frozen=True)
-class _Scored:
+class _Scored(NamedTuple):
     points: float
     name_points: float
     corroborated: bool
@@ -299,8 +300,8 @@ class LinkIndex:
         better, when it was the ID that brought the best one up (a relative's ID typed in)."""
         if not query.name or not any(r.startswith("id_number:") for r in best.reasons):
             return None
-        if "id_number:differs" in best.reasons:
-            return None
+        if "id_number:differs" in best.reasons or best.name_points >= NAME_EQUAL:
+            return None  # no name scores more than the name written the same
         top: _Entry | None = None
         top_points = best.name_points
         for slot in self._households.get(best.entry.record.household_id, ()):
