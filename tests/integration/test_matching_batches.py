@@ -84,13 +84,13 @@ async def matching(infra: Infra) -> AsyncIterator[Matching]:
     await service.engine.dispose()
 
 
-def _warning(member: int, agency: str) -> Envelope:
+def _warning(member: int, agency: str, source_record_id: str | None = "") -> Envelope:
     _person_id, name, first17 = MEMBERS[member]
     warning = WarningReceivedV1(
         warning_id=uuid.uuid4(),
         agency_code=agency,
         signal_type="new_dibao",
-        source_record_id=f"{agency}-{member}",
+        source_record_id=f"{agency}-{member}" if source_record_id == "" else source_record_id,
         period="2026-11",
         occurred_on=date(2026, 11, 20),
         person=PersonRef(name=name, id_number=_id_number(first17)),
@@ -104,6 +104,12 @@ def _warning(member: int, agency: str) -> Envelope:
         subject=str(warning.warning_id),
         correlation_id=warning.warning_id,
     )
+
+
+def _warning_id(envelope: Envelope) -> uuid.UUID:
+    warning = envelope.parsed()
+    assert isinstance(warning, WarningReceivedV1)
+    return warning.warning_id
 
 
 async def _poll(matching: Matching, session: AsyncSession, envelopes: list[Envelope]) -> None:
@@ -157,3 +163,23 @@ async def test_a_rolled_back_poll_leaves_no_warning_and_its_retry_joins_the_sign
     joined = await matching.fetch(f"SELECT signal_id FROM {SCHEMA}.signal_warnings")
     assert len(signals) == 1
     assert [j["signal_id"] for j in joined] == [signals[0]["signal_id"]]
+
+
+async def test_a_repeated_source_record_is_a_no_op_and_warnings_without_one_all_join(
+    matching: Matching,
+) -> None:
+    """The agency's own record id makes a repeat; a warning without one (a cadre's visit
+    typed in) is never taken for a repeat of another."""
+    first = _warning(0, "civil_affairs", "MZ-2026-11-7")
+    repeat = _warning(0, "civil_affairs", "MZ-2026-11-7")
+    unnumbered = [_warning(0, "civil_affairs", None), _warning(1, "civil_affairs", None)]
+    async with matching.sessions() as session:
+        await _poll(matching, session, [first, *unnumbered])
+        await session.commit()
+    async with matching.sessions() as session:
+        await _poll(matching, session, [repeat])
+        await session.commit()
+    joined = await matching.fetch(f"SELECT warning_id FROM {SCHEMA}.signal_warnings")
+    assert {j["warning_id"] for j in joined} == {_warning_id(e) for e in [first, *unnumbered]}
+    published = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.outbox")
+    assert published[0]["n"] == 3  # the repeat published nothing

@@ -65,7 +65,7 @@ decisions = Table(
     Column("warning_id", UUID(as_uuid=True), primary_key=True),
     Column("outcome", String(20), nullable=False),
     Column("reason_code", String(64), nullable=True),
-    Column("household_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("household_id", UUID(as_uuid=True), nullable=True),
     Column("person_id", UUID(as_uuid=True), nullable=True),
     Column("score", Float, nullable=False),
     Column("reasons", JSONB, nullable=False),
@@ -119,15 +119,15 @@ signal_warnings = Table(
     Column("signal_type", String(60), nullable=False),
     Column("source_record_id", String(100), nullable=True),
     Column("occurred_on", Date, nullable=False),
-    Index("signal_warnings_signal", "signal_id"),
-    # An exact repeat (same agency, same source record) in one household signal is a no-op.
+    # An exact repeat (same agency, same source record) in one household signal is a no-op
+    # (rows without a source record never conflict: NULLs are distinct); the index also serves
+    # the lookups by signal.
     Index(
         "signal_warnings_source_once",
         "signal_id",
         "agency_code",
         "source_record_id",
         unique=True,
-        postgresql_where="source_record_id IS NOT NULL",
     ),
 )
 
