@@ -84,13 +84,13 @@ async def matching(infra: Infra) -> AsyncIterator[Matching]:
     await service.engine.dispose()
 
 
-def _warning(member: int, agency: str, source_record_id: str | None = "") -> Envelope:
+def _warning(member: int, agency: str, source_record_id: str | None) -> Envelope:
     _person_id, name, first17 = MEMBERS[member]
     warning = WarningReceivedV1(
         warning_id=uuid.uuid4(),
         agency_code=agency,
         signal_type="new_dibao",
-        source_record_id=f"{agency}-{member}" if source_record_id == "" else source_record_id,
+        source_record_id=source_record_id,
         period="2026-11",
         occurred_on=date(2026, 11, 20),
         person=PersonRef(name=name, id_number=_id_number(first17)),
@@ -127,7 +127,8 @@ async def _poll(matching: Matching, session: AsyncSession, envelopes: list[Envel
 async def test_polls_in_flight_about_one_household_do_not_wait_for_each_other(
     matching: Matching,
 ) -> None:
-    first, second = _warning(0, "civil_affairs"), _warning(1, "health_insurance")
+    first = _warning(0, "civil_affairs", "civil_affairs-0")
+    second = _warning(1, "health_insurance", "health_insurance-1")
     async with matching.sessions() as held:
         await _poll(matching, held, [first])  # its transaction stays open
         async with matching.sessions() as other:
@@ -151,7 +152,7 @@ async def test_polls_in_flight_about_one_household_do_not_wait_for_each_other(
 async def test_a_rolled_back_poll_leaves_no_warning_and_its_retry_joins_the_signal(
     matching: Matching,
 ) -> None:
-    envelope = _warning(0, "civil_affairs")
+    envelope = _warning(0, "civil_affairs", "civil_affairs-0")
     async with matching.sessions() as session:
         await _poll(matching, session, [envelope])
         await session.rollback()

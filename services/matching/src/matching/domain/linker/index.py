@@ -300,7 +300,9 @@ class LinkIndex:
         better, when it was the ID that brought the best one up (a relative's ID typed in)."""
         if not query.name or not any(r.startswith("id_number:") for r in best.reasons):
             return None
-        if "id_number:differs" in best.reasons or best.name_points >= NAME_EQUAL:
+        if "id_number:differs" in best.reasons:
+            return None
+        if best.name_points >= NAME_EQUAL:
             return None  # no name scores more than the name written the same
         top: _Entry | None = None
         top_points = best.name_points
