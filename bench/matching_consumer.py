@@ -38,7 +38,7 @@ from shouwang_stack.kafka import create_topics
 from shouwang_stack.services import ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.procs import cpu_seconds, more_instance, stack_processes
+from bench.procs import cpu_seconds, gc_probe_env, gc_seconds, more_instance, stack_processes
 
 PSEUDONYM_KEY = "shouwang-dev-pseudonym-key"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -209,6 +209,9 @@ async def main(persons: int, warnings: int, instances: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
         stack.config.env.update({"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")})
+        probes = Path(tmp) / "gc"
+        probes.mkdir()
+        stack.config.env.update(gc_probe_env(probes))
         extra: list[ServiceProcess] = []
         try:
             await stack.start_infrastructure()
@@ -232,6 +235,7 @@ async def main(persons: int, warnings: int, instances: int) -> None:
             pids = stack_processes(stack, "matching", "matching service")
             pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
             cpu_from: tuple[int, dict[str, float]] | None = None
+            gc_from: dict[str, float | None] = {}
             try:
                 while True:
                     done = await connection.fetchval(f"SELECT count(*) FROM {SCHEMA}.decisions")
@@ -239,8 +243,10 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                         break
                     if done and cpu_from is None:  # the index is loaded, warnings flow
                         cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
+                        gc_from = {n: gc_seconds(probes, p) for n, p in pids.items()}
                     await asyncio.sleep(0.5)
                 cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
+                gc_to = {n: gc_seconds(probes, p) for n, p in pids.items()}
                 # A poll's decisions carry the time it started: the last poll's rows were
                 # decided after `last`, so they are left out of the rate.
                 first, last, in_last = await connection.fetchrow(
@@ -266,10 +272,20 @@ async def main(persons: int, warnings: int, instances: int) -> None:
             )
             if cpu_from is not None and warnings > cpu_from[0]:
                 counted = warnings - cpu_from[0]
+
+                def per_warning(seconds: float) -> str:
+                    return f"{1e6 * seconds / counted:.0f} µs"
+
+                def collector(n: str) -> str:
+                    before, after = gc_from.get(n), gc_to.get(n)
+                    if before is None or after is None:
+                        return ""
+                    return f" (garbage collector {per_warning(after - before)})"
+
                 print(
                     f"         CPU per warning (over the last {counted:,}): "
                     + ", ".join(
-                        f"{n} {1e6 * (cpu_to[n] - cpu_from[1][n]) / counted:.0f} µs" for n in pids
+                        f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
                     )
                 )
         finally:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 
 import psutil
 from shouwang_stack.paths import free_port
@@ -26,6 +28,27 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+def gc_seconds(probe_dir: Path, pid: int) -> float | None:
+    """Collector seconds so far of a Python process and its children, as written by
+    `bench/gc_probe` (None for processes without it: Kafka, PostgreSQL)."""
+    try:
+        root = psutil.Process(pid)
+        family = [root.pid, *(child.pid for child in root.children(recursive=True))]
+    except psutil.Error:
+        family = [pid]
+    found = [probe_dir / str(p) for p in family if (probe_dir / str(p)).exists()]
+    if not found:
+        return None
+    return sum(float(path.read_text().split()[0]) for path in found)
+
+
+def gc_probe_env(probe_dir: Path) -> dict[str, str]:
+    """Environment that makes a stack's Python services record their collector time."""
+    here = str(Path(__file__).parent / "gc_probe")
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "SHOUWANG_GC_PROBE_DIR": str(probe_dir)}
 
 
 def stack_processes(stack: Stack, service: str, label: str) -> dict[str, int]:

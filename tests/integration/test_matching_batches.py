@@ -5,6 +5,7 @@ their warnings still join one household signal."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ from matching.adapters.tables import SCHEMA, outbox
 from matching.app.handlers import resolve_batch
 from matching.bootstrap import MIGRATIONS
 from matching.domain.linker import LinkIndex
+from matching.domain.resolution import PersonRecord
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.idnumber import check_char
@@ -184,3 +186,31 @@ async def test_a_repeated_source_record_is_a_no_op_and_warnings_without_one_all_
     assert {j["warning_id"] for j in joined} == {_warning_id(e) for e in [first, *unnumbered]}
     published = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.outbox")
     assert published[0]["n"] == 3  # the repeat published nothing
+
+
+class _WatchedIndex(LinkIndex):
+    """Notes, for each person added, whether the garbage collector was running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.collector_on: list[bool] = []
+
+    def upsert(self, person: PersonRecord) -> None:
+        self.collector_on.append(gc.isenabled())
+        super().upsert(person)
+
+
+@pytest.mark.parametrize(("page", "paused"), [(1, True), (10, False)])
+async def test_a_load_runs_page_by_page_without_collections_and_a_small_refresh_with_them(
+    matching: Matching, page: int, paused: bool
+) -> None:
+    watched = _WatchedIndex()
+    index = RegistryIndex(watched, matching.cipher, page=page)
+    async with matching.sessions() as session:
+        assert await index.refresh(session) == len(MEMBERS)
+    assert watched.collector_on == [not paused] * len(MEMBERS)
+    assert gc.isenabled()
+    assert index.last_seq == len(MEMBERS)
+    for person_id, name, first17 in MEMBERS:
+        found = watched.resolve(PersonRef(name=name, id_number=_id_number(first17)))
+        assert found.verdict == "auto" and found.person_id == person_id

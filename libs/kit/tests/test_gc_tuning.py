@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 
-from shouwang_kit.gc_tuning import collect_young_less_often
+import pytest
+from shouwang_kit.gc_tuning import collect_young_less_often, collection_paused
 
 
 def test_a_threshold_is_set_and_zero_leaves_python_alone() -> None:
@@ -19,3 +20,42 @@ def test_a_threshold_is_set_and_zero_leaves_python_alone() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_no_collections_in_a_paused_block_and_what_it_built_is_frozen() -> None:
+    frozen = gc.get_freeze_count()
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        with collection_paused():
+            assert not gc.isenabled()
+            built = [[i] for i in range(100_000)]  # far past the young threshold
+        assert collections == []
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(built)
+    finally:
+        gc.callbacks.remove(count)
+        gc.unfreeze()
+
+
+def test_a_failed_block_restores_the_collector_and_freezes_nothing() -> None:
+    frozen = gc.get_freeze_count()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("load failed")
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_a_collector_disabled_before_stays_disabled() -> None:
+    gc.disable()
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

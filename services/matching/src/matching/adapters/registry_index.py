@@ -8,28 +8,29 @@ though the registry topic's partitions are shared out between instances.
 from __future__ import annotations
 
 import asyncio
-import gc
+from collections.abc import Sequence
+from typing import Any
 
 from shouwang_kit.crypto import FieldCipher
-from sqlalchemy import select
+from shouwang_kit.gc_tuning import collection_paused
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.adapters.tables import persons
 from matching.domain.resolution import PersonRecord, Resolver
 
+# Rows a page. A refresh whose first page is full is a load: no collections while it runs,
+# and what it built is frozen out of later ones (a million persons are ~8 million objects).
 BATCH = 20_000
-# After loading this many rows at once, the index is frozen out of the garbage collector: a
-# registry of a million persons is tens of millions of long-lived objects, which each full
-# collection would otherwise walk (and the consumer's batches trigger collections).
-FREEZE_AFTER = 10_000
 
 
 class RegistryIndex:
     """A resolver plus the last `seq` it has seen."""
 
-    def __init__(self, resolver: Resolver, cipher: FieldCipher) -> None:
+    def __init__(self, resolver: Resolver, cipher: FieldCipher, *, page: int = BATCH) -> None:
         self.resolver = resolver
         self.cipher = cipher
+        self.page = page
         self.last_seq = 0
         self.persons = 0
         # The consumer and the keep-fresh loop both refresh: one at a time, or a slow one could
@@ -51,35 +52,46 @@ class RegistryIndex:
             return await self._refresh(session)
 
     async def _refresh(self, session: AsyncSession) -> int:
+        rows = await self._page(session)
+        if len(rows) < self.page:
+            self._apply(rows)
+            return len(rows)
+        # A load (start-up, a county's import): millions of long-lived objects, which each young
+        # collection on the way would walk again, and which no later one needs to walk.
         applied = 0
-        while True:
-            rows = (
-                await session.execute(
-                    select(persons)
-                    .where(persons.c.seq > self.last_seq)
-                    .order_by(persons.c.seq)
-                    .limit(BATCH)
-                )
-            ).all()
-            for row in rows:
-                if row.removed or row.id_enc is None:
-                    self.resolver.remove(row.person_id)
-                else:
-                    self.resolver.upsert(
-                        PersonRecord(
-                            person_id=row.person_id,
-                            household_id=row.household_id,
-                            id_number=self.cipher.decrypt(row.id_enc, field="id_number"),
-                            name=row.name,
-                            gender=row.gender,
-                            birth_date=row.birth_date,
-                            village_code=row.region_code,
-                            phone=self.cipher.decrypt_optional(row.phone_enc, field="phone"),
-                        )
+        with collection_paused():
+            while True:
+                self._apply(rows)
+                applied += len(rows)
+                if len(rows) < self.page:
+                    return applied
+                rows = await self._page(session)
+
+    async def _page(self, session: AsyncSession) -> Sequence[Row[Any]]:
+        return (
+            await session.execute(
+                select(persons)
+                .where(persons.c.seq > self.last_seq)
+                .order_by(persons.c.seq)
+                .limit(self.page)
+            )
+        ).all()
+
+    def _apply(self, rows: Sequence[Row[Any]]) -> None:
+        for row in rows:
+            if row.removed or row.id_enc is None:
+                self.resolver.remove(row.person_id)
+            else:
+                self.resolver.upsert(
+                    PersonRecord(
+                        person_id=row.person_id,
+                        household_id=row.household_id,
+                        id_number=self.cipher.decrypt(row.id_enc, field="id_number"),
+                        name=row.name,
+                        gender=row.gender,
+                        birth_date=row.birth_date,
+                        village_code=row.region_code,
+                        phone=self.cipher.decrypt_optional(row.phone_enc, field="phone"),
                     )
-                self.last_seq = row.seq
-            applied += len(rows)
-            if len(rows) < BATCH:
-                if applied >= FREEZE_AFTER:
-                    gc.freeze()
-                return applied
+                )
+            self.last_seq = row.seq
