@@ -38,7 +38,7 @@ from shouwang_stack.kafka import create_topics
 from shouwang_stack.services import ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.procs import cpu_seconds, gc_probe_env, gc_seconds, more_instance, stack_processes
+from bench.procs import cpu_seconds, gc_probe_env, gc_time, more_instance, stack_processes
 
 PSEUDONYM_KEY = "shouwang-dev-pseudonym-key"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -235,7 +235,7 @@ async def main(persons: int, warnings: int, instances: int) -> None:
             pids = stack_processes(stack, "matching", "matching service")
             pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
             cpu_from: tuple[int, dict[str, float]] | None = None
-            gc_from: dict[str, float | None] = {}
+            gc_from: dict[str, tuple[float, int] | None] = {}
             try:
                 while True:
                     done = await connection.fetchval(f"SELECT count(*) FROM {SCHEMA}.decisions")
@@ -243,10 +243,10 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                         break
                     if done and cpu_from is None:  # the index is loaded, warnings flow
                         cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
-                        gc_from = {n: gc_seconds(probes, p) for n, p in pids.items()}
+                        gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
                     await asyncio.sleep(0.5)
                 cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
-                gc_to = {n: gc_seconds(probes, p) for n, p in pids.items()}
+                gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
                 # A poll's decisions carry the time it started: the last poll's rows were
                 # decided after `last`, so they are left out of the rate.
                 first, last, in_last = await connection.fetchrow(
@@ -280,7 +280,8 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                     before, after = gc_from.get(n), gc_to.get(n)
                     if before is None or after is None:
                         return ""
-                    return f" (garbage collector {per_warning(after - before)})"
+                    seconds, collections = after[0] - before[0], after[1] - before[1]
+                    return f" (garbage collector {per_warning(seconds)}, {collections:,} runs)"
 
                 print(
                     f"         CPU per warning (over the last {counted:,}): "

@@ -13,15 +13,19 @@ from shouwang_stack.services import SERVICES, ServiceProcess
 from shouwang_stack.stack import Stack
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children so far (0 once it is gone)."""
+def _family(pid: int) -> list[psutil.Process]:
+    """A process and its children (none once it is gone)."""
     try:
         root = psutil.Process(pid)
-        family = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0.0
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (0 once it is gone)."""
     total = 0.0
-    for proc in family:
+    for proc in _family(pid):
         try:
             times = proc.cpu_times()
         except psutil.Error:
@@ -30,18 +34,14 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def gc_seconds(probe_dir: Path, pid: int) -> float | None:
-    """Collector seconds so far of a Python process and its children, as written by
-    `bench/gc_probe` (None for processes without it: Kafka, PostgreSQL)."""
-    try:
-        root = psutil.Process(pid)
-        family = [root.pid, *(child.pid for child in root.children(recursive=True))]
-    except psutil.Error:
-        family = [pid]
-    found = [probe_dir / str(p) for p in family if (probe_dir / str(p)).exists()]
-    if not found:
+def gc_time(probe_dir: Path, pid: int) -> tuple[float, int] | None:
+    """(collector seconds, collections) so far of a Python process and its children, as
+    written by `bench/gc_probe` (None for processes without it: Kafka, PostgreSQL)."""
+    found = [probe_dir / str(p.pid) for p in _family(pid)]
+    counts = [path.read_text().split() for path in found if path.exists()]
+    if not counts:
         return None
-    return sum(float(path.read_text().split()[0]) for path in found)
+    return sum(float(c[0]) for c in counts), sum(int(c[1]) for c in counts)
 
 
 def gc_probe_env(probe_dir: Path) -> dict[str, str]:

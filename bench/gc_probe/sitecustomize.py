@@ -15,7 +15,9 @@ from typing import Any
 _DIR = os.environ.get("SHOUWANG_GC_PROBE_DIR")
 
 if _DIR:
-    _path = os.path.join(_DIR, str(os.getpid()))
+    # Opened once and overwritten in place (the numbers only grow, in fixed widths): one
+    # system call per collection.
+    _fd = os.open(os.path.join(_DIR, str(os.getpid())), os.O_WRONLY | os.O_CREAT, 0o644)
     _state = {"started": 0.0, "seconds": 0.0, "collections": 0}
 
     def _probe(phase: str, _info: dict[str, Any]) -> None:
@@ -24,7 +26,6 @@ if _DIR:
             return
         _state["seconds"] += time.perf_counter() - _state["started"]
         _state["collections"] += 1
-        with open(_path, "w") as out:
-            out.write(f"{_state['seconds']:.6f} {_state['collections']}\n")
+        os.pwrite(_fd, f"{_state['seconds']:16.6f} {_state['collections']:12d}\n".encode(), 0)
 
     gc.callbacks.append(_probe)

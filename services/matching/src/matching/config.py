@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
     # Polls in flight hold ~100,000 young objects at a time, and they are freed by reference
     # counting, not by the collector (a run of 200,000 warnings leaves ~1,000 in cycles). At
     # 50,000 a young collection ran every ~2,500 warnings and took ~35 ms (its objects point
-    # into the million-person index, all over the heap): ~17 µs of each warning's CPU. At a
+    # into the million-person index, all over the heap): ~16 µs of each warning's CPU. At a
     # million, collections come only when a million more objects stay alive.
     gc_gen0_threshold: int = 1_000_000
     # Bigger polls (one transaction each) and relay batches, as for casework.

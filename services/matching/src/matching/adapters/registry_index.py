@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from shouwang_kit.crypto import FieldCipher
@@ -19,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from matching.adapters.tables import persons
 from matching.domain.resolution import PersonRecord, Resolver
 
-# Rows a page. A refresh whose first page is full is a load: no collections while it runs,
-# and what it built is frozen out of later ones (a million persons are ~8 million objects).
+# Rows a page; a refresh whose first page is full is a load (a million persons are ~8 million
+# objects), run with the collector paused.
 BATCH = 20_000
 
 
@@ -53,13 +54,10 @@ class RegistryIndex:
 
     async def _refresh(self, session: AsyncSession) -> int:
         rows = await self._page(session)
-        if len(rows) < self.page:
-            self._apply(rows)
-            return len(rows)
-        # A load (start-up, a county's import): millions of long-lived objects, which each young
-        # collection on the way would walk again, and which no later one needs to walk.
-        applied = 0
-        with collection_paused():
+        # A full first page is a load (start-up, a county's import): millions of long-lived
+        # objects, which each young collection on the way would walk again, for no garbage.
+        with collection_paused() if len(rows) == self.page else nullcontext():
+            applied = 0
             while True:
                 self._apply(rows)
                 applied += len(rows)
