@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -24,9 +25,9 @@ from shouwang_kit.idnumber import check_char
 from shouwang_kit.ids import FreshIds
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.migrations import upgrade
-from shouwang_kit.pii import keyed_hash
-from shouwang_proto import Envelope
-from shouwang_proto.events import PersonRef, WarningReceivedV1
+from shouwang_kit.pii import keyed_hash, mask_name
+from shouwang_proto import Envelope, decode
+from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Infra, fetch_rows, private_database
@@ -186,6 +187,102 @@ async def test_a_repeated_source_record_is_a_no_op_and_warnings_without_one_all_
     assert {j["warning_id"] for j in joined} == {_warning_id(e) for e in [first, *unnumbered]}
     published = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.outbox")
     assert published[0]["n"] == 3  # the repeat published nothing
+
+
+async def _outcomes(matching: Matching) -> list[WarningMatchedV1]:
+    rows = await matching.fetch(f"SELECT value FROM {SCHEMA}.outbox ORDER BY seq")
+    events = [decode(r["value"]).parsed() for r in rows]
+    assert all(isinstance(e, WarningMatchedV1) for e in events)
+    return events  # type: ignore[return-value]
+
+
+async def test_a_matched_warning_carries_its_place_the_signals_reasons_and_the_flags(
+    matching: Matching,
+) -> None:
+    """What a township reads in `warning.matched`: where the household is, every agency's
+    reason in the household's signal for the period (earlier polls' and this poll's), and the
+    household's eligibility flags found by comparison (not those found absent)."""
+    connection = await asyncpg.connect(matching.url)
+    try:
+        for check, found in [("vehicle", True), ("business", False), ("public_servant", True)]:
+            await connection.execute(
+                f"INSERT INTO {SCHEMA}.eligibility_flags VALUES ($1, $2, 'public_security',"
+                " $3, '', now())",
+                HOUSEHOLD,
+                check,
+                found,
+            )
+    finally:
+        await connection.close()
+    earlier = _warning(0, "housing", "ZJ-1")
+    async with matching.sessions() as session:
+        await _poll(matching, session, [earlier])
+        await session.commit()
+    now = [_warning(1, "health_insurance", "YB-1"), _warning(0, "civil_affairs", "MZ-1")]
+    async with matching.sessions() as session:
+        await _poll(matching, session, now)
+        await session.commit()
+    first, *rest = await _outcomes(matching)
+    assert first.signal_reasons == ["housing:new_dibao"]
+    assert len(rest) == 2
+    for event, envelope, member in zip(rest, now, [1, 0], strict=True):
+        assert event.warning.warning_id == _warning_id(envelope)
+        assert event.person_id == MEMBERS[member][0]
+        assert event.household_id == HOUSEHOLD
+        assert event.household_signal_id == first.household_signal_id
+        assert (event.household_number, event.village_name, event.township_name) == (
+            "H-1",
+            "诺邓村",
+            "诺邓镇",
+        )
+        assert event.masked_name == mask_name(MEMBERS[member][1])
+        assert event.signal_reasons == [
+            "civil_affairs:new_dibao",
+            "health_insurance:new_dibao",
+            "housing:new_dibao",
+        ]
+        assert event.eligibility_flags == ["public_servant", "vehicle"]
+        assert event.method == "exact_id" and "id_number:exact" in event.reasons
+    decisions = await matching.fetch(f"SELECT reasons FROM {SCHEMA}.decisions")
+    assert all("id_number:exact" in json.loads(d["reasons"]) for d in decisions)
+
+
+async def test_one_warning_twice_in_a_poll_and_one_record_twice_are_decided_once(
+    matching: Matching,
+) -> None:
+    """A redelivery under a new message id and an agency's record sent twice, both inside one
+    poll: one decision and one outcome each."""
+    warning = _warning(0, "civil_affairs", "MZ-9")
+    again = warning.model_copy(update={"id": uuid.uuid4()})
+    record_twice = [_warning(1, "housing", "ZJ-9"), _warning(1, "housing", "ZJ-9")]
+    async with matching.sessions() as session:
+        await _poll(matching, session, [warning, again, *record_twice])
+        await session.commit()
+    decided = await matching.fetch(f"SELECT warning_id FROM {SCHEMA}.decisions")
+    assert len(decided) == 4 - 1
+    published = await _outcomes(matching)
+    assert sorted(str(e.warning.warning_id) for e in published) == sorted(
+        [str(_warning_id(warning)), str(_warning_id(record_twice[0]))]
+    )
+
+
+async def test_a_session_on_one_connection_opens_the_signal_inside_the_poll(
+    matching: Matching,
+) -> None:
+    """Without a second pooled connection no signal is opened ahead: the poll opens it in its
+    own transaction, and the warnings still join it."""
+    async with matching.engine.connect() as connection:
+        session = AsyncSession(bind=connection, expire_on_commit=False)
+        envelopes = [_warning(0, "civil_affairs", "MZ-1"), _warning(1, "housing", "ZJ-1")]
+        await _poll(matching, session, envelopes)
+        await session.commit()
+        await session.close()
+        await connection.commit()
+    signals = await matching.fetch(f"SELECT signal_id FROM {SCHEMA}.household_signals")
+    assert len(signals) == 1
+    published = await _outcomes(matching)
+    assert [e.household_signal_id for e in published] == [signals[0]["signal_id"]] * 2
+    assert published[1].signal_reasons == ["civil_affairs:new_dibao", "housing:new_dibao"]
 
 
 class _WatchedIndex(LinkIndex):

@@ -5,8 +5,9 @@ eligibility flags from comparison answers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Set
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
@@ -179,43 +180,60 @@ async def resolve_batch(
         warning = envelope.parsed()
         assert isinstance(warning, WarningReceivedV1)
         parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
-    opened = await _open_signals_ahead(
+    await _open_signals_ahead(
         session,
         [(w, r.household_id) for _e, w, r in parsed if r.verdict == "auto" and r.household_id],
         now=now,
         new_id=new_id,
     )
-    # Straight to the driver, one statement over arrays per step: SQLAlchemy's per-row
-    # parameter building was most of the consumer's database time.
+    # One statement over arrays decides the poll and joins its matched warnings to their
+    # household signals, straight on the driver connection: per-row parameter building and
+    # one result per step were most of the consumer's database time.
     raw = await driver_connection(session)
-    decided = {
-        row[0]
+    rows = {
+        row[0]: row
         for row in await raw.fetch(
-            _INSERT_DECISIONS,
+            _DECIDE_AND_JOIN,
             [w.warning_id for _e, w, _r in parsed],
             [OUTCOME[r.verdict] for _e, _w, r in parsed],
             [r.reason_code for _e, _w, r in parsed],
             [r.household_id for _e, _w, r in parsed],
             [r.person_id for _e, _w, r in parsed],
             [r.score for _e, _w, r in parsed],
-            [json.dumps(list(r.reasons)) for _e, _w, r in parsed],
+            [_reasons_json(r.reasons) for _e, _w, r in parsed],
+            [_period(w) for _e, w, _r in parsed],
+            [w.agency_code for _e, w, _r in parsed],
+            [w.signal_type for _e, w, _r in parsed],
+            [w.source_record_id for _e, w, _r in parsed],
+            [w.occurred_on for _e, w, _r in parsed],
             now,
         )
     }
-    todo = [(e, w, r) for e, w, r in parsed if w.warning_id in decided]
-    decided.clear()
-    matched = [(e, w, r) for e, w, r in todo if r.verdict == "auto" and r.person_id is not None]
-    places = await _places(raw, [r.person_id for _e, _w, r in matched if r.person_id])
-    joins = await _join_signals(
-        raw,
-        [(w, places[r.person_id].household_id) for _e, w, r in matched if r.person_id],
-        now=now,
-        new_id=new_id,
-        opened=opened,
-    )
+    todo = []
+    for item in parsed:  # the first of a warning's copies in the poll, if it was decided now
+        row = rows.pop(item[1].warning_id, None)
+        if row is not None:
+            todo.append((item, row))
+    places: dict[UUID, _Place] = {}
+    joins: dict[UUID, SignalJoin] = {}
+    unjoined = []
+    for (_e, warning, resolution), row in todo:
+        if resolution.verdict != "auto" or resolution.person_id is None:
+            continue
+        if row[5] is None:
+            raise LookupError(f"matched person {resolution.person_id} is not in the read model")
+        places[resolution.person_id] = _Place(row[5], row[6], row[7], row[8], row[9], row[10])
+        if row[1] is None:  # its signal was not opened ahead: joined below, the slow way
+            unjoined.append((warning, row[5]))
+        else:
+            joins[warning.warning_id] = SignalJoin(
+                row[1], sorted(row[3] or ()), row[4] or [], not row[2]
+            )
+    if unjoined:
+        joins.update(await _join_signals(raw, unjoined, now=now, new_id=new_id))
     review_rows = []
     out: list[tuple[Envelope, WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1]] = []
-    for envelope, warning, resolution in todo:
+    for (envelope, warning, resolution), _row in todo:
         if resolution.verdict == "auto" and resolution.person_id is not None:
             join = joins[warning.warning_id]
             if join.repeat:
@@ -277,7 +295,7 @@ async def resolve_batch(
             )
     if review_rows:
         await session.execute(insert(reviews), review_rows)
-    rows = []
+    out_rows = []
     for envelope, payload in out:
         subject = outcome_subject(payload)
         message_id = new_id()
@@ -290,9 +308,15 @@ async def resolve_batch(
             correlation_id=envelope.correlation_id,
             causation_id=envelope.id,
         )
-        rows.append((message_id, subject, value))
-    await outbox.add_encoded(MATCHING_OUTCOMES.name, rows)
-    log.info("warnings.decided", count=len(todo), published=len(rows))
+        out_rows.append((message_id, subject, value))
+    await outbox.add_encoded(MATCHING_OUTCOMES.name, out_rows)
+    log.info("warnings.decided", count=len(todo), published=len(out_rows))
+
+
+@lru_cache(maxsize=4096)
+def _reasons_json(reasons: tuple[str, ...]) -> str:
+    """A decision's reasons as JSON (a few combinations of codes recur: encoded once each)."""
+    return json.dumps(list(reasons))
 
 
 class _Place(NamedTuple):
@@ -340,9 +364,9 @@ async def _open_signals_ahead(
     *,
     now: datetime,
     new_id: Callable[[], UUID],
-) -> set[tuple[UUID, str]]:
-    """Open the household signals a poll will join in a short transaction of its own; returns
-    the keys opened (none when the session has no other connection to use).
+) -> None:
+    """Open the household signals a poll will join in a short transaction of its own (unless
+    the session has no other connection to use: then the poll opens them itself).
 
     Inside the poll's transaction, inserting a signal that another poll's open transaction has
     just inserted waits for that transaction to end, and then the polls in flight run one after
@@ -351,12 +375,10 @@ async def _open_signals_ahead(
     shows only signals with warnings."""
     keys = {(h, _period(w)) for w, h in items}
     if not keys:
-        return keys
+        return
     async with side_transaction(session) as raw:
-        if raw is None:
-            return set()
-        await _insert_signals(raw, list(keys), now=now, new_id=new_id)
-    return keys
+        if raw is not None:
+            await _insert_signals(raw, list(keys), now=now, new_id=new_id)
 
 
 async def _join_signals(
@@ -365,16 +387,16 @@ async def _join_signals(
     *,
     now: datetime,
     new_id: Callable[[], UUID],
-    opened: Set[tuple[UUID, str]] = frozenset(),
 ) -> dict[UUID, SignalJoin]:
-    """Join warnings to their household signals (one per household and period): one statement
-    per step, however many warnings; `repeat` when a warning was already there. Signals in
-    `opened` were committed ahead (`_open_signals_ahead`); the rest are opened here."""
+    """Join warnings to their household signals (one per household and period), opening those
+    not there yet: one statement per step, however many warnings; `repeat` when a warning was
+    already there. For one warning (a review's decision) and a poll's warnings whose signal
+    was not opened ahead."""
     if not items:
         return {}
     keyed = [(w, h, _period(w)) for w, h in items]
     pairs = list({(h, p) for _w, h, p in keyed})
-    await _insert_signals(raw, [k for k in pairs if k not in opened], now=now, new_id=new_id)
+    await _insert_signals(raw, pairs, now=now, new_id=new_id)
     households_, periods = [h for h, _p in pairs], [p for _h, p in pairs]
     ids = {(r[1], r[2]): r[0] for r in await raw.fetch(_SELECT_SIGNALS, households_, periods)}
     added = {
@@ -406,13 +428,59 @@ async def _join_signals(
     }
 
 
-_INSERT_DECISIONS = f"""
-INSERT INTO {SCHEMA}.decisions
-  (warning_id, outcome, reason_code, household_id, person_id, score, reasons, decided_at)
-SELECT w, o, c, h, p, s, r::jsonb, $8
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::float8[],
-            $7::text[]) AS u(w, o, c, h, p, s, r)
-ON CONFLICT DO NOTHING RETURNING warning_id
+# Decisions for a poll's warnings (a warning decided before is left out: its decision is its
+# primary key); the matched ones decided now joined to their household signal, opened ahead
+# (signal_id NULL when it was not), a repeat of a source record in that signal being a no-op
+# (`added` false). Each decided warning comes back with its person's place, its signal's
+# reasons (those already there and those just added: the inserts are not visible to this
+# statement's reads) and its household's eligibility flags.
+_DECIDE_AND_JOIN = f"""
+WITH u AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[],
+                       $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[],
+                       $11::text[], $12::date[])
+    AS u(w, o, c, h, p, s, r, per, ag, st, src, occ)
+),
+d AS (
+  INSERT INTO {SCHEMA}.decisions
+    (warning_id, outcome, reason_code, household_id, person_id, score, reasons, decided_at)
+  SELECT w, o, c, h, p, s, r::jsonb, $13 FROM u
+  ON CONFLICT DO NOTHING RETURNING warning_id
+),
+m AS (
+  SELECT u.*, pl.household_id AS home, pl.household_number, pl.region_code, pl.village_name,
+         pl.township_name, pe.name, sig.signal_id
+  FROM d JOIN u ON u.w = d.warning_id
+  JOIN {SCHEMA}.persons pe ON pe.person_id = u.p
+  JOIN {SCHEMA}.households pl ON pl.household_id = pe.household_id
+  LEFT JOIN {SCHEMA}.household_signals sig
+    ON sig.household_id = pe.household_id AND sig.period = u.per
+  WHERE u.o = 'matched'
+),
+sw AS (
+  INSERT INTO {SCHEMA}.signal_warnings
+    (signal_id, warning_id, agency_code, signal_type, source_record_id, occurred_on)
+  SELECT signal_id, w, ag, st, src, occ FROM m WHERE signal_id IS NOT NULL
+  ON CONFLICT DO NOTHING RETURNING warning_id, signal_id, agency_code, signal_type
+),
+rs AS (
+  SELECT signal_id, array_agg(DISTINCT agency_code || ':' || signal_type) AS reasons
+  FROM (SELECT signal_id, agency_code, signal_type FROM {SCHEMA}.signal_warnings
+        WHERE signal_id IN (SELECT signal_id FROM m)
+        UNION ALL SELECT signal_id, agency_code, signal_type FROM sw) x
+  GROUP BY signal_id
+),
+fl AS (
+  SELECT household_id, array_agg("check" ORDER BY "check") AS flags
+  FROM {SCHEMA}.eligibility_flags
+  WHERE household_id IN (SELECT home FROM m) AND found GROUP BY household_id
+)
+SELECT d.warning_id, m.signal_id, sw.warning_id IS NOT NULL, rs.reasons, fl.flags,
+       m.home, m.household_number, m.region_code, m.village_name, m.township_name, m.name
+FROM d LEFT JOIN m ON m.w = d.warning_id
+LEFT JOIN sw ON sw.warning_id = d.warning_id
+LEFT JOIN rs ON rs.signal_id = m.signal_id
+LEFT JOIN fl ON fl.household_id = m.home
 """
 _SELECT_PLACES = f"""
 SELECT p.person_id, h.household_id, h.household_number, h.region_code, h.village_name,
