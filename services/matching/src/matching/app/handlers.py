@@ -58,15 +58,12 @@ async def matched_event(
     method: Literal["exact_id", "review_confirmed", "fuzzy"],
     session: AsyncSession,
     now: datetime,
-    new_id: Callable[[], UUID],
 ) -> WarningMatchedV1 | None:
     """The warning.matched event for a person, or None when it repeats a known source record
     (one warning through the same steps as a poll of them)."""
     raw = await driver_connection(session)
     place = (await _places(raw, [person_id]))[person_id]
-    join = (await _join_signals(raw, [(warning, place.household_id)], now=now, new_id=new_id))[
-        warning.warning_id
-    ]
+    join = (await _join_signals(raw, [(warning, place.household_id)], now=now))[warning.warning_id]
     if join.repeat:
         return None
     return _matched(warning, place, join, person_id, score, reasons, method)
@@ -184,7 +181,6 @@ async def resolve_batch(
         session,
         [(w, r.household_id) for _e, w, r in parsed if r.verdict == "auto" and r.household_id],
         now=now,
-        new_id=new_id,
     )
     # One statement over arrays decides the poll and joins its matched warnings to their
     # household signals, straight on the driver connection: per-row parameter building and
@@ -233,7 +229,7 @@ async def resolve_batch(
                 row[1], sorted(row[3] or ()), row[4] or [], not row[2]
             )
     if unjoined:
-        joins.update(await _join_signals(raw, unjoined, now=now, new_id=new_id))
+        joins.update(await _join_signals(raw, unjoined, now=now))
     review_rows = []
     out: list[tuple[Envelope, WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1]] = []
     for (envelope, warning, resolution), _row in todo:
@@ -345,20 +341,13 @@ def _period(warning: WarningReceivedV1) -> str:
     return warning.period or warning.occurred_on.strftime("%Y-%m")
 
 
-async def _insert_signals(
-    raw: Any, keys: list[tuple[UUID, str]], *, now: datetime, new_id: Callable[[], UUID]
-) -> None:
-    """Open the (household, period) signals not there yet, keys in sorted order: transactions
-    that insert overlapping keys then take them in one order."""
+async def _insert_signals(raw: Any, keys: list[tuple[UUID, str]], *, now: datetime) -> None:
+    """Open the (household, period) signals not there yet, keys in one order (the UUIDs'
+    numbers, compared without Python's UUID methods): transactions that insert overlapping
+    keys then take them in that order."""
     if keys:
-        keys = sorted(keys)
-        await raw.execute(
-            _INSERT_SIGNALS,
-            [new_id() for _ in keys],
-            [h for h, _p in keys],
-            [p for _h, p in keys],
-            now,
-        )
+        keys = sorted(keys, key=lambda k: (k[0].int, k[1]))
+        await raw.execute(_INSERT_SIGNALS, [h for h, _p in keys], [p for _h, p in keys], now)
 
 
 async def _open_signals_ahead(
@@ -366,7 +355,6 @@ async def _open_signals_ahead(
     items: list[tuple[WarningReceivedV1, UUID]],
     *,
     now: datetime,
-    new_id: Callable[[], UUID],
 ) -> None:
     """Open the household signals a poll will join in a short transaction of its own (unless
     the session has no other connection to use: then the poll opens them itself).
@@ -381,7 +369,7 @@ async def _open_signals_ahead(
         return
     async with side_transaction(session) as raw:
         if raw is not None:
-            await _insert_signals(raw, list(keys), now=now, new_id=new_id)
+            await _insert_signals(raw, list(keys), now=now)
 
 
 async def _join_signals(
@@ -389,7 +377,6 @@ async def _join_signals(
     items: list[tuple[WarningReceivedV1, UUID]],
     *,
     now: datetime,
-    new_id: Callable[[], UUID],
 ) -> dict[UUID, SignalJoin]:
     """Join warnings to their household signals (one per household and period), opening those
     not there yet: one statement per step, however many warnings; `repeat` when a warning was
@@ -399,7 +386,7 @@ async def _join_signals(
         return {}
     keyed = [(w, h, _period(w)) for w, h in items]
     pairs = list({(h, p) for _w, h, p in keyed})
-    await _insert_signals(raw, pairs, now=now, new_id=new_id)
+    await _insert_signals(raw, pairs, now=now)
     households_, periods = [h for h, _p in pairs], [p for _h, p in pairs]
     ids = {(r[1], r[2]): r[0] for r in await raw.fetch(_SELECT_SIGNALS, households_, periods)}
     added = {
@@ -493,7 +480,7 @@ WHERE p.person_id = ANY($1::uuid[])
 """
 _INSERT_SIGNALS = f"""
 INSERT INTO {SCHEMA}.household_signals (signal_id, household_id, period, opened_at)
-SELECT s, h, p, $4 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u(s, h, p)
+SELECT gen_random_uuid(), h, p, $3 FROM unnest($1::uuid[], $2::text[]) AS u(h, p)
 ON CONFLICT DO NOTHING
 """
 _SELECT_SIGNALS = f"""

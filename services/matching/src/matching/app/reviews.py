@@ -105,7 +105,6 @@ async def confirm_review(
         method="review_confirmed",
         session=session,
         now=now,
-        new_id=new_id,
     )
     await session.execute(
         update(reviews)
