@@ -98,6 +98,7 @@ class Envelope(BaseModel):
 
 
 _TIME = TypeAdapter(AwareDatetime)
+_ID_TEXTS = TypeAdapter(tuple[UUID | str, UUID | str, UUID | None])
 
 
 @lru_cache(maxsize=64)
@@ -134,11 +135,16 @@ def encode_event(
     two encodings byte-identical. Ids may be given as UUIDs or as their canonical text;
     `payload_json` is `payload.model_dump_json()` when the caller has it already.
     """
-    cause = "null" if causation_id is None else f'"{causation_id}"'
+    # The ids' text from one call into pydantic-core: str() of a UUID runs Python code (a
+    # microsecond each, a few percent of a consumer's CPU per event).
+    id_text, correlation_text, cause_text = _ID_TEXTS.dump_python(
+        (id, correlation_id, causation_id), mode="json"
+    )
+    cause = "null" if cause_text is None else f'"{cause_text}"'
     head = (
-        f'{{"id":"{id}","type":{json_text(payload.EVENT_TYPE)},"version":{payload.VERSION},'
+        f'{{"id":"{id_text}","type":{json_text(payload.EVENT_TYPE)},"version":{payload.VERSION},'
         f'"time":{_time_json(time)},"source":{json_text(source)},"subject":{json_text(subject)},'
-        f'"correlation_id":"{correlation_id}","causation_id":{cause},"payload":'
+        f'"correlation_id":"{correlation_text}","causation_id":{cause},"payload":'
     )
     body = payload.model_dump_json() if payload_json is None else payload_json
     return (head + body + "}").encode("utf-8")
