@@ -1,6 +1,7 @@
 """Matching through Kafka: warnings/s through the matching service's consumer, against a
 pass-through ceiling measured in the same run (consume the same messages and produce them on,
-acks=all and idempotent, no matching and no database).
+acks=all and idempotent, no matching and no database), before the consumer and again after it
+(the machine's speed drifts).
 
     .tools/bin/uv run python -m bench.matching_consumer --persons 1000000 --warnings 200000
 
@@ -289,6 +290,13 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                         f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
                     )
                 )
+            # The machine's speed drifts within minutes: the ceiling once more, after, to see
+            # how far (the matching processes are idle by now).
+            again = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+            print(
+                f"ceiling  again, after the consumer: {again:,.0f} warnings/s; the consumer is "
+                f"{rate / max(ceiling, again):.0%}–{rate / min(ceiling, again):.0%} of the two"
+            )
         finally:
             for process in extra:
                 process.stop()
