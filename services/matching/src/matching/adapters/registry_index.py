@@ -33,7 +33,6 @@ class RegistryIndex:
         self.cipher = cipher
         self.page = page
         self.last_seq = 0
-        self.persons = 0
         # The consumer and the keep-fresh loop both refresh: one at a time, or a slow one could
         # apply an older page over a newer one.
         self._lock = asyncio.Lock()
