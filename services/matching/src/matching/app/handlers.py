@@ -15,7 +15,8 @@ from shouwang_kit.db import driver_connection, side_transaction
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_name
-from shouwang_proto import Envelope, encode_event
+from shouwang_proto import Envelope, EventPayload
+from shouwang_proto.envelope import encode_event_json
 from shouwang_proto.events import (
     ComparisonAnsweredV1,
     ReviewCandidateV1,
@@ -24,6 +25,7 @@ from shouwang_proto.events import (
     WarningReceivedV1,
     WarningUnmatchedV1,
 )
+from shouwang_proto.outcomes import matched_json, unmatched_json
 from shouwang_proto.topics import MATCHING_OUTCOMES
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -213,43 +215,62 @@ async def resolve_batch(
         row = rows.pop(item[1].warning_id, None)
         if row is not None:
             todo.append((item, row))
-    places: dict[UUID, _Place] = {}
-    joins: dict[UUID, SignalJoin] = {}
     unjoined = []
     for (_e, warning, resolution), row in todo:
-        if resolution.verdict != "auto" or resolution.person_id is None:
-            continue
-        if row[5] is None:
-            raise LookupError(f"matched person {resolution.person_id} is not in the read model")
-        places[resolution.person_id] = _Place(row[5], row[6], row[7], row[8], row[9], row[10])
-        if row[1] is None:  # its signal was not opened ahead: joined below, the slow way
-            unjoined.append((warning, row[5]))
-        else:
-            joins[warning.warning_id] = SignalJoin(
-                row[1], sorted(row[3] or ()), row[4] or [], not row[2]
-            )
-    if unjoined:
-        joins.update(await _join_signals(raw, unjoined, now=now))
-    review_rows = []
-    out: list[tuple[Envelope, WarningMatchedV1 | WarningUnmatchedV1 | WarningNeedsReviewV1]] = []
-    for (envelope, warning, resolution), _row in todo:
         if resolution.verdict == "auto" and resolution.person_id is not None:
-            join = joins[warning.warning_id]
-            if join.repeat:
-                continue
-            method: Literal["exact_id", "fuzzy"] = (
-                "exact_id" if "id_number:exact" in resolution.reasons else "fuzzy"
+            if row[5] is None:
+                raise LookupError(f"matched person {resolution.person_id} is not in the read model")
+            if row[1] is None:  # its signal was not opened ahead: joined below, the slow way
+                unjoined.append((warning, row[5]))
+    joins = await _join_signals(raw, unjoined, now=now) if unjoined else {}
+    review_rows = []
+    out_rows: list[tuple[UUID, str, bytes]] = []
+
+    def publish(envelope: Envelope, event: type[EventPayload], subject: str, body: bytes) -> None:
+        message_id = new_id()
+        value = encode_event_json(
+            event,
+            body,
+            id=message_id,
+            time=now,
+            source="matching",
+            subject=subject,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.id,
+        )
+        out_rows.append((message_id, subject, value))
+
+    # Outcomes written straight to JSON (`shouwang_proto.outcomes`): building and serialising
+    # their models was a sixth of the consumer's CPU.
+    for (envelope, warning, resolution), row in todo:
+        if resolution.verdict == "auto" and resolution.person_id is not None:
+            if row[1] is None:
+                join = joins[warning.warning_id]
+                if join.repeat:
+                    continue
+                signal_id, signal_reasons, flags = join.signal_id, join.reasons, join.flags
+            else:
+                if not row[2]:  # a repeat of a source record already in the signal
+                    continue
+                signal_id, signal_reasons, flags = row[1], sorted(row[3] or ()), row[4] or []
+            household = str(row[5])
+            body = matched_json(
+                warning_json=warning.model_dump_json(),
+                household_id=household,
+                household_number=row[6],
+                person_id=resolution.person_id,
+                region_code=row[7],
+                village_name=row[8],
+                township_name=row[9],
+                masked_name=mask_name(row[10]),
+                method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
+                score=resolution.score,
+                reasons=resolution.reasons,
+                household_signal_id=signal_id,
+                signal_reasons=signal_reasons,
+                eligibility_flags=flags,
             )
-            matched_payload = _matched(
-                warning,
-                places[resolution.person_id],
-                join,
-                resolution.person_id,
-                resolution.score,
-                list(resolution.reasons),
-                method,
-            )
-            out.append((envelope, matched_payload))
+            publish(envelope, WarningMatchedV1, household, body)
         elif resolution.verdict == "review":
             reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
             review_rows.append(
@@ -263,51 +284,34 @@ async def resolve_batch(
                     "queued_at": now,
                 }
             )
-            out.append(
-                (
-                    envelope,
-                    WarningNeedsReviewV1(
-                        warning=warning,
-                        candidates=[
-                            ReviewCandidateV1(
-                                person_id=c.person_id,
-                                household_id=c.household_id,
-                                score=c.score,
-                                reasons=list(c.reasons),
-                            )
-                            for c in resolution.candidates
-                        ],
-                        reason=reason,
-                    ),
-                )
+            payload = WarningNeedsReviewV1(
+                warning=warning,
+                candidates=[
+                    ReviewCandidateV1(
+                        person_id=c.person_id,
+                        household_id=c.household_id,
+                        score=c.score,
+                        reasons=list(c.reasons),
+                    )
+                    for c in resolution.candidates
+                ],
+                reason=reason,
+            )
+            publish(
+                envelope,
+                WarningNeedsReviewV1,
+                str(warning.warning_id),
+                payload.model_dump_json().encode(),
             )
         else:
-            out.append(
-                (
-                    envelope,
-                    WarningUnmatchedV1(
-                        warning=warning,
-                        reason_code=resolution.reason_code or "unmatched",
-                        reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
-                    ),
-                )
+            body = unmatched_json(
+                warning_json=warning.model_dump_json(),
+                reason_code=resolution.reason_code or "unmatched",
+                reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
             )
+            publish(envelope, WarningUnmatchedV1, str(warning.warning_id), body)
     if review_rows:
         await session.execute(insert(reviews), review_rows)
-    out_rows = []
-    for envelope, payload in out:
-        subject = outcome_subject(payload)
-        message_id = new_id()
-        value = encode_event(
-            payload,
-            id=message_id,
-            time=now,
-            source="matching",
-            subject=subject,
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.id,
-        )
-        out_rows.append((message_id, subject, value))
     await outbox.add_encoded(MATCHING_OUTCOMES.name, out_rows)
     log.info("warnings.decided", count=len(todo), published=len(out_rows))
 
