@@ -27,7 +27,12 @@ from shouwang_kit.messaging import Outbox
 from shouwang_kit.migrations import upgrade
 from shouwang_kit.pii import keyed_hash, mask_name
 from shouwang_proto import Envelope, decode
-from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
+from shouwang_proto.events import (
+    PersonRef,
+    WarningMatchedV1,
+    WarningReceivedV1,
+    WarningUnmatchedV1,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Infra, fetch_rows, private_database
@@ -245,6 +250,39 @@ async def test_a_matched_warning_carries_its_place_the_signals_reasons_and_the_f
         assert event.method == "exact_id" and "id_number:exact" in event.reasons
     decisions = await matching.fetch(f"SELECT reasons FROM {SCHEMA}.decisions")
     assert all("id_number:exact" in json.loads(d["reasons"]) for d in decisions)
+
+
+async def test_outcomes_carry_the_warning_received(matching: Matching) -> None:
+    """Matched and not-in-registry outcomes (written straight to JSON) carry the whole warning
+    as it was read: details with quotes and Chinese text, no source record, no period."""
+    matched = _warning(0, "civil_affairs", "MZ-21")
+    stranger = Envelope.wrap(
+        WarningReceivedV1(
+            warning_id=uuid.uuid4(),
+            agency_code="water",
+            signal_type="arrears",
+            occurred_on=date(2026, 11, 20),
+            person=PersonRef(name="未在库", id_number=_id_number("53292919700101009")),
+            details={"说明": '欠费"三个月"\\', "months": 3, "rate": 0.25, "paid": False},
+            received_at=datetime.now(UTC),
+        ),
+        id=uuid.uuid4(),
+        time=datetime.now(UTC),
+        source="agency-gateway",
+        subject="x",
+        correlation_id=uuid.uuid4(),
+    )
+    async with matching.sessions() as session:
+        await _poll(matching, session, [matched, stranger])
+        await session.commit()
+    rows = await matching.fetch(f"SELECT value FROM {SCHEMA}.outbox ORDER BY seq")
+    outcomes = [decode(r["value"]).parsed() for r in rows]
+    assert [type(o) for o in outcomes] == [WarningMatchedV1, WarningUnmatchedV1]
+    for sent, outcome in zip([matched, stranger], outcomes, strict=True):
+        assert outcome.warning == sent.parsed()  # type: ignore[attr-defined]
+    unmatched = outcomes[1]
+    assert isinstance(unmatched, WarningUnmatchedV1)
+    assert unmatched.reason_code and unmatched.reason
 
 
 async def test_one_warning_twice_in_a_poll_and_one_record_twice_are_decided_once(
