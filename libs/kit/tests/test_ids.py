@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shouwang_kit.ids import FreshIds, uuid4_texts
+from shouwang_kit.ids import FreshIds, FreshIdTexts, uuid4_texts
 
 
 def test_fresh_ids_are_distinct_version_4_uuids_across_refills() -> None:
@@ -30,3 +30,18 @@ def test_uuid4_texts_are_distinct_canonical_version_4_uuids() -> None:
     assert [str(u) for u in parsed] == drawn  # canonical text, lower case
     assert {u.version for u in parsed} == {4}
     assert {u.variant for u in parsed} == {"specified in RFC 4122"}
+
+
+def test_fresh_id_texts_are_distinct_canonical_version_4_uuids_across_refills() -> None:
+    ids = FreshIdTexts()
+    drawn = [ids() for _ in range(2500)]  # three buffers' worth
+    assert len(set(drawn)) == len(drawn)
+    parsed = [uuid.UUID(text) for text in drawn]
+    assert [str(u) for u in parsed] == drawn  # canonical text, lower case
+    assert {u.version for u in parsed} == {4}
+    assert {u.variant for u in parsed} == {"specified in RFC 4122"}
+    # Only the version and variant bits are fixed: every other bit takes both values.
+    ones = [any(u.int >> bit & 1 for u in parsed) for bit in range(128)]
+    zeros = [any(not u.int >> bit & 1 for u in parsed) for bit in range(128)]
+    fixed = {bit for bit in range(128) if not (ones[bit] and zeros[bit])}
+    assert fixed == {76, 77, 78, 79, 62, 63}

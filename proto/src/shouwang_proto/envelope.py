@@ -174,10 +174,20 @@ def _head(
     )
     cause = "null" if cause_text is None else f'"{cause_text}"'
     return (
-        f'{{"id":"{id_text}","type":{json_text(event.EVENT_TYPE)},"version":{event.VERSION},'
-        f'"time":{_time_json(time)},"source":{json_text(source)},"subject":{json_text(subject)},'
+        f'{{"id":"{id_text}",{_type_json(event)}"time":{_time_json(time)},'
+        f'{_source_json(source)}"subject":{json_text(subject)},'
         f'"correlation_id":"{correlation_text}","causation_id":{cause},"payload":'
     )
+
+
+@lru_cache(maxsize=256)
+def _type_json(event: type[EventPayload]) -> str:
+    return f'"type":{json_text(event.EVENT_TYPE)},"version":{event.VERSION},'
+
+
+@lru_cache(maxsize=64)
+def _source_json(source: str) -> str:
+    return f'"source":{json_text(source)},'
 
 
 def encode(envelope: Envelope) -> bytes:

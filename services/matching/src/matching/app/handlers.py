@@ -169,19 +169,25 @@ async def resolve_batch(
     outbox: Outbox,
     index: RegistryIndex,
     now: datetime,
-    new_id: Callable[[], UUID],
+    new_id: Callable[[], UUID | str],
 ) -> None:
     """Resolve a poll's worth of warnings with a fixed number of statements (set-based).
 
     The caller has brought `index` up to date (`RegistryIndex.refresh`)."""
     parsed: list[tuple[Envelope, WarningReceivedV1, Resolution]] = []
+    periods: list[str] = []
     for envelope in envelopes:
         warning = envelope.parsed()
         assert isinstance(warning, WarningReceivedV1)
         parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
+        periods.append(_period(warning))
     await _open_signals_ahead(
         session,
-        [(w, r.household_id) for _e, w, r in parsed if r.verdict == "auto" and r.household_id],
+        {
+            (r.household_id, period)
+            for (_e, _w, r), period in zip(parsed, periods, strict=True)
+            if r.verdict == "auto" and r.household_id
+        },
         now=now,
     )
     # One statement over arrays decides the poll and joins its matched warnings to their
@@ -202,7 +208,7 @@ async def resolve_batch(
             [r.person_id for _e, _w, r in parsed],
             [r.score for _e, _w, r in parsed],
             [_reasons_json(r.reasons) for _e, _w, r in parsed],
-            [_period(w) for _e, w, _r in parsed],
+            periods,
             [w.agency_code for _e, w, _r in parsed],
             [w.signal_type for _e, w, _r in parsed],
             [w.source_record_id for _e, w, _r in parsed],
@@ -224,7 +230,7 @@ async def resolve_batch(
                 unjoined.append((warning, row[5]))
     joins = await _join_signals(raw, unjoined, now=now) if unjoined else {}
     review_rows = []
-    out_rows: list[tuple[UUID, str, bytes]] = []
+    out_rows: list[tuple[UUID | str, str, bytes]] = []
 
     def publish(envelope: Envelope, event: type[EventPayload], subject: str, body: bytes) -> None:
         message_id = new_id()
@@ -346,17 +352,15 @@ def _period(warning: WarningReceivedV1) -> str:
 
 
 async def _insert_signals(raw: Any, keys: list[tuple[UUID, str]], *, now: datetime) -> None:
-    """Open the (household, period) signals not there yet, keys in one order (the UUIDs'
-    numbers, compared without Python's UUID methods): transactions that insert overlapping
-    keys then take them in that order."""
+    """Open the (household, period) signals not there yet, inserted in one order (sorted by
+    PostgreSQL): transactions that insert overlapping keys then take them in that order."""
     if keys:
-        keys = sorted(keys, key=lambda k: (k[0].int, k[1]))
         await raw.execute(_INSERT_SIGNALS, [h for h, _p in keys], [p for _h, p in keys], now)
 
 
 async def _open_signals_ahead(
     session: AsyncSession,
-    items: list[tuple[WarningReceivedV1, UUID]],
+    keys: set[tuple[UUID, str]],
     *,
     now: datetime,
 ) -> None:
@@ -367,8 +371,7 @@ async def _open_signals_ahead(
     just inserted waits for that transaction to end, and then the polls in flight run one after
     the other (warnings of one household come on several partitions). An empty signal, left
     when the poll's transaction rolls back, is filled when the poll is retried; the signals API
-    shows only signals with warnings."""
-    keys = {(h, _period(w)) for w, h in items}
+    shows only signals with warnings. `keys`: (household, period)."""
     if not keys:
         return
     async with side_transaction(session) as raw:
@@ -485,6 +488,7 @@ WHERE p.person_id = ANY($1::uuid[])
 _INSERT_SIGNALS = f"""
 INSERT INTO {SCHEMA}.household_signals (signal_id, household_id, period, opened_at)
 SELECT gen_random_uuid(), h, p, $3 FROM unnest($1::uuid[], $2::text[]) AS u(h, p)
+ORDER BY h, p
 ON CONFLICT DO NOTHING
 """
 _SELECT_SIGNALS = f"""
