@@ -115,6 +115,7 @@ class ServiceRuntime:
                 batch=spec.batch,
                 batch_handler=spec.batch_handler,
                 max_records=settings.consumer_poll_records if spec.batch_handler else None,
+                max_partition_fetch_bytes=settings.consumer_partition_fetch_bytes,
                 batch_concurrency=settings.consumer_batch_concurrency,
                 handler_deduplicates=spec.handler_deduplicates,
             )

@@ -55,6 +55,12 @@ class ServiceSettings(BaseSettings):
     consumer_poll_records: int = Field(
         default=2000, ge=1, description="Records per poll for batch handlers."
     )
+    consumer_partition_fetch_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Bytes a consumer fetches from one partition at a time (Kafka's "
+        "max.partition.fetch.bytes): with few partitions each, it bounds a poll's size.",
+    )
     consumer_batch_concurrency: int = Field(
         default=1,
         ge=1,
