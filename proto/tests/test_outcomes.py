@@ -106,13 +106,8 @@ def test_unmatched_json_is_the_models_json(
     assert fast == model.model_dump_json().encode()
 
 
-def test_ids_from_a_database_driver_are_written_as_their_text() -> None:
-    """Drivers (asyncpg) return their own UUID subclass; it is written like a UUID."""
-
-    class DriverUUID(uuid.UUID):
-        pass
-
-    warning = WarningReceivedV1(
+def _a_warning() -> WarningReceivedV1:
+    return WarningReceivedV1(
         warning_id=uuid.uuid4(),
         agency_code="civil_affairs",
         signal_type="new_dibao",
@@ -120,9 +115,12 @@ def test_ids_from_a_database_driver_are_written_as_their_text() -> None:
         person=PersonRef(name="张伟"),
         received_at=datetime(2026, 10, 6, tzinfo=UTC),
     )
-    household = uuid.uuid4()
-    fields = {
-        "household_id": DriverUUID(bytes=household.bytes),
+
+
+def _matched_fields(**change: object) -> dict[str, object]:
+    """A matched outcome's fields besides the warning, with `change` made."""
+    fields: dict[str, object] = {
+        "household_id": uuid.uuid4(),
         "household_number": "H1",
         "person_id": uuid.uuid4(),
         "region_code": "532929101001",
@@ -132,10 +130,24 @@ def test_ids_from_a_database_driver_are_written_as_their_text() -> None:
         "method": "exact_id",
         "score": 1.0,
         "reasons": ["id_number:exact"],
-        "household_signal_id": DriverUUID(bytes=uuid.uuid4().bytes),
+        "household_signal_id": None,
         "signal_reasons": [],
         "eligibility_flags": [],
     }
+    return {**fields, **change}
+
+
+def test_ids_from_a_database_driver_are_written_as_their_text() -> None:
+    """Drivers (asyncpg) return their own UUID subclass; it is written like a UUID."""
+
+    class DriverUUID(uuid.UUID):
+        pass
+
+    warning = _a_warning()
+    fields = _matched_fields(
+        household_id=DriverUUID(bytes=uuid.uuid4().bytes),
+        household_signal_id=DriverUUID(bytes=uuid.uuid4().bytes),
+    )
     fast = matched_json(warning_json=warning.model_dump_json(), **fields)  # type: ignore[arg-type]
     assert fast == WarningMatchedV1(warning=warning, **fields).model_dump_json().encode()
 
@@ -145,34 +157,12 @@ def test_ids_from_a_database_driver_are_written_as_their_text() -> None:
     [({"score": 1.5}, "score"), ({"method": "guess"}, "method")],
 )
 def test_what_the_model_would_refuse_is_refused(change: dict[str, object], message: str) -> None:
-    fields: dict[str, object] = {
-        "household_id": uuid.uuid4(),
-        "household_number": "H1",
-        "person_id": uuid.uuid4(),
-        "region_code": "532929101001",
-        "village_name": "村",
-        "township_name": "镇",
-        "masked_name": "张*",
-        "method": "fuzzy",
-        "score": 0.9,
-        "reasons": [],
-        "household_signal_id": None,
-        "signal_reasons": [],
-        "eligibility_flags": [],
-    }
     with pytest.raises(ValueError, match=message):
-        matched_json(warning_json=b"{}", **{**fields, **change})  # type: ignore[arg-type]
+        matched_json(warning_json=b"{}", **_matched_fields(**change))  # type: ignore[arg-type]
 
 
 def test_an_event_encoded_from_its_json_is_the_envelope_of_its_model() -> None:
-    warning = WarningReceivedV1(
-        warning_id=uuid.uuid4(),
-        agency_code="civil_affairs",
-        signal_type="new_dibao",
-        occurred_on=date(2026, 10, 5),
-        person=PersonRef(name="张伟"),
-        received_at=datetime(2026, 10, 6, tzinfo=UTC),
-    )
+    warning = _a_warning()
     payload = WarningUnmatchedV1(warning=warning, reason_code="not_in_registry", reason="未在库")
     meta = {
         "id": uuid.uuid4(),

@@ -15,6 +15,8 @@ RegionCode = (
 )
 
 DetailValue = str | int | float | bool | None
+# How a warning was joined to its person (`WarningMatchedV1.method`).
+MatchMethod = Literal["exact_id", "review_confirmed", "fuzzy"]
 
 
 class PersonRef(BaseModel):
@@ -94,7 +96,7 @@ class WarningMatchedV1(EventPayload):
     village_name: str
     township_name: str
     masked_name: str = Field(description="Person's name masked for messages, e.g. 张*.")
-    method: Literal["exact_id", "review_confirmed", "fuzzy"]
+    method: MatchMethod
     score: float = Field(ge=0.0, le=1.0)
     reasons: list[str]
     household_signal_id: UUID | None = Field(

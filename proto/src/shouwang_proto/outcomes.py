@@ -11,13 +11,14 @@ matching's own records; what the models would check and these cannot see is chec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import get_args
 from uuid import UUID
 
 import orjson
 
-MatchMethod = Literal["exact_id", "review_confirmed", "fuzzy"]
-_METHODS = frozenset(("exact_id", "review_confirmed", "fuzzy"))
+from shouwang_proto.events import MatchMethod
+
+_METHODS = frozenset(get_args(MatchMethod))
 
 
 def matched_json(

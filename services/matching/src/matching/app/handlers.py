@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from shouwang_kit.db import driver_connection, side_transaction
@@ -19,6 +19,7 @@ from shouwang_proto import Envelope, EventPayload
 from shouwang_proto.envelope import encode_event_json
 from shouwang_proto.events import (
     ComparisonAnsweredV1,
+    MatchMethod,
     ReviewCandidateV1,
     WarningMatchedV1,
     WarningNeedsReviewV1,
@@ -57,7 +58,7 @@ async def matched_event(
     person_id: UUID,
     score: float,
     reasons: list[str],
-    method: Literal["exact_id", "review_confirmed", "fuzzy"],
+    method: MatchMethod,
     session: AsyncSession,
     now: datetime,
 ) -> WarningMatchedV1 | None:
@@ -78,7 +79,7 @@ def _matched(
     person_id: UUID,
     score: float,
     reasons: list[str],
-    method: Literal["exact_id", "review_confirmed", "fuzzy"],
+    method: MatchMethod,
 ) -> WarningMatchedV1:
     return WarningMatchedV1(
         warning=warning,
