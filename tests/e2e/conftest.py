@@ -97,7 +97,9 @@ async def system(infra: Infra) -> AsyncIterator[System]:
                 "CONSOLE_DIRECTORY_FILE": str(DEMO_OFFICERS),
                 "NOTIFIER_PERSONAL_CHANNELS": "log",
                 "CASEWORK_SCHEDULER_INTERVAL_S": "1",
-                "CASEWORK_DUE_SOON_HOURS": "48",
+                # Longer than the longest run of rest days (春节: 9), so that a 当日 clock
+                # opened on any day, even a Saturday night, is due soon at once.
+                "CASEWORK_DUE_SOON_HOURS": str(24 * 14),
                 "CASEWORK_REPORT_CACHE_S": "0",  # tests read reports right after acting
             }
         )

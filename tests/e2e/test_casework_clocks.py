@@ -4,7 +4,9 @@ due-soon alert reaching the village cadre from the officer directory."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from shouwang_kit.auth import Officer
@@ -13,6 +15,7 @@ from shouwang_stack.demo import demo_registry
 from tests.e2e.conftest import System, officer_token
 
 pytestmark = pytest.mark.e2e
+COUNTY = ZoneInfo("Asia/Shanghai")  # the county's time (the demo's casework timezone)
 TOWNSHIP = Officer("town-nuodeng", "段志华", "township_officer", "532929101000")
 
 
@@ -143,7 +146,6 @@ async def test_the_workflow_moves_step_by_step_and_refuses_what_is_not_allowed(
 
 async def test_queues_filter_by_clock_and_agency_and_reports_export(system: System) -> None:
     import io
-    from datetime import date
 
     from openpyxl import load_workbook
 
@@ -155,12 +157,22 @@ async def test_queues_filter_by_clock_and_agency_and_reports_export(system: Syst
         assert answer.status_code == 200, answer.text
         return {c["case_id"] for c in answer.json()["items"]}
 
-    assert case["case_id"] in await queue(clock="due_this_week", agency="civil_affairs")
+    # 本周到期 is "due by Sunday 24:00 (county time)": a 当日 clock opened at the weekend or
+    # before a holiday is due next week, so what to expect is read off the clock itself.
+    detail = (await system.http.get(f"{casework}/v1/cases/{case['case_id']}")).json()
+    accept_due = datetime.fromisoformat(
+        next(c["due_at"] for c in detail["clocks"] if c["kind"] == "accept")
+    )
+    today = datetime.now(COUNTY).date()
+    end_of_week = datetime.combine(today + timedelta(days=7 - today.weekday()), time.min, COUNTY)
+    this_week = await queue(clock="due_this_week", agency="civil_affairs")
+    assert (case["case_id"] in this_week) == (accept_due <= end_of_week)
+    assert case["case_id"] in await queue(agency="civil_affairs")
     assert case["case_id"] not in await queue(clock="overdue")
     assert case["case_id"] not in await queue(agency="housing")
     bad = await system.http.get(f"{casework}/v1/cases", params={"clock": "someday"})
     assert bad.status_code == 422
-    month = date.today().strftime("%Y-%m")
+    month = datetime.now(COUNTY).strftime("%Y-%m")  # the county's month
     agencies = (
         await system.http.get(f"{casework}/v1/reports/by-agency", params={"month": month})
     ).json()
