@@ -44,6 +44,12 @@ SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 80)
 FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8
 """
 
+_WAL = """
+SELECT wal_records, wal_fpi, wal_bytes,
+       (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints
+FROM pg_stat_wal
+"""
+
 
 async def _instrument(server: PostgresServer, explain_over_ms: int) -> None:
     """pg_stat_statements and auto_explain loaded (a restart)."""
@@ -88,6 +94,7 @@ async def main(arguments: argparse.Namespace) -> None:
             new_id = FreshIdTexts()  # as the service
             connection = await asyncpg.connect(server.url)
             await connection.execute("SELECT pg_stat_statements_reset()")
+            await connection.execute("SELECT pg_stat_reset_shared('wal')")
             assert server.proc is not None
             database_from, mine_from = cpu_seconds(server.proc.pid), time.process_time()
             per_poll = []
@@ -119,6 +126,13 @@ async def main(arguments: argparse.Namespace) -> None:
                     f"  {1000 * row['total_exec_time'] / count:6.1f} µs  "
                     f"{row['calls']:5d} calls  {row['query']}"
                 )
+            wal = await connection.fetchrow(_WAL)
+            print(
+                f"WAL per warning: {wal['wal_bytes'] / count:,.0f} bytes, "
+                f"{wal['wal_records'] / count:.1f} records, {wal['wal_fpi'] / count:.2f} full-page "
+                f"images (PostgreSQL writes a page whole the first time it changes after a "
+                f"checkpoint); checkpoints since start: {wal['checkpoints']}"
+            )
             await connection.close()
             await engine.dispose()
         finally:

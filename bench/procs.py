@@ -23,14 +23,19 @@ def _family(pid: int) -> list[psutil.Process]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children so far (0 once it is gone)."""
+    """User + system CPU of a process and its descendants so far, those that have exited too
+    (0 once it is gone).
+
+    Exited ones count through their parent's children times, which the kernel adds to when it
+    reaps them: PostgreSQL's backends and parallel workers come and go during a run, and
+    summing only the living ones left out up to half of its CPU."""
     total = 0.0
     for proc in _family(pid):
         try:
             times = proc.cpu_times()
         except psutil.Error:
             continue
-        total += times.user + times.system
+        total += times.user + times.system + times.children_user + times.children_system
     return total
 
 

@@ -71,7 +71,9 @@ class ServiceRuntime:
         self.settings = settings
         self.schema = schema
         self.migrations = migrations
-        self.engine: AsyncEngine = make_engine(settings.database_url)
+        self.engine: AsyncEngine = make_engine(
+            settings.database_url, pool_size=settings.pool_size()
+        )
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         self._outbox_table = outbox
         self._inbox_table = inbox

@@ -68,6 +68,14 @@ class ServiceSettings(BaseSettings):
         "partition), run as tasks; the next poll is taken while the last ones commit, so the "
         "service works on some while others wait on the database. 1: one per poll, in turn.",
     )
+    database_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Database connections the service keeps open between uses (more are "
+        "opened when needed and closed again). Unset: enough for the consumer's transactions "
+        "in flight (up to 2N - 1 with batch concurrency N), a side connection each, and the "
+        "service's loops and API, so that connections are not opened and closed all the time.",
+    )
     gc_gen0_threshold: int = Field(
         default=0,
         ge=0,
@@ -79,3 +87,9 @@ class ServiceSettings(BaseSettings):
         default="inline",
         description="'off' when a separate `<service> relay` process publishes the outbox.",
     )
+
+    def pool_size(self) -> int:
+        """`database_pool_size`, or enough for the consumer's transactions in flight."""
+        if self.database_pool_size is not None:
+            return self.database_pool_size
+        return 4 + 2 * (2 * self.consumer_batch_concurrency - 1)
