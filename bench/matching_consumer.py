@@ -39,7 +39,15 @@ from shouwang_stack.kafka import create_topics
 from shouwang_stack.services import ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.procs import cpu_seconds, gc_probe_env, gc_time, more_instance, stack_processes
+from bench.procs import (
+    busy_share,
+    cpu_seconds,
+    gc_probe_env,
+    gc_time,
+    machine_times,
+    more_instance,
+    stack_processes,
+)
 
 PSEUDONYM_KEY = "shouwang-dev-pseudonym-key"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -232,8 +240,12 @@ async def main(persons: int, warnings: int, instances: int) -> None:
             )
             messages = warning_messages(people, warnings)
             await produce(stack.bootstrap_servers, WARNINGS.name, messages)
+            before = machine_times()
             ceiling = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
-            print(f"ceiling  pass-through consume → produce (acks=all): {ceiling:,.0f} warnings/s")
+            print(
+                f"ceiling  pass-through consume → produce (acks=all): {ceiling:,.0f} warnings/s "
+                f"(machine {busy_share(before, machine_times()):.0%} busy)"
+            )
             up = time.perf_counter()
             extra.extend(more_instance(stack, "matching", n) for n in range(1, instances))
             await asyncio.gather(
@@ -254,9 +266,11 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                         break
                     if done and cpu_from is None:  # the index is loaded, warnings flow
                         cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
+                        machine_from = machine_times()
                         gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
                     await asyncio.sleep(0.5)
                 cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
+                machine_to = machine_times()
                 gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
                 # A poll's decisions carry the time it started: the last poll's rows were
                 # decided after `last`, so they are left out of the rate.
@@ -299,12 +313,15 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                     + ", ".join(
                         f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
                     )
+                    + f"; the machine {busy_share(machine_from, machine_to):.0%} busy"
                 )
             # The machine's speed drifts within minutes: the ceiling once more, after, to see
             # how far (the matching processes are idle by now).
+            before = machine_times()
             again = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
             print(
-                f"ceiling  again, after the consumer: {again:,.0f} warnings/s; the consumer is "
+                f"ceiling  again, after the consumer: {again:,.0f} warnings/s (machine "
+                f"{busy_share(before, machine_times()):.0%} busy); the consumer is "
                 f"{rate / max(ceiling, again):.0%}–{rate / min(ceiling, again):.0%} of the two"
             )
         finally:

@@ -39,6 +39,20 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_times() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, every core: the share busy
+    between two readings says whether a run was bound by the machine's CPU."""
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return sum(times) - idle, sum(times)
+
+
+def busy_share(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """The machine's busy share between two `machine_times` readings."""
+    spent = after[1] - before[1]
+    return (after[0] - before[0]) / spent if spent else 0.0
+
+
 def gc_time(probe_dir: Path, pid: int) -> tuple[float, int] | None:
     """(collector seconds, collections) so far of a Python process and its children, as
     written by `bench/gc_probe` (None for processes without it: Kafka, PostgreSQL)."""
