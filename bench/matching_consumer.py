@@ -1,7 +1,9 @@
 """Matching through Kafka: warnings/s through the matching service's consumer, against a
 pass-through ceiling measured in the same run (consume the same messages and produce them on,
-acks=all and idempotent, no matching and no database), before the consumer and again after it
-(the machine's speed drifts).
+acks=all and idempotent, no matching and no database). The machine's speed drifts (by half
+within an hour on these machines), so the consumer runs in `--rounds` (3): ceiling, round,
+ceiling, round, ..., ceiling, each round a new month's warnings with matching started afresh,
+and each round is set against the ceilings just before and after it (the median is printed).
 
     .tools/bin/uv run python -m bench.matching_consumer --persons 1000000 --warnings 200000
 
@@ -18,6 +20,7 @@ import asyncio
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import time
 import uuid
@@ -36,7 +39,6 @@ from shouwang_proto import encode_event
 from shouwang_proto.events import PersonRef, WarningReceivedV1
 from shouwang_proto.topics import WARNINGS, Topic
 from shouwang_stack.kafka import create_topics
-from shouwang_stack.services import ServiceProcess
 from shouwang_stack.stack import Stack, StackConfig
 
 from bench.procs import (
@@ -128,9 +130,14 @@ async def load_registry(database_url: str, persons: int) -> list[tuple[str, str]
     return people
 
 
-def warning_messages(people: list[tuple[str, str]], count: int) -> list[tuple[bytes, bytes]]:
-    """Warnings: 80% about registered people, 10% not in the registry, 10% without an ID."""
-    rng = random.Random(5)
+def warning_messages(
+    people: list[tuple[str, str]], count: int, round: int = 0
+) -> list[tuple[bytes, bytes]]:
+    """Warnings: 80% about registered people, 10% not in the registry, 10% without an ID.
+
+    Each `round` (0–8) draws other people and reports another month, so that a round's work
+    is like the first's (new household signals, no repeats of earlier source records)."""
+    rng = random.Random(5 + round)
     now = datetime.now(UTC)
     out = []
     for n in range(count):
@@ -145,8 +152,8 @@ def warning_messages(people: list[tuple[str, str]], count: int) -> list[tuple[by
             warning_id=uuid.uuid4(),
             agency_code="civil_affairs",
             signal_type="new_dibao",
-            source_record_id=f"B-{n}",
-            period="2026-10",
+            source_record_id=f"B{round}-{n}",
+            period=f"2026-{10 - round:02d}",
             occurred_on=date(2026, 10, 5),
             person=PersonRef(name=name, id_number=id_number or None),
             received_at=now,
@@ -221,14 +228,13 @@ _INSERTED = (
 _DECIDED = f"SELECT count(*) FROM {SCHEMA}.decisions"
 
 
-async def main(persons: int, warnings: int, instances: int) -> None:
+async def main(persons: int, warnings: int, instances: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
         stack.config.env.update({"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")})
         probes = Path(tmp) / "gc"
         probes.mkdir()
         stack.config.env.update(gc_probe_env(probes))
-        extra: list[ServiceProcess] = []
         try:
             await stack.start_infrastructure()
             await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url, SCHEMA)
@@ -238,96 +244,134 @@ async def main(persons: int, warnings: int, instances: int) -> None:
                 f"registry read model: {len(people):,} persons loaded "
                 f"in {time.perf_counter() - started:.0f}s"
             )
-            messages = warning_messages(people, warnings)
-            await produce(stack.bootstrap_servers, WARNINGS.name, messages)
-            before = machine_times()
-            ceiling = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+            ceilings: list[float] = []
+            rates = []
+            for round in range(rounds):
+                # Matching is stopped between rounds: the next round's warnings go onto Kafka
+                # and the ceiling is measured with nothing else running.
+                await produce(
+                    stack.bootstrap_servers,
+                    WARNINGS.name,
+                    warning_messages(people, warnings, round),
+                )
+                ceilings.append(await _ceiling(stack, warnings, f"before round {round + 1}"))
+                rates.append(
+                    await _consume_round(stack, probes, warnings, instances, round, ceilings[-1])
+                )
+            ceilings.append(await _ceiling(stack, warnings, "after the last round"))
+            shares = sorted(
+                rate / ceiling
+                for n, rate in enumerate(rates)
+                for ceiling in (ceilings[n], ceilings[n + 1])
+            )
             print(
-                f"ceiling  pass-through consume → produce (acks=all): {ceiling:,.0f} warnings/s "
-                f"(machine {busy_share(before, machine_times()):.0%} busy)"
+                f"the consumer against the ceilings just before and after each of its {rounds} "
+                f"round(s): {shares[0]:.0%}–{shares[-1]:.0%}, "
+                f"median {statistics.median(shares):.0%}"
             )
-            up = time.perf_counter()
-            extra.extend(more_instance(stack, "matching", n) for n in range(1, instances))
-            await asyncio.gather(
-                stack.start_services(["matching"]), *(p.wait_ready() for p in extra)
-            )
-            connection = await asyncpg.connect(stack.database_url)
-            pids = stack_processes(stack, "matching", "matching service")
-            pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
-            cpu_from: tuple[int, dict[str, float]] | None = None
-            gc_from: dict[str, tuple[float, int] | None] = {}
-            try:
-                while True:
-                    # Progress from the statistics (a count(*) of the decisions every half
-                    # second was itself a load on the database: ~30 ms at 500,000 rows),
-                    # confirmed by one count at the end.
-                    done = await connection.fetchval(_INSERTED) or 0
-                    if done >= warnings and await connection.fetchval(_DECIDED) >= warnings:
-                        break
-                    if done and cpu_from is None:  # the index is loaded, warnings flow
-                        cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
-                        machine_from = machine_times()
-                        gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
-                    await asyncio.sleep(0.5)
-                cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
-                machine_to = machine_times()
-                gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
-                # A poll's decisions carry the time it started: the last poll's rows were
-                # decided after `last`, so they are left out of the rate.
-                first, last, in_last = await connection.fetchrow(
-                    f"SELECT min(decided_at), max(decided_at), count(*) FILTER (WHERE"
-                    f" decided_at = (SELECT max(decided_at) FROM {SCHEMA}.decisions))"
-                    f" FROM {SCHEMA}.decisions"
-                )
-                outcomes = dict(
-                    await connection.fetch(
-                        f"SELECT outcome, count(*) FROM {SCHEMA}.decisions GROUP BY outcome"
-                    )
-                )
-            finally:
-                await connection.close()
-            seconds = (last - first).total_seconds()
-            rate = (warnings - in_last) / seconds if seconds else float("nan")
             if os.environ.get("BENCH_KEEP_LOGS"):
                 shutil.copytree(Path(tmp) / "stack" / "logs", os.environ["BENCH_KEEP_LOGS"])
-            print(
-                f"matching consumer: {warnings:,} warnings in {seconds:.1f}s = {rate:,.0f}/s "
-                f"({rate / ceiling:.0%} of pass-through); start-up and index load "
-                f"{time.perf_counter() - up - seconds:.0f}s; outcomes {outcomes}"
-            )
-            if cpu_from is not None and warnings > cpu_from[0]:
-                counted = warnings - cpu_from[0]
-
-                def per_warning(seconds: float) -> str:
-                    return f"{1e6 * seconds / counted:.0f} µs"
-
-                def collector(n: str) -> str:
-                    before, after = gc_from.get(n), gc_to.get(n)
-                    if before is None or after is None:
-                        return ""
-                    seconds, collections = after[0] - before[0], after[1] - before[1]
-                    return f" (garbage collector {per_warning(seconds)}, {collections:,} runs)"
-
-                print(
-                    f"         CPU per warning (over the last {counted:,}): "
-                    + ", ".join(
-                        f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
-                    )
-                    + f"; the machine {busy_share(machine_from, machine_to):.0%} busy"
-                )
-            # The machine's speed drifts within minutes: the ceiling once more, after, to see
-            # how far (the matching processes are idle by now).
-            before = machine_times()
-            again = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
-            print(
-                f"ceiling  again, after the consumer: {again:,.0f} warnings/s (machine "
-                f"{busy_share(before, machine_times()):.0%} busy); the consumer is "
-                f"{rate / max(ceiling, again):.0%}–{rate / min(ceiling, again):.0%} of the two"
-            )
         finally:
-            for process in extra:
-                process.stop()
             stack.stop()
+
+
+async def _ceiling(stack: Stack, warnings: int, when: str) -> float:
+    """The pass-through over the topic's first `warnings` messages, with the machine's load."""
+    before = machine_times()
+    rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+    print(
+        f"ceiling  pass-through consume → produce (acks=all), {when}: {rate:,.0f} warnings/s "
+        f"(machine {busy_share(before, machine_times()):.0%} busy)"
+    )
+    return rate
+
+
+async def _consume_round(
+    stack: Stack, probes: Path, warnings: int, instances: int, round: int, ceiling: float
+) -> float:
+    """Start matching (and more instances), wait until it has decided this round's warnings,
+    print its rate and CPU per warning, stop it; returns the rate."""
+    up = time.perf_counter()
+    extra = [more_instance(stack, "matching", n) for n in range(1, instances)]
+    connection = None
+    try:
+        await asyncio.gather(stack.start_services(["matching"]), *(p.wait_ready() for p in extra))
+        connection = await asyncpg.connect(stack.database_url)
+        # This round's decisions: those after the ones already there.
+        target = round * warnings + warnings
+        since = await connection.fetchval(
+            f"SELECT max(decided_at) FROM {SCHEMA}.decisions"
+        ) or datetime(1970, 1, 1, tzinfo=UTC)
+        pids = stack_processes(stack, "matching", "matching service")
+        pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
+        cpu_from: tuple[int, dict[str, float]] | None = None
+        gc_from: dict[str, tuple[float, int] | None] = {}
+        machine_from = machine_to = machine_times()
+        while True:
+            # Progress from the statistics (a count(*) of the decisions every half second was
+            # itself a load on the database: ~30 ms at 500,000 rows), confirmed by one count.
+            done = (await connection.fetchval(_INSERTED) or 0) - round * warnings
+            if done >= warnings and await connection.fetchval(_DECIDED) >= target:
+                break
+            if done > 0 and cpu_from is None:  # the index is loaded, warnings flow
+                cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
+                gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
+                machine_from = machine_times()
+            await asyncio.sleep(0.5)
+        cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
+        gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
+        machine_to = machine_times()
+        # A poll's decisions carry the time it started: the last poll's rows were decided
+        # after `last`, so they are left out of the rate.
+        first, last, in_last = await connection.fetchrow(
+            f"SELECT min(decided_at), max(decided_at), count(*) FILTER (WHERE decided_at ="
+            f" (SELECT max(decided_at) FROM {SCHEMA}.decisions)) FROM {SCHEMA}.decisions"
+            " WHERE decided_at > $1",
+            since,
+        )
+        outcomes = dict(
+            await connection.fetch(
+                f"SELECT outcome, count(*) FROM {SCHEMA}.decisions WHERE decided_at > $1"
+                " GROUP BY outcome",
+                since,
+            )
+        )
+    finally:
+        if connection is not None:
+            await connection.close()
+        for process in extra:
+            process.stop()
+        for holder in (stack.services.pop("matching", None), stack.relays.pop("matching", None)):
+            if holder is not None:
+                holder.stop()
+    seconds = (last - first).total_seconds()
+    rate = (warnings - in_last) / seconds if seconds else float("nan")
+    print(
+        f"matching consumer, round {round + 1}: {warnings:,} warnings in {seconds:.1f}s = "
+        f"{rate:,.0f}/s ({rate / ceiling:.0%} of the ceiling before it); start-up and index "
+        f"load {time.perf_counter() - up - seconds:.0f}s; outcomes {outcomes}"
+    )
+    if cpu_from is not None and warnings > cpu_from[0]:
+        counted = warnings - cpu_from[0]
+
+        def per_warning(seconds: float) -> str:
+            return f"{1e6 * seconds / counted:.0f} µs"
+
+        def collector(n: str) -> str:
+            before, after = gc_from.get(n), gc_to.get(n)
+            if before is None or after is None:
+                return ""
+            seconds, collections = after[0] - before[0], after[1] - before[1]
+            return f" (garbage collector {per_warning(seconds)}, {collections:,} runs)"
+
+        print(
+            f"         CPU per warning (over the last {counted:,}): "
+            + ", ".join(
+                f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
+            )
+            + f"; the machine {busy_share(machine_from, machine_to):.0%} busy"
+        )
+    return rate
 
 
 if __name__ == "__main__":
@@ -337,5 +381,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--instances", type=int, default=1, help="matching processes in the consumer group"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        choices=range(1, 10),
+        metavar="1-9",
+        help="consumer runs, each between two ceiling runs (the machine's speed drifts)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.persons, arguments.warnings, arguments.instances))
+    asyncio.run(main(arguments.persons, arguments.warnings, arguments.instances, arguments.rounds))
