@@ -226,6 +226,12 @@ _INSERTED = (
     f" WHERE schemaname = '{SCHEMA}' AND relname = 'decisions'"
 )
 _DECIDED = f"SELECT count(*) FROM {SCHEMA}.decisions"
+# PostgreSQL's log so far (backends report theirs within a second or so) and its checkpoints.
+WAL = """
+SELECT wal_records, wal_fpi, wal_bytes,
+       (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints
+FROM pg_stat_wal
+"""
 
 
 async def main(persons: int, warnings: int, instances: int, rounds: int) -> None:
@@ -307,6 +313,7 @@ async def _consume_round(
         cpu_from: tuple[int, dict[str, float]] | None = None
         gc_from: dict[str, tuple[float, int] | None] = {}
         machine_from = machine_to = machine_times()
+        wal_from = wal_to = await connection.fetchrow(WAL)
         while True:
             # Progress from the statistics (a count(*) of the decisions every half second was
             # itself a load on the database: ~30 ms at 500,000 rows), confirmed by one count.
@@ -317,10 +324,12 @@ async def _consume_round(
                 cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
                 gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
                 machine_from = machine_times()
+                wal_from = await connection.fetchrow(WAL)
             await asyncio.sleep(0.5)
         cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
         gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
         machine_to = machine_times()
+        wal_to = await connection.fetchrow(WAL)
         # A poll's decisions carry the time it started: the last poll's rows were decided
         # after `last`, so they are left out of the rate.
         first, last, in_last = await connection.fetchrow(
@@ -370,6 +379,13 @@ async def _consume_round(
                 f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
             )
             + f"; the machine {busy_share(machine_from, machine_to):.0%} busy"
+        )
+        wal_bytes = (wal_to["wal_bytes"] - wal_from["wal_bytes"]) / counted
+        print(
+            f"         WAL per warning: {wal_bytes:,.0f}"
+            f" bytes, {(wal_to['wal_fpi'] - wal_from['wal_fpi']) / counted:.2f} full-page images"
+            f" (a page's first change after a checkpoint writes it whole);"
+            f" checkpoints {wal_to['checkpoints'] - wal_from['checkpoints']}"
         )
     return rate
 

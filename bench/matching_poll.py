@@ -36,18 +36,12 @@ from shouwang_proto import decode
 from shouwang_stack.paths import free_port
 from shouwang_stack.postgres import PostgresServer
 
-from bench.matching_consumer import load_registry, warning_messages
+from bench.matching_consumer import WAL, load_registry, warning_messages
 from bench.procs import cpu_seconds
 
 _TOP = """
 SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) AS query
 FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8
-"""
-
-_WAL = """
-SELECT wal_records, wal_fpi, wal_bytes,
-       (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints
-FROM pg_stat_wal
 """
 
 
@@ -126,7 +120,7 @@ async def main(arguments: argparse.Namespace) -> None:
                     f"  {1000 * row['total_exec_time'] / count:6.1f} µs  "
                     f"{row['calls']:5d} calls  {row['query']}"
                 )
-            wal = await connection.fetchrow(_WAL)
+            wal = await connection.fetchrow(WAL)
             print(
                 f"WAL per warning: {wal['wal_bytes'] / count:,.0f} bytes, "
                 f"{wal['wal_records'] / count:.1f} records, {wal['wal_fpi'] / count:.2f} full-page "
