@@ -26,6 +26,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -46,7 +47,6 @@ from bench.procs import (
     cpu_seconds,
     gc_probe_env,
     gc_time,
-    machine_times,
     more_instance,
     stack_processes,
 )
@@ -283,11 +283,11 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
 
 async def _ceiling(stack: Stack, warnings: int, when: str) -> float:
     """The pass-through over the topic's first `warnings` messages, with the machine's load."""
-    before = machine_times()
+    busy_share()
     rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
     print(
         f"ceiling  pass-through consume → produce (acks=all), {when}: {rate:,.0f} warnings/s "
-        f"(machine {busy_share(before, machine_times()):.0%} busy)"
+        f"(machine {busy_share():.0%} busy)"
     )
     return rate
 
@@ -312,8 +312,7 @@ async def _consume_round(
         pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
         cpu_from: tuple[int, dict[str, float]] | None = None
         gc_from: dict[str, tuple[float, int] | None] = {}
-        machine_from = machine_to = machine_times()
-        wal_from = wal_to = await connection.fetchrow(WAL)
+        wal_from: Any = None
         while True:
             # Progress from the statistics (a count(*) of the decisions every half second was
             # itself a load on the database: ~30 ms at 500,000 rows), confirmed by one count.
@@ -323,12 +322,12 @@ async def _consume_round(
             if done > 0 and cpu_from is None:  # the index is loaded, warnings flow
                 cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
                 gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
-                machine_from = machine_times()
+                busy_share()
                 wal_from = await connection.fetchrow(WAL)
             await asyncio.sleep(0.5)
         cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
         gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
-        machine_to = machine_times()
+        busy = busy_share()
         wal_to = await connection.fetchrow(WAL)
         # A poll's decisions carry the time it started: the last poll's rows were decided
         # after `last`, so they are left out of the rate.
@@ -350,9 +349,7 @@ async def _consume_round(
             await connection.close()
         for process in extra:
             process.stop()
-        for holder in (stack.services.pop("matching", None), stack.relays.pop("matching", None)):
-            if holder is not None:
-                holder.stop()
+        stack.stop_services(["matching"])
     seconds = (last - first).total_seconds()
     rate = (warnings - in_last) / seconds if seconds else float("nan")
     print(
@@ -378,7 +375,7 @@ async def _consume_round(
             + ", ".join(
                 f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
             )
-            + f"; the machine {busy_share(machine_from, machine_to):.0%} busy"
+            + f"; the machine {busy:.0%} busy"
         )
         wal_bytes = (wal_to["wal_bytes"] - wal_from["wal_bytes"]) / counted
         print(

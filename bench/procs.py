@@ -39,18 +39,10 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def machine_times() -> tuple[float, float]:
-    """(busy, all) CPU seconds of the whole machine so far, every core: the share busy
-    between two readings says whether a run was bound by the machine's CPU."""
-    times = psutil.cpu_times()
-    idle = times.idle + getattr(times, "iowait", 0.0)
-    return sum(times) - idle, sum(times)
-
-
-def busy_share(before: tuple[float, float], after: tuple[float, float]) -> float:
-    """The machine's busy share between two `machine_times` readings."""
-    spent = after[1] - before[1]
-    return (after[0] - before[0]) / spent if spent else 0.0
+def busy_share() -> float:
+    """The machine's busy share (every core) since the last call: psutil keeps the reading
+    before. Says whether a run was bound by the machine's CPU; the first call starts a window."""
+    return psutil.cpu_percent(interval=None) / 100
 
 
 def gc_time(probe_dir: Path, pid: int) -> tuple[float, int] | None:

@@ -142,12 +142,17 @@ class Stack:
         """Base URL of a running service."""
         return self.services[service].url
 
+    def stop_services(self, names: list[str] | None = None) -> None:
+        """Stop the services (all by default): their relays first, then them, newest first;
+        they can be started again with `start_services`."""
+        chosen = [n for n in self.services if names is None or n in names]
+        relays = [self.relays.pop(n) for n in chosen if n in self.relays]
+        for holder in reversed([*[self.services.pop(n) for n in chosen], *relays]):
+            holder.stop()
+
     def stop(self) -> None:
         """Services first (they flush to Kafka and the database), then Kafka, then PostgreSQL."""
-        for service in reversed([*self.services.values(), *self.relays.values()]):
-            service.stop()
-        self.services.clear()
-        self.relays.clear()
+        self.stop_services()
         if self.kafka is not None:
             self.kafka.stop()
             self.kafka = None
