@@ -10,11 +10,13 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import asyncpg
 import pytest
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, outbox
+from matching.app import handlers
 from matching.app.handlers import resolve_batch
 from matching.bootstrap import MIGRATIONS
 from matching.domain.linker import LinkIndex
@@ -349,3 +351,54 @@ async def test_a_load_runs_page_by_page_without_collections_and_a_small_refresh_
     for person_id, name, first17 in MEMBERS:
         found = watched.resolve(PersonRef(name=name, id_number=_id_number(first17)))
         assert found.verdict == "auto" and found.person_id == person_id
+
+
+async def test_a_polls_signal_reasons_are_looked_up_by_signal_not_by_reading_the_table(
+    matching: Matching,
+) -> None:
+    """While `signal_warnings` grows faster than its statistics follow (a monthly list coming
+    in), the poll's statement must still find a signal's earlier warnings through the index:
+    a plan that reads the whole table costs every poll more as the month goes on."""
+    connection = await asyncpg.connect(matching.url)
+    try:
+        # 150,000 warnings of other households' signals, inserted just now (not analysed).
+        await connection.execute(
+            f"INSERT INTO {SCHEMA}.signal_warnings (signal_id, warning_id, agency_code,"
+            " signal_type, source_record_id, occurred_on)"
+            " SELECT gen_random_uuid(), gen_random_uuid(), 'civil_affairs', 'new_dibao',"
+            " 'R' || n, date '2026-11-01' FROM generate_series(1, 150000) AS n"
+        )
+        poll = 2000
+        person_id = MEMBERS[0][0]
+        await connection.execute("SET plan_cache_mode = force_custom_plan")  # as the handler
+        plan = await connection.fetchval(
+            "EXPLAIN (FORMAT JSON) " + handlers._DECIDE_AND_JOIN,
+            [uuid.uuid4() for _ in range(poll)],
+            ["matched"] * poll,
+            [None] * poll,
+            [HOUSEHOLD] * poll,
+            [person_id] * poll,
+            [0.99] * poll,
+            ['["id_number:exact"]'] * poll,
+            ["2026-11"] * poll,
+            ["housing"] * poll,
+            ["new_dibao"] * poll,
+            [f"S{n}" for n in range(poll)],
+            [date(2026, 11, 20)] * poll,
+            datetime.now(UTC),
+        )
+    finally:
+        await connection.close()
+    scans = _scans(json.loads(plan)[0]["Plan"])
+    assert ("Seq Scan", "signal_warnings") not in scans, scans
+    assert any(table == "signal_warnings" for _kind, table in scans), scans
+
+
+def _scans(node: dict[str, Any]) -> list[tuple[str, str]]:
+    """(node type, table) of every scan of a table in an EXPLAIN (FORMAT JSON) plan."""
+    found = []
+    if "Relation Name" in node:
+        found.append((str(node["Node Type"]), str(node["Relation Name"])))
+    for child in node.get("Plans", []):
+        found.extend(_scans(child))
+    return found

@@ -432,6 +432,13 @@ async def _join_signals(
 # (`added` false). Each decided warning comes back with its person's place, its signal's
 # reasons (those already there and those just added: the inserts are not visible to this
 # statement's reads) and its household's eligibility flags.
+#
+# A signal's earlier warnings are looked up by signal, one index search each (`OFFSET 0` keeps
+# the lateral subquery from being flattened into a join the planner may choose to run as a
+# scan of the whole table): the planner guesses the poll's matched warnings at a few dozen
+# (it cannot see how many of the array say 'matched'), and while `signal_warnings` grows
+# faster than its statistics follow, it read the whole table for every poll (seen with
+# auto_explain in the consumer bench: a growing share of each poll's statement).
 _DECIDE_AND_JOIN = f"""
 WITH u AS (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[],
@@ -463,8 +470,12 @@ sw AS (
 ),
 rs AS (
   SELECT signal_id, array_agg(DISTINCT agency_code || ':' || signal_type) AS reasons
-  FROM (SELECT signal_id, agency_code, signal_type FROM {SCHEMA}.signal_warnings
-        WHERE signal_id IN (SELECT signal_id FROM m)
+  FROM (SELECT ms.signal_id, x.agency_code, x.signal_type
+        FROM (SELECT DISTINCT signal_id FROM m WHERE signal_id IS NOT NULL) ms
+        CROSS JOIN LATERAL (
+          SELECT agency_code, signal_type FROM {SCHEMA}.signal_warnings s
+          WHERE s.signal_id = ms.signal_id OFFSET 0
+        ) x
         UNION ALL SELECT signal_id, agency_code, signal_type FROM sw) x
   GROUP BY signal_id
 ),
