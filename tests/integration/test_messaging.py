@@ -538,3 +538,57 @@ async def test_a_loop_ended_by_an_error_reads_again_what_it_had_fetched(
         assert not refusals  # the dead letter was sent on the second try
     finally:
         await producer.stop()
+
+
+async def test_the_relay_reads_its_batches_through_the_index_after_idling_on_an_empty_outbox(
+    harness: Harness,
+) -> None:
+    """A relay that has polled an empty, vacuumed outbox (its usual state) must not go on with
+    the plan made for it: reading the whole heap and sorting all pending rows for every batch
+    is what a monthly list's backlog then costs, batch after batch."""
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        relay = OutboxRelay(
+            table=harness.outbox,
+            sessions=harness.sessions,
+            producer=producer,
+            batch_size=200,
+            keep_published=False,
+        )
+        async with harness.engine.connect() as connection:
+            await connection.execute(text("COMMIT"))  # VACUUM runs outside a transaction
+            await connection.execute(text(f'VACUUM ANALYZE "{harness.schema}".outbox'))
+        for _ in range(10):  # idle polls: past the point where a generic plan may be kept
+            assert await relay.publish_pending() == 0
+        await asyncio.sleep(1.5)  # their counts sent (a backend sends them within a second)
+        before = await _outbox_stats(harness)
+        async with harness.sessions() as session, session.begin():
+            await Outbox(harness.outbox, session).add_many(
+                harness.topic.name, [_envelope(f"household-{n % 3}", n) for n in range(3000)]
+            )
+        published = 0
+        while (batch := await relay.publish_pending()) > 0:
+            published += batch
+        assert published == 3000
+        after = await _outbox_stats(harness, deleted=before["deleted"] + 3000)
+        assert after["seq_scans"] == before["seq_scans"], (before, after)
+        assert after["index_scans"] > before["index_scans"]
+    finally:
+        await producer.stop()
+
+
+async def _outbox_stats(harness: Harness, deleted: int = 0) -> dict[str, int]:
+    """The outbox's scan counts, once PostgreSQL's statistics show `deleted` rows deleted (a
+    backend sends its counts when it goes idle, within about a second)."""
+    query = text(
+        "SELECT coalesce(seq_scan, 0), coalesce(idx_scan, 0), n_tup_del"
+        " FROM pg_stat_user_tables WHERE schemaname = :schema AND relname = 'outbox'"
+    )
+    for _ in range(100):
+        async with harness.engine.connect() as connection:
+            row = (await connection.execute(query, {"schema": harness.schema})).one()
+        if row[2] >= deleted:
+            return {"seq_scans": row[0], "index_scans": row[1], "deleted": row[2]}
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the statistics never showed {deleted} deleted outbox rows")
