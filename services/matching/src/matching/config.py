@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from shouwang_kit.settings import ServiceSettings
+
+from matching.domain.linker.scoring import threshold_problem
 
 
 class Settings(ServiceSettings):
@@ -18,6 +20,16 @@ class Settings(ServiceSettings):
     auto_at: float = Field(default=9.0, description="Points for an automatic match.")
     review_at: float = Field(default=6.0, description="Points below which it is 'not found'.")
     margin: float = Field(default=3.0, description="Lead over the runner-up for 'auto'.")
+
+    @model_validator(mode="after")
+    def _thresholds_work(self) -> Settings:
+        """MATCHING_AUTO_AT / MATCHING_REVIEW_AT / MATCHING_MARGIN that cannot work stop the
+        service at start-up with the reason, not at the first warning."""
+        problem = threshold_problem(self.auto_at, self.review_at, self.margin)
+        if problem:
+            raise ValueError(f"MATCHING_AUTO_AT / MATCHING_REVIEW_AT / MATCHING_MARGIN: {problem}")
+        return self
+
     # Polls in flight hold ~100,000 young objects at a time, and they are freed by reference
     # counting, not by the collector (a run of 200,000 warnings leaves ~1,000 in cycles). At
     # 50,000 a young collection ran every ~2,500 warnings and took ~35 ms (its objects point

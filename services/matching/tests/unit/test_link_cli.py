@@ -91,3 +91,21 @@ def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
     assert result["W2"] == ("P1", "auto")  # name + birth date + the township
     assert result["W3"] == ("P2", "auto")
     assert result["W4"][1] != "auto"
+
+
+def test_thresholds_that_cannot_work_are_a_clear_error(tmp_path: Path) -> None:
+    write_county(tmp_path, 50, 5, seeds=(3, 4))
+    for flags, says in [
+        (["--auto-at", "5", "--review-at", "8"], "review_at"),
+        (["--margin", "-1"], "margin"),
+        (["--auto-at", "nan"], "有限"),
+    ]:
+        done = subprocess.run(
+            [*CLI, *link_arguments(tmp_path, "OUT.csv"), *flags],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2, flags
+        assert "config.thresholds" in done.stderr and says in done.stderr, done.stderr
+        assert not (tmp_path / "OUT.csv").exists()

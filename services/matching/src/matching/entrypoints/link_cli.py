@@ -25,6 +25,7 @@ from uuid import NAMESPACE_OID, UUID, uuid5
 
 from matching.domain.linker import LinkConfig, LinkIndex
 from matching.domain.linker.index import make_query
+from matching.domain.linker.scoring import threshold_problem
 from matching.domain.resolution import PersonRecord
 
 REGISTRY_COLUMNS = (
@@ -179,10 +180,29 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--registry", type=Path, required=True, help="人员库 CSV（UTF-8）")
     cmd.add_argument("--warnings", type=Path, required=True, help="预警 CSV（UTF-8）")
     cmd.add_argument("--out", type=Path, required=True, help="输出 CSV")
-    cmd.add_argument("--auto-at", type=float, default=LinkConfig.auto_at)
-    cmd.add_argument("--review-at", type=float, default=LinkConfig.review_at)
-    cmd.add_argument("--margin", type=float, default=LinkConfig.margin)
+    cmd.add_argument(
+        "--auto-at",
+        type=float,
+        default=LinkConfig.auto_at,
+        help="达到此分（且领先足够）自动匹配（默认 %(default)s 分）",
+    )
+    cmd.add_argument(
+        "--review-at",
+        type=float,
+        default=LinkConfig.review_at,
+        help="低于此分为未找到，其间转人工核对（默认 %(default)s 分）",
+    )
+    cmd.add_argument(
+        "--margin",
+        type=float,
+        default=LinkConfig.margin,
+        help="自动匹配须领先第二候选人的分数（默认 %(default)s 分）",
+    )
     args = parser.parse_args(argv)
+    problem = threshold_problem(args.auto_at, args.review_at, args.margin)
+    if problem:
+        print(f"shouwang-match: [config.thresholds] {problem}", file=sys.stderr)
+        return 2
     config = LinkConfig(auto_at=args.auto_at, review_at=args.review_at, margin=args.margin)
     try:
         run = link(args.registry, args.warnings, args.out, config)
