@@ -561,8 +561,7 @@ async def test_the_relay_reads_its_batches_through_the_index_after_idling_on_an_
             await connection.execute(text(f'VACUUM ANALYZE "{harness.schema}".outbox'))
         for _ in range(10):  # idle polls: past the point where a generic plan may be kept
             assert await relay.publish_pending() == 0
-        await asyncio.sleep(1.5)  # their counts sent (a backend sends them within a second)
-        before = await _outbox_stats(harness)
+        before = await _settled_outbox_stats(harness)
         async with harness.sessions() as session, session.begin():
             await Outbox(harness.outbox, session).add_many(
                 harness.topic.name, [_envelope(f"household-{n % 3}", n) for n in range(3000)]
@@ -576,6 +575,20 @@ async def test_the_relay_reads_its_batches_through_the_index_after_idling_on_an_
         assert after["index_scans"] > before["index_scans"]
     finally:
         await producer.stop()
+
+
+async def _settled_outbox_stats(harness: Harness) -> dict[str, int]:
+    """The outbox's counts once every backend has sent what it did so far (a backend sends its
+    counts when it goes idle, within about a second): two readings a second and a half apart
+    that agree."""
+    last = await _outbox_stats(harness)
+    for _ in range(20):
+        await asyncio.sleep(1.5)
+        now = await _outbox_stats(harness)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the outbox's statistics kept changing with nothing running")
 
 
 async def _outbox_stats(harness: Harness, deleted: int = 0) -> dict[str, int]:
