@@ -130,6 +130,10 @@ class Harness:
             batch_concurrency=concurrency or 1,
         )
 
+    def relay(self, producer: AIOKafkaProducer, **options: Any) -> OutboxRelay:
+        """A relay over this harness's outbox (`options`: batch size, keep_published, ...)."""
+        return OutboxRelay(table=self.outbox, sessions=self.sessions, producer=producer, **options)
+
     async def seen_rows(self) -> list[tuple[str, int]]:
         async with self.sessions() as session:
             rows = (await session.execute(select(self.seen).order_by(self.seen.c.seq))).all()
@@ -220,13 +224,7 @@ async def test_outbox_rows_reach_the_consumer_once_each_in_order_per_key(
             outbox = Outbox(harness.outbox, session)
             for n in range(30):
                 await outbox.add(harness.topic.name, _envelope(f"household-{n % 3}", n))
-        relay = OutboxRelay(
-            table=harness.outbox,
-            sessions=harness.sessions,
-            producer=producer,
-            batch_size=7,
-            keep_published=keep_published,
-        )
+        relay = harness.relay(producer, batch_size=7, keep_published=keep_published)
         published = 0
         while (batch := await relay.publish_pending()) > 0:
             published += batch
@@ -306,13 +304,7 @@ async def test_a_row_committed_after_later_ones_were_published_is_still_publishe
     within the sweep interval)."""
     producer = make_producer(harness.infra.bootstrap_servers)
     await producer.start()
-    relay = OutboxRelay(
-        table=harness.outbox,
-        sessions=harness.sessions,
-        producer=producer,
-        keep_published=False,
-        sweep_interval_s=0.3,
-    )
+    relay = harness.relay(producer, keep_published=False, sweep_interval_s=0.3)
     try:
         async with harness.sessions() as slow, slow.begin():
             await Outbox(harness.outbox, slow).add(harness.topic.name, _envelope("late", 0))
@@ -549,13 +541,7 @@ async def test_the_relay_reads_its_batches_through_the_index_after_idling_on_an_
     producer = make_producer(harness.infra.bootstrap_servers)
     await producer.start()
     try:
-        relay = OutboxRelay(
-            table=harness.outbox,
-            sessions=harness.sessions,
-            producer=producer,
-            batch_size=200,
-            keep_published=False,
-        )
+        relay = harness.relay(producer, batch_size=200, keep_published=False)
         async with harness.engine.connect() as connection:
             await connection.execute(text("COMMIT"))  # VACUUM runs outside a transaction
             await connection.execute(text(f'VACUUM ANALYZE "{harness.schema}".outbox'))

@@ -25,7 +25,6 @@ from uuid import NAMESPACE_OID, UUID, uuid5
 
 from matching.domain.linker import LinkConfig, LinkIndex
 from matching.domain.linker.index import make_query
-from matching.domain.linker.scoring import threshold_problem
 from matching.domain.resolution import PersonRecord
 
 REGISTRY_COLUMNS = (
@@ -199,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         help="自动匹配须领先第二候选人的分数（默认 %(default)s 分）",
     )
     args = parser.parse_args(argv)
-    problem = threshold_problem(args.auto_at, args.review_at, args.margin)
-    if problem:
-        print(f"shouwang-match: [config.thresholds] {problem}", file=sys.stderr)
+    try:  # thresholds that cannot work are refused before any file is read
+        config = LinkConfig(auto_at=args.auto_at, review_at=args.review_at, margin=args.margin)
+    except ValueError as exc:
+        print(f"shouwang-match: [config.thresholds] {exc}", file=sys.stderr)
         return 2
-    config = LinkConfig(auto_at=args.auto_at, review_at=args.review_at, margin=args.margin)
     try:
         run = link(args.registry, args.warnings, args.out, config)
     except LinkInputError as exc:
