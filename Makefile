@@ -7,6 +7,8 @@ UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PYTEST_ARGS ?=
+MATCHING_SRC := services/matching/src/matching
+MATCHING_NATIVE := $(MATCHING_SRC)/native.json
 
 .PHONY: run test setup system-deps lint typecheck unit schemas clean
 
@@ -19,7 +21,7 @@ test: setup ## ruff, mypy, then every test (unit, integration on real Kafka/Post
 	$(UV) run mypy .
 	$(UV) run pytest $(PYTEST_ARGS)
 
-setup: system-deps $(UV) .venv/.synced .cache/kafka/.fetched
+setup: system-deps $(UV) .venv/.synced .cache/kafka/.fetched $(MATCHING_NATIVE)
 
 system-deps:
 	@command -v java >/dev/null && command -v mvn >/dev/null || { \
@@ -36,6 +38,13 @@ $(UV):
 .venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml libs/*/pyproject.toml)
 	$(UV) sync --frozen
 	@touch $@
+
+# Matching's linker compiled with mypyc (C compiler and Python headers; without them it says so
+# and the linker runs interpreted). Rebuilt whenever one of its sources changes; a compiled
+# module whose source changed since is never used (services/matching/src/matching/native.py).
+$(MATCHING_NATIVE): .venv/.synced $(addprefix $(MATCHING_SRC)/,native.py domain/resolution.py \
+    domain/linker/keys.py domain/linker/scoring.py domain/linker/index.py)
+	$(UV) run python -m matching.native build
 
 .cache/kafka/.fetched: deploy/kafka/pom.xml .venv/.synced
 	$(UV) run shouwang-stack fetch
@@ -55,3 +64,4 @@ schemas: setup ## regenerate proto/schemas after changing a contract
 
 clean:
 	rm -rf .cache/dev .pytest_cache .mypy_cache .ruff_cache
+	-$(UV) run python -m matching.native clean

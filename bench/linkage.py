@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from matching import native
+
 from bench import splink_compare
 from bench.linkage_data import (
     WarningRow,
@@ -111,6 +113,7 @@ def main(
     auto_at: float = splink_compare.AUTO_AT,
     review_at: float = splink_compare.REVIEW_AT,
 ) -> None:
+    print(f"matching linker: {native.in_use()}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         started = time.perf_counter()

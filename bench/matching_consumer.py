@@ -30,6 +30,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
+from matching import native
 from matching.bootstrap import MIGRATIONS, SCHEMA
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.idnumber import check_char
@@ -246,6 +247,7 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
             await asyncio.to_thread(upgrade, MIGRATIONS, stack.database_url, SCHEMA)
             started = time.perf_counter()
             people = await load_registry(stack.database_url, persons)
+            print(f"matching linker: {native.in_use()}")
             print(
                 f"registry read model: {len(people):,} persons loaded "
                 f"in {time.perf_counter() - started:.0f}s"

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from shouwang_kit.crypto import FieldCipher
+from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import single
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_proto.topics import COMPARISONS, HOUSEHOLDS, WARNINGS
 
+from matching import native
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, inbox, outbox
 from matching.config import Settings, get_settings
@@ -24,6 +26,7 @@ from matching.entrypoints.consumer import (
 from matching.entrypoints.reviews_api import router as reviews_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger(__name__)
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
 
 
@@ -39,6 +42,7 @@ def build_app() -> FastAPI:
     settings = get_settings()
     cipher = FieldCipher(settings.data_keys)
     index = RegistryIndex(build_resolver(settings), cipher)
+    log.info("matching.linker", linker=native.in_use())
     warnings = warnings_handler(index)
     runtime = ServiceRuntime(
         service="matching",

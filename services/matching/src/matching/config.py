@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from shouwang_kit.settings import ServiceSettings
 
-from matching.domain.linker.scoring import threshold_problem
+from matching.domain.linker.config import threshold_problem
 
 
 class Settings(ServiceSettings):

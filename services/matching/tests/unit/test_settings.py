@@ -2,7 +2,7 @@
 
 import pytest
 from matching.config import Settings
-from matching.domain.linker.scoring import LinkConfig
+from matching.domain.linker.config import LinkConfig
 from pydantic import ValidationError
 
 

@@ -4,7 +4,7 @@
 bring up and decides auto / review / unmatched. See `scoring.py` for the points table.
 """
 
+from matching.domain.linker.config import LinkConfig
 from matching.domain.linker.index import LinkIndex
-from matching.domain.linker.scoring import LinkConfig
 
 __all__ = ["LinkConfig", "LinkIndex"]

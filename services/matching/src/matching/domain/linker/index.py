@@ -13,6 +13,7 @@ from uuid import UUID
 
 from shouwang_proto.events import PersonRef
 
+from matching.domain.linker.config import LinkConfig
 from matching.domain.linker.keys import (
     clean_name,
     id_birth,
@@ -25,7 +26,6 @@ from matching.domain.linker.keys import (
 from matching.domain.linker.scoring import (
     NAME_EQUAL,
     Known,
-    LinkConfig,
     Query,
     name_points,
     probability,
