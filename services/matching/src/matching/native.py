@@ -61,7 +61,8 @@ def why_interpreted(environ: os._Environ[str] | dict[str, str] = os.environ) -> 
     if not MANIFEST.exists():
         return "not built (python -m matching.native build)"
     try:
-        built = json.loads(MANIFEST.read_text())["sources"]
+        manifest = json.loads(MANIFEST.read_text())
+        built, shared = manifest["sources"], manifest["library"]
     except (ValueError, KeyError, TypeError):
         return f"unreadable manifest {MANIFEST.name}"
     for module in COMPILED:
@@ -69,6 +70,12 @@ def why_interpreted(environ: os._Environ[str] | dict[str, str] = os.environ) -> 
             return f"{module} is not compiled for this Python"
         if built.get(module) != _digest(source_of(module)):
             return f"{module} changed since it was compiled (python -m matching.native build)"
+    try:  # mypyc's library holds the compiled code: one that cannot load is not used
+        if not shared:
+            raise ImportError("no library in the manifest")
+        importlib.import_module(shared)
+    except ImportError as exc:
+        return f"the compiled linker cannot be loaded ({exc})"
     return None
 
 
@@ -133,7 +140,12 @@ def build() -> int:
         check=False,
     )
     shutil.rmtree(SRC / "build", ignore_errors=True)
-    if done.returncode != 0 or not all(compiled_of(m).exists() for m in COMPILED):
+    libraries = [p.name.split(".")[0] for p in SRC.glob(f"*__mypyc{_SUFFIX}")]
+    if (
+        done.returncode != 0
+        or len(libraries) != 1
+        or not all(compiled_of(m).exists() for m in COMPILED)
+    ):
         clean()
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         print(
@@ -142,7 +154,8 @@ def build() -> int:
             file=sys.stderr,
         )
         return 0
-    MANIFEST.write_text(json.dumps({"sources": sources}, indent=2) + "\n")
+    manifest = {"sources": sources, "library": libraries[0]}
+    MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"matching: linker compiled with mypyc ({len(COMPILED)} modules)")
     return 0
 

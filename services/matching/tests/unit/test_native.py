@@ -37,13 +37,18 @@ def test_the_service_runs_the_compiled_linker_when_built() -> None:
     assert _in_use(native.SRC, MATCHING_NATIVE="0") == "interpreted (MATCHING_NATIVE=0)"
 
 
-@needs_build
-def test_an_edited_source_wins_over_its_compiled_module(tmp_path: Path) -> None:
-    # A copy of the built package (sources, compiled modules, manifest, mypyc's library).
+def _built_copy(tmp_path: Path) -> Path:
+    """A copy of the built package (sources, compiled modules, manifest, mypyc's library)."""
     src = tmp_path / "src"
     shutil.copytree(native.SRC / "matching", src / "matching")
     for shared in native.SRC.glob("*__mypyc*"):
         shutil.copy(shared, src)
+    return src
+
+
+@needs_build
+def test_an_edited_source_wins_over_its_compiled_module(tmp_path: Path) -> None:
+    src = _built_copy(tmp_path)
     assert _in_use(src) == "compiled (mypyc)"
     keys = src / "matching" / "domain" / "linker" / "keys.py"
     keys.write_text(keys.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
@@ -51,6 +56,14 @@ def test_an_edited_source_wins_over_its_compiled_module(tmp_path: Path) -> None:
         "interpreted (matching.domain.linker.keys changed since it was compiled"
         " (python -m matching.native build))"
     )
+
+
+@needs_build
+def test_a_compiled_linker_that_cannot_load_is_not_used(tmp_path: Path) -> None:
+    src = _built_copy(tmp_path)
+    for shared in src.glob("*__mypyc*"):
+        shared.write_bytes(b"not a shared library")  # e.g. built on another machine
+    assert _in_use(src).startswith("interpreted (the compiled linker cannot be loaded")
 
 
 @needs_build
