@@ -219,7 +219,8 @@ def decode(raw: bytes) -> Envelope:
     head = _HEAD.match(raw)
     typed = _typed_envelope(head[1].decode(), int(head[2])) if head else None
     if typed is not None:
-        return typed.model_validate_json(raw)
+        # The validator itself: `model_validate_json` adds only keyword handling (~0.3 µs).
+        return typed.__pydantic_validator__.validate_json(raw)  # type: ignore[no-any-return]
     envelope = Envelope.model_validate_json(raw)
     # The payload validated once, kept in the envelope (no validation: it is the model).
     return envelope.model_copy(update={"payload": envelope.parsed()})
