@@ -118,7 +118,13 @@ def clean() -> None:
         compiled_of(module).unlink(missing_ok=True)
     for shared in SRC.glob(f"*__mypyc{_SUFFIX}"):
         shared.unlink()
+    _drop_build_files()
+
+
+def _drop_build_files() -> None:
+    """mypyc's C sources and its type-check cache (kept nowhere: a build starts afresh)."""
     shutil.rmtree(SRC / "build", ignore_errors=True)
+    shutil.rmtree(SRC / ".mypy_cache", ignore_errors=True)
 
 
 def build() -> int:
@@ -139,7 +145,7 @@ def build() -> int:
         text=True,
         check=False,
     )
-    shutil.rmtree(SRC / "build", ignore_errors=True)
+    _drop_build_files()
     libraries = [p.name.split(".")[0] for p in SRC.glob(f"*__mypyc{_SUFFIX}")]
     if (
         done.returncode != 0
