@@ -42,8 +42,8 @@ $(UV):
 # Matching's linker compiled with mypyc (C compiler and Python headers; without them it says so
 # and the linker runs interpreted). Rebuilt whenever one of its sources changes; a compiled
 # module whose source changed since is never used (services/matching/src/matching/native.py).
-$(MATCHING_NATIVE): .venv/.synced $(addprefix $(MATCHING_SRC)/,native.py domain/resolution.py \
-    domain/linker/keys.py domain/linker/scoring.py domain/linker/index.py)
+$(MATCHING_NATIVE): .venv/.synced $(MATCHING_SRC)/native.py \
+    $(wildcard $(MATCHING_SRC)/domain/*.py $(MATCHING_SRC)/domain/linker/*.py)
 	$(UV) run python -m matching.native build
 
 .cache/kafka/.fetched: deploy/kafka/pom.xml .venv/.synced

@@ -27,6 +27,7 @@ from matching import native
 
 from bench import splink_compare
 from bench.linkage_data import (
+    LINK_ARGUMENTS,
     WarningRow,
     breakdown,
     evaluate,
@@ -38,14 +39,7 @@ from bench.procs import PeakRss
 
 def run_cli(work: Path) -> tuple[float, int, str]:
     """Seconds, peak RSS and stderr of one `shouwang-match link` run."""
-    return run(
-        [
-            "-m",
-            "matching.entrypoints.link_cli",
-            "link",
-            *link_arguments(work, "OUT.csv"),
-        ]
-    )
+    return run([*LINK_ARGUMENTS, *link_arguments(work, "OUT.csv")])
 
 
 def run(arguments: list[str]) -> tuple[float, int, str]:

@@ -32,6 +32,9 @@ import opencc
 from matching.entrypoints.link_cli import REGISTRY_COLUMNS, WARNING_COLUMNS
 from shouwang_kit.idnumber import check_char
 
+# `shouwang-match link` as its module runs it: `python` and these arguments, then the files'.
+LINK_ARGUMENTS = ["-m", "matching.entrypoints.link_cli", "link"]
+
 # Surnames with their approximate share (per mille) in China's population.
 SURNAMES = {
     "王": 71, "李": 70, "张": 67, "刘": 54, "陈": 45, "杨": 31, "黄": 22, "赵": 20, "吴": 20,

@@ -118,6 +118,12 @@ def json_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def model_json(model: BaseModel) -> bytes:
+    """`model.model_dump_json()` as UTF-8, straight from pydantic-core (without the method's
+    keyword handling: ~0.6 µs an event on hot paths)."""
+    return model.__pydantic_serializer__.to_json(model)
+
+
 def encode_event(
     payload: EventPayload,
     *,
@@ -135,11 +141,7 @@ def encode_event(
     two encodings byte-identical. Ids may be given as UUIDs or as their canonical text;
     `payload_json` is `payload.model_dump_json()` when the caller has it already.
     """
-    body = (
-        payload.__pydantic_serializer__.to_json(payload)  # model_dump_json, as UTF-8 bytes
-        if payload_json is None
-        else payload_json.encode("utf-8")
-    )
+    body = model_json(payload) if payload_json is None else payload_json.encode("utf-8")
     return encode_event_json(
         type(payload),
         body,

@@ -24,7 +24,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -54,7 +55,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def why_interpreted(environ: os._Environ[str] | dict[str, str] = os.environ) -> str | None:
+def why_interpreted(environ: Mapping[str, str] = os.environ) -> str | None:
     """Why the linker runs interpreted (None: the compiled modules are used)."""
     if environ.get("MATCHING_NATIVE", "1") == "0":
         return "MATCHING_NATIVE=0"
@@ -93,11 +94,12 @@ class _FromSource(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, source_of(fullname))
 
 
+@cache  # once per process: the first call decides, later ones say what it decided
 def guard() -> str | None:
     """Make the compiled modules' sources win unless the build is theirs; returns why the
     linker runs interpreted, or None."""
     reason = why_interpreted()
-    if reason is not None and not any(isinstance(f, _FromSource) for f in sys.meta_path):
+    if reason is not None:
         sys.meta_path.insert(0, _FromSource())
     return reason
 
@@ -108,7 +110,7 @@ def in_use() -> str:
 
     if index.__file__ and index.__file__.endswith(_SUFFIX):
         return "compiled (mypyc)"
-    return f"interpreted ({why_interpreted() or 'compiled modules not loaded'})"
+    return f"interpreted ({guard() or 'compiled modules not loaded'})"
 
 
 def clean() -> None:

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.linkage_data import link_arguments, write_county
+from bench.linkage_data import LINK_ARGUMENTS, link_arguments, write_county
 
-CLI = [sys.executable, "-m", "matching.entrypoints.link_cli", "link"]
+CLI = [sys.executable, *LINK_ARGUMENTS]
 
 
 def test_links_a_spreadsheet_and_writes_the_documented_columns(tmp_path: Path) -> None:

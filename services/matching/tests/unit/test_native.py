@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from matching import native
 
-from bench.linkage_data import link_arguments, write_county
+from bench.linkage_data import LINK_ARGUMENTS, link_arguments, write_county
 
-BUILT = native.why_interpreted({}) is None
-CLI = [sys.executable, "-m", "matching.entrypoints.link_cli", "link"]
+CLI = [sys.executable, *LINK_ARGUMENTS]
+NOT_BUILT = native.why_interpreted({})  # why not, or None when built
 needs_build = pytest.mark.skipif(
-    not BUILT, reason=f"linker not compiled here: {native.why_interpreted({})}"
+    NOT_BUILT is not None, reason=f"linker not compiled here: {NOT_BUILT}"
 )
 
 
