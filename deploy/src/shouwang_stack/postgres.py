@@ -122,6 +122,14 @@ class PostgresServer:
                 # PostgreSQL's own buffers; with 128 MB, matching's lookups kept reading pages
                 # from the OS cache (its CPU per warning 95 → 83 µs, bench/matching_consumer).
                 "shared_buffers=1GB",
+                # Checkpoints further apart: a monthly list writes ~4 kB of log a warning, and
+                # with the default 1 GB a checkpoint came every ~130,000 warnings, each page's
+                # first change after it written to the log whole (0.23 full-page images a
+                # warning in bench/matching_consumer). Recovery after a crash replays more log.
+                "-c",
+                "max_wal_size=4GB",
+                "-c",
+                "checkpoint_timeout=15min",
             ],
             log_path=self.log_path,
             user=user,
