@@ -29,7 +29,6 @@ from matching.bootstrap import MIGRATIONS, SCHEMA, build_resolver
 from matching.config import get_settings
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import make_engine, make_sessionmaker
-from shouwang_kit.ids import FreshIdTexts
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.migrations import upgrade
 from shouwang_proto import decode
@@ -85,7 +84,6 @@ async def main(arguments: argparse.Namespace) -> None:
             async with sessions() as session:
                 await index.refresh(session)
             print(f"registry: {len(people):,} persons; {count:,} warnings in polls of {poll:,}")
-            new_id = FreshIdTexts()  # as the service
             connection = await asyncpg.connect(server.url)
             await connection.execute("SELECT pg_stat_statements_reset()")
             await connection.execute("SELECT pg_stat_reset_shared('wal')")
@@ -102,7 +100,6 @@ async def main(arguments: argparse.Namespace) -> None:
                         outbox=Outbox(outbox, session),
                         index=index,
                         now=datetime.now(UTC),
-                        new_id=new_id,
                     )
                 per_poll.append((time.process_time() - began) / len(chunk))
             mine = (time.process_time() - mine_from) / count

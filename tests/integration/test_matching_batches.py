@@ -18,13 +18,13 @@ from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, outbox
 from matching.app import handlers
 from matching.app.handlers import resolve_batch
+from matching.app.reviews import confirm_review
 from matching.bootstrap import MIGRATIONS
 from matching.domain.linker import LinkIndex
 from matching.domain.resolution import PersonRecord, Resolution
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.idnumber import check_char
-from shouwang_kit.ids import FreshIds
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.migrations import upgrade
 from shouwang_kit.pii import keyed_hash, mask_name
@@ -32,9 +32,11 @@ from shouwang_proto import Envelope, decode
 from shouwang_proto.events import (
     PersonRef,
     WarningMatchedV1,
+    WarningNeedsReviewV1,
     WarningReceivedV1,
     WarningUnmatchedV1,
 )
+from shouwang_proto.topics import MATCHING_OUTCOMES
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Infra, fetch_rows, private_database
@@ -59,6 +61,7 @@ class Matching:
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         self.cipher = FieldCipher(DEV_DATA_KEYS)
         self.index = RegistryIndex(LinkIndex(), self.cipher)
+        self.published: list[bytes] = []  # the outcomes of every poll, in order
 
     async def fetch(self, sql: str) -> list[asyncpg.Record]:
         return await fetch_rows(self.url, sql)
@@ -122,16 +125,23 @@ def _warning_id(envelope: Envelope) -> uuid.UUID:
     return warning.warning_id
 
 
-async def _poll(matching: Matching, session: AsyncSession, envelopes: list[Envelope]) -> None:
+async def _poll(
+    matching: Matching, session: AsyncSession, envelopes: list[Envelope]
+) -> list[bytes]:
+    """The poll's outcomes, left for the consumer to publish once the caller commits."""
     await matching.index.refresh(session)
+    queued = Outbox(outbox, session)
     await resolve_batch(
         envelopes,
         session=session,
-        outbox=Outbox(outbox, session),
+        outbox=queued,
         index=matching.index,
         now=datetime.now(UTC),
-        new_id=FreshIds(),
     )
+    assert {topic for topic, _key, _value in queued.after_commit} <= {MATCHING_OUTCOMES.name}
+    values = [value for _topic, _key, value in queued.after_commit]
+    matching.published.extend(values)
+    return values
 
 
 async def test_polls_in_flight_about_one_household_do_not_wait_for_each_other(
@@ -140,12 +150,12 @@ async def test_polls_in_flight_about_one_household_do_not_wait_for_each_other(
     first = _warning(0, "civil_affairs", "civil_affairs-0")
     second = _warning(1, "health_insurance", "health_insurance-1")
     async with matching.sessions() as held:
-        await _poll(matching, held, [first])  # its transaction stays open
+        published = await _poll(matching, held, [first])  # its transaction stays open
         async with matching.sessions() as other:
             # Before: the second poll's insert of the same household signal waited for the
             # first transaction to end (here: for ever).
             async with asyncio.timeout(10):
-                await _poll(matching, other, [second])
+                published += await _poll(matching, other, [second])
                 await other.commit()
         await held.commit()
     signals = await matching.fetch(f"SELECT signal_id, period FROM {SCHEMA}.household_signals")
@@ -155,8 +165,7 @@ async def test_polls_in_flight_about_one_household_do_not_wait_for_each_other(
         (signals[0]["signal_id"], "civil_affairs"),
         (signals[0]["signal_id"], "health_insurance"),
     }
-    published = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.outbox")
-    assert published[0]["n"] == 2
+    assert len(published) == 2
 
 
 async def test_a_rolled_back_poll_leaves_no_warning_and_its_retry_joins_the_signal(
@@ -188,17 +197,15 @@ async def test_a_repeated_source_record_is_a_no_op_and_warnings_without_one_all_
         await _poll(matching, session, [first, *unnumbered])
         await session.commit()
     async with matching.sessions() as session:
-        await _poll(matching, session, [repeat])
+        assert await _poll(matching, session, [repeat]) == []  # the repeat publishes nothing
         await session.commit()
     joined = await matching.fetch(f"SELECT warning_id FROM {SCHEMA}.signal_warnings")
     assert {j["warning_id"] for j in joined} == {_warning_id(e) for e in [first, *unnumbered]}
-    published = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.outbox")
-    assert published[0]["n"] == 3  # the repeat published nothing
+    assert len(matching.published) == 3
 
 
 async def _outcomes(matching: Matching) -> list[WarningMatchedV1]:
-    rows = await matching.fetch(f"SELECT value FROM {SCHEMA}.outbox ORDER BY seq")
-    events = [decode(r["value"]).parsed() for r in rows]
+    events = [decode(value).parsed() for value in matching.published]
     assert all(isinstance(e, WarningMatchedV1) for e in events)
     return events  # type: ignore[return-value]
 
@@ -275,10 +282,9 @@ async def test_outcomes_carry_the_warning_received(matching: Matching) -> None:
         correlation_id=uuid.uuid4(),
     )
     async with matching.sessions() as session:
-        await _poll(matching, session, [matched, stranger])
+        published = await _poll(matching, session, [matched, stranger])
         await session.commit()
-    rows = await matching.fetch(f"SELECT value FROM {SCHEMA}.outbox ORDER BY seq")
-    outcomes = [decode(r["value"]).parsed() for r in rows]
+    outcomes = [decode(value).parsed() for value in published]
     assert [type(o) for o in outcomes] == [WarningMatchedV1, WarningUnmatchedV1]
     for sent, outcome in zip([matched, stranger], outcomes, strict=True):
         assert outcome.warning == sent.parsed()  # type: ignore[attr-defined]
@@ -409,3 +415,101 @@ def _scans(node: dict[str, Any]) -> list[tuple[str, str]]:
     for child in node.get("Plans", []):
         found.extend(_scans(child))
     return found
+
+
+def _wrapped(warning: WarningReceivedV1) -> Envelope:
+    return Envelope.wrap(
+        warning,
+        id=uuid.uuid4(),
+        time=datetime.now(UTC),
+        source="agency-gateway",
+        subject=str(warning.warning_id),
+        correlation_id=warning.warning_id,
+    )
+
+
+async def test_a_warning_delivered_again_publishes_its_outcome_again_under_the_same_id(
+    matching: Matching,
+) -> None:
+    """Outcomes are published after the poll's commit, so a crash in between leaves decided
+    warnings whose outcome may not have reached Kafka; their offsets were not committed, so
+    they come again. Each one's outcome is then made again from its decision, under the same
+    message id (consumers downstream take it as the repeat it is), and nothing is decided or
+    joined twice. A review decided since does not change what is published again."""
+    matched = _warning(0, "civil_affairs", "MZ-31")
+    stranger = _wrapped(
+        WarningReceivedV1(
+            warning_id=uuid.uuid4(),
+            agency_code="water",
+            signal_type="arrears",
+            occurred_on=date(2026, 11, 20),
+            person=PersonRef(name="未在库", id_number=_id_number("53292919700101009")),
+            received_at=datetime.now(UTC),
+        )
+    )
+    doubtful = _wrapped(  # 李玉兰's ID with another name: for county staff
+        WarningReceivedV1(
+            warning_id=uuid.uuid4(),
+            agency_code="housing",
+            signal_type="unsafe_house",
+            occurred_on=date(2026, 11, 20),
+            person=PersonRef(name="王小明", id_number=_id_number(MEMBERS[0][2])),
+            received_at=datetime.now(UTC),
+        )
+    )
+    source_repeat = _warning(0, "civil_affairs", "MZ-31")  # the agency sent MZ-31 twice
+    polls = [matched, stranger, doubtful, source_repeat]
+    async with matching.sessions() as session:
+        first = [decode(v) for v in await _poll(matching, session, polls)]
+        await session.commit()
+    assert [type(e.parsed()) for e in first] == [
+        WarningMatchedV1,
+        WarningUnmatchedV1,
+        WarningNeedsReviewV1,
+    ]
+    async with matching.sessions() as session:  # county staff decide the review meanwhile
+        await confirm_review(
+            _warning_id(doubtful),
+            actor="县乡村振兴局 张三",
+            reason="核实为本人",
+            person_id=MEMBERS[0][0],
+            session=session,
+            outbox=Outbox(outbox, session),
+            now=datetime.now(UTC),
+            new_id=uuid.uuid4,
+        )
+        await session.commit()
+    again_polls = [
+        matched.model_copy(update={"id": uuid.uuid4()}),  # under a new message id
+        stranger,
+        doubtful,
+        source_repeat,
+    ]
+    async with matching.sessions() as session:
+        again = [decode(v) for v in await _poll(matching, session, again_polls)]
+        await session.commit()
+    assert [e.id for e in again] == [e.id for e in first]
+    for before, after in zip(first, again, strict=True):
+        assert after.subject == before.subject
+        if isinstance(after.parsed(), WarningMatchedV1):  # its signal as it is now
+            assert after.parsed().signal_reasons == [  # type: ignore[attr-defined]
+                "civil_affairs:new_dibao",
+                "housing:unsafe_house",
+            ]
+            assert after.parsed().model_copy(update={"signal_reasons": []}) == (
+                before.parsed().model_copy(update={"signal_reasons": []})
+            )
+        else:
+            assert after.parsed() == before.parsed()
+    decided = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.decisions")
+    joined = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.signal_warnings")
+    assert (decided[0]["n"], joined[0]["n"]) == (4, 2)  # the confirmed review joined too
+
+
+def test_outcome_ids_are_the_same_for_one_warning_and_event_only() -> None:
+    warning_id = uuid.uuid4()
+    same = handlers.outcome_id(warning_id, WarningMatchedV1)
+    assert handlers.outcome_id(warning_id, WarningMatchedV1) == same
+    assert uuid.UUID(same).version == 5
+    assert handlers.outcome_id(warning_id, WarningUnmatchedV1) != same
+    assert handlers.outcome_id(uuid.uuid4(), WarningMatchedV1) != same

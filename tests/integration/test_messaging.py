@@ -22,7 +22,7 @@ from shouwang_kit.messaging import (
     purge_processed,
     send_in_batches,
 )
-from shouwang_proto import Envelope, encode
+from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.events import PersonRef, WarningReceivedV1
 from shouwang_proto.topics import DEAD_LETTERS, Topic
 from shouwang_stack.kafka import create_topics
@@ -78,6 +78,7 @@ class Harness:
         self.fail_on: set[int] = set()
         self.calls = 0
         self.in_flight = self.most_in_flight = 0
+        self.echo: str | None = None  # a topic each handled record is published on, after
 
     async def setup(self) -> None:
         async with self.engine.begin() as conn:
@@ -85,9 +86,11 @@ class Harness:
             await conn.run_sync(self.metadata.create_all)
         await create_topics(self.infra.bootstrap_servers, (self.topic,))
 
-    async def handler(self, session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
+    async def handler(self, session: AsyncSession, envelope: Envelope, outbox: Outbox) -> None:
         self.calls += 1
         n = int(envelope.parsed().model_dump()["details"]["n"])
+        if self.echo:  # queued before failing: a failure must take it back
+            outbox.publish_after_commit(self.echo, [(envelope.subject, encode(envelope))])
         if n in self.fail_on:
             raise RuntimeError(f"cannot handle {n}")
         await session.execute(self.seen.insert().values(subject=envelope.subject, n=n))
@@ -591,3 +594,46 @@ async def _outbox_stats(harness: Harness, deleted: int = 0) -> dict[str, int]:
             return {"seq_scans": row[0], "index_scans": row[1], "deleted": row[2]}
         await asyncio.sleep(0.1)
     raise AssertionError(f"the statistics never showed {deleted} deleted outbox rows")
+
+
+@pytest.mark.parametrize("concurrency", [None, 2], ids=["savepoints", "batch-handler"])
+async def test_events_left_for_after_the_commit_go_out_once_for_what_committed(
+    harness: Harness, concurrency: int | None
+) -> None:
+    """`Outbox.publish_after_commit`: the consumer publishes the events itself once the
+    transaction has committed. A record that fails takes its events back with it (its
+    savepoint, or the whole batch, rolls back), so only what committed is published, once."""
+    echo = Topic(name=f"{harness.topic.name}.echo", description="", key="", events=(), partitions=3)
+    await create_topics(harness.infra.bootstrap_servers, (echo,))
+    harness.echo = echo.name
+    harness.fail_on = {4}  # dead-lettered after its attempts
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    reader = AIOKafkaConsumer(
+        echo.name,
+        bootstrap_servers=harness.infra.bootstrap_servers,
+        group_id=f"echo-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+    )
+    await reader.start()
+    try:
+        consumer = harness.consumer(producer, batch=True, concurrency=concurrency)
+        await send_over_three_partitions(harness, producer, 9)
+        echoed: list[int] = []
+        async with running(consumer):
+            await harness.wait_for(8)
+            async with asyncio.timeout(30):
+                while len(echoed) < 8:
+                    for records in (await reader.getmany(timeout_ms=500)).values():
+                        echoed += [_n(record.value) for record in records]
+            await asyncio.sleep(1)  # anything extra would come now
+            for records in (await reader.getmany(timeout_ms=500)).values():
+                echoed += [_n(record.value) for record in records]
+        assert sorted(echoed) == [0, 1, 2, 3, 5, 6, 7, 8]
+    finally:
+        await reader.stop()
+        await producer.stop()
+
+
+def _n(value: bytes) -> int:
+    return int(decode(value).parsed().model_dump()["details"]["n"])

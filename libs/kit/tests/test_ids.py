@@ -1,10 +1,11 @@
-"""The consumer's buffered uuid4 source."""
+"""The consumer's buffered uuid4 source, and ids derived from their input."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
-from shouwang_kit.ids import FreshIds, FreshIdTexts, uuid4_texts
+from shouwang_kit.ids import FreshIds, FreshIdTexts, derived_id_text, uuid4_texts
 
 
 def test_fresh_ids_are_distinct_version_4_uuids_across_refills() -> None:
@@ -45,3 +46,27 @@ def test_fresh_id_texts_are_distinct_canonical_version_4_uuids_across_refills() 
     zeros = [any(not u.int >> bit & 1 for u in parsed) for bit in range(128)]
     fixed = {bit for bit in range(128) if not (ones[bit] and zeros[bit])}
     assert fixed == {76, 77, 78, 79, 62, 63}
+
+
+NAMESPACE = uuid.UUID("6f1c3c52-8f0e-4a53-9d3b-6d0f5a8f6a11")
+
+
+def test_a_derived_id_is_the_rfc_4122_version_5_uuid_of_its_input() -> None:
+    for _ in range(300):
+        source = uuid.uuid4()
+        text = derived_id_text(NAMESPACE, source, "warning.matched")
+        # RFC 4122 §4.3: SHA-1 of the namespace and the name, version and variant set.
+        name = source.bytes + b"warning.matched"
+        expected = uuid.UUID(bytes=hashlib.sha1(NAMESPACE.bytes + name).digest()[:16], version=5)
+        assert text == str(expected)
+        assert uuid.UUID(text).version == 5
+        assert uuid.UUID(text).variant == uuid.RFC_4122
+
+
+def test_a_derived_id_is_the_same_for_the_same_input_only() -> None:
+    source = uuid.uuid4()
+    again = derived_id_text(NAMESPACE, source, "warning.matched")
+    assert derived_id_text(NAMESPACE, source, "warning.matched") == again
+    assert derived_id_text(NAMESPACE, source, "warning.unmatched") != again
+    assert derived_id_text(NAMESPACE, uuid.uuid4(), "warning.matched") != again
+    assert derived_id_text(uuid.uuid4(), source, "warning.matched") != again

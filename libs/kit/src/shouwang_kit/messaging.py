@@ -98,6 +98,8 @@ class Outbox:
     def __init__(self, table: Table, session: AsyncSession) -> None:
         self._table = table
         self._session = session
+        # (topic, key, value) the consumer publishes itself once the transaction commits.
+        self.after_commit: list[tuple[str, bytes, bytes]] = []
 
     async def add(self, topic: str, envelope: Envelope) -> None:
         """Queue one event for publication once the surrounding transaction commits."""
@@ -118,6 +120,17 @@ class Outbox:
                 columns=["message_id", "topic", "key", "value"],
                 records=[(m, topic, k, v) for m, k, v in rows],
             )
+
+    def publish_after_commit(self, topic: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Events (key, value each) for the consumer to publish itself once this transaction
+        has committed, and before it commits its offsets: no outbox row, no relay.
+
+        Only for a handler that publishes the same events again, under the same message ids,
+        when a message it has already handled comes again (its own rows tell it so): a crash
+        between the database's commit and Kafka's acknowledgement is then mended by the
+        redelivery, and consumers downstream take the second copy as the repeat it is. Kafka
+        away: the poll fails after its commit and is read again (see `InboxConsumer.run`)."""
+        self.after_commit.extend((topic, key.encode(), value) for key, value in rows)
 
     async def add_many(self, topic: str, envelopes: list[Envelope]) -> None:
         """Queue several events in one statement (bulk work such as registry imports)."""
@@ -541,6 +554,7 @@ class InboxConsumer:
             return False
         try:
             async with self._sessions() as session, session.begin():
+                outbox = Outbox(self._outbox, session)
                 fresh = (
                     {envelope.id for _tp, _record, envelope in envelopes}
                     if self._handler_deduplicates
@@ -552,7 +566,7 @@ class InboxConsumer:
                         fresh.discard(envelope.id)  # a repeat inside the poll runs once
                         todo.append(envelope)
                 if todo:
-                    await self._batch_handler(session, todo, Outbox(self._outbox, session))
+                    await self._batch_handler(session, todo, outbox)
         except Exception as exc:
             log.warning(
                 "consumer.batch_failed",
@@ -562,9 +576,17 @@ class InboxConsumer:
                 detail=str(exc)[:300],
             )
             return False
+        await self._publish_after_commit(outbox)
         if self._on_commit is not None:
             self._on_commit()
         return True
+
+    async def _publish_after_commit(self, outbox: Outbox) -> None:
+        """What the handlers left to publish once their transaction committed (Kafka away:
+        the error ends the loop, and the records are read again, see run())."""
+        if outbox.after_commit:
+            await send_in_batches(self._producer, outbox.after_commit)
+            outbox.after_commit.clear()
 
     async def _inbox_fresh(
         self, session: AsyncSession, envelopes: list[tuple[TopicPartition, Any, Envelope]]
@@ -596,13 +618,16 @@ class InboxConsumer:
         stop = len(records)
         try:
             async with self._sessions() as session, session.begin():
+                outbox = Outbox(self._outbox, session)
                 for index in range(start, len(records)):
                     record = records[index]
+                    queued = len(outbox.after_commit)
                     try:
                         envelope = decode(record.value)
                         async with session.begin_nested():
-                            await self._apply(session, tp, record, envelope)
+                            await self._apply(session, outbox, tp, record, envelope)
                     except Exception as exc:
+                        del outbox.after_commit[queued:]  # rolled back with its savepoint
                         log.info(
                             "consumer.batch_stopped",
                             consumer=self.name,
@@ -616,6 +641,7 @@ class InboxConsumer:
                 "consumer.batch_commit_failed", consumer=self.name, error=type(exc).__name__
             )
             return start
+        await self._publish_after_commit(outbox)
         if self._on_commit is not None and stop > start:
             self._on_commit()
         return stop
@@ -663,17 +689,24 @@ class InboxConsumer:
 
     async def _handle_once(self, tp: TopicPartition, record: Any, envelope: Envelope) -> None:
         async with self._sessions() as session, session.begin():
-            await self._apply(session, tp, record, envelope)
+            outbox = Outbox(self._outbox, session)
+            await self._apply(session, outbox, tp, record, envelope)
+        await self._publish_after_commit(outbox)
         if self._on_commit is not None:
             self._on_commit()
 
     async def _apply(
-        self, session: AsyncSession, tp: TopicPartition, record: Any, envelope: Envelope
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        tp: TopicPartition,
+        record: Any,
+        envelope: Envelope,
     ) -> None:
         """Inbox row (a repeat is a no-op) and the handler, inside the caller's transaction;
         the handler alone when it deduplicates on its own keys."""
         if self._handler_deduplicates:
-            await self._handler(session, envelope, Outbox(self._outbox, session))
+            await self._handler(session, envelope, outbox)
             return
         inserted = await session.execute(
             insert(self._inbox)
@@ -690,7 +723,7 @@ class InboxConsumer:
         if inserted.first() is None:
             log.info("consumer.duplicate_skipped", consumer=self.name, message_id=str(envelope.id))
             return
-        await self._handler(session, envelope, Outbox(self._outbox, session))
+        await self._handler(session, envelope, outbox)
 
     async def _dead_letter(self, record: Any, error: str) -> None:
         headers = [

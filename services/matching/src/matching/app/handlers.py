@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from shouwang_kit.db import driver_connection, side_transaction
+from shouwang_kit.ids import derived_id_text
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_name
@@ -41,6 +42,14 @@ from matching.domain.resolution import Resolution
 
 log = get_logger(__name__)
 OUTCOME = {"auto": "matched", "review": "needs_review", "unmatched": "unmatched"}
+# The namespace of the outcomes' ids, each derived from its warning's id and event type: an
+# outcome made again (its warning delivered again) keeps its id.
+OUTCOME_IDS = UUID("5d0b2f8e-3c1a-4e6b-9f27-1a8c4d7e0b63")
+
+
+def outcome_id(warning_id: UUID, event: type[EventPayload]) -> str:
+    """The id of a warning's outcome (`warning.matched`, ...), the same each time."""
+    return derived_id_text(OUTCOME_IDS, warning_id, event.EVENT_TYPE)
 
 
 class SignalJoin(NamedTuple):
@@ -170,7 +179,6 @@ async def resolve_batch(
     outbox: Outbox,
     index: RegistryIndex,
     now: datetime,
-    new_id: Callable[[], UUID | str],
 ) -> None:
     """Resolve a poll's worth of warnings with a fixed number of statements (set-based).
 
@@ -218,10 +226,18 @@ async def resolve_batch(
         )
     }
     todo = []
-    for item in parsed:  # the first of a warning's copies in the poll, if it was decided now
-        row = rows.pop(item[1].warning_id, None)
+    earlier = []  # decided in an earlier poll: a redelivery (its outcome is published again)
+    seen: set[UUID] = set()
+    for item in parsed:
+        warning_id = item[1].warning_id
+        if warning_id in seen:  # a copy inside the poll: the first one stands for it
+            continue
+        seen.add(warning_id)
+        row = rows.pop(warning_id, None)
         if row is not None:
             todo.append((item, row))
+        else:
+            earlier.append(item)
     unjoined = []
     for (_e, warning, resolution), row in todo:
         if resolution.verdict == "auto" and resolution.person_id is not None:
@@ -233,8 +249,14 @@ async def resolve_batch(
     review_rows = []
     out_rows: list[tuple[UUID | str, str, bytes]] = []
 
-    def publish(envelope: Envelope, event: type[EventPayload], subject: str, body: bytes) -> None:
-        message_id = new_id()
+    def publish(
+        envelope: Envelope,
+        warning: WarningReceivedV1,
+        event: type[EventPayload],
+        subject: str,
+        body: bytes,
+    ) -> None:
+        message_id = outcome_id(warning.warning_id, event)
         value = encode_event_json(
             event,
             body,
@@ -277,7 +299,7 @@ async def resolve_batch(
                 signal_reasons=signal_reasons,
                 eligibility_flags=flags,
             )
-            publish(envelope, WarningMatchedV1, household, body)
+            publish(envelope, warning, WarningMatchedV1, household, body)
         elif resolution.verdict == "review":
             reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
             review_rows.append(
@@ -306,6 +328,7 @@ async def resolve_batch(
             )
             publish(
                 envelope,
+                warning,
                 WarningNeedsReviewV1,
                 str(warning.warning_id),
                 model_json(payload),
@@ -316,11 +339,119 @@ async def resolve_batch(
                 reason_code=resolution.reason_code or "unmatched",
                 reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
             )
-            publish(envelope, WarningUnmatchedV1, str(warning.warning_id), body)
+            publish(envelope, warning, WarningUnmatchedV1, str(warning.warning_id), body)
     if review_rows:
         await session.execute(insert(reviews), review_rows)
-    await outbox.add_encoded(MATCHING_OUTCOMES.name, out_rows)
-    log.info("warnings.decided", count=len(todo), published=len(out_rows))
+    again = await _outcomes_again(raw, earlier, publish) if earlier else 0
+    # Published by the consumer once this transaction commits (no outbox row: the decision is
+    # the record, and a redelivered warning publishes its outcome again, see _outcomes_again).
+    outbox.publish_after_commit(MATCHING_OUTCOMES.name, [(k, v) for _m, k, v in out_rows])
+    log.info(
+        "warnings.decided", count=len(todo), published=len(out_rows) - again, published_again=again
+    )
+
+
+_SELECT_DECIDED = f"""
+SELECT d.warning_id, d.outcome, d.reason_code, d.person_id, d.score, d.reasons::text,
+       sw.signal_id, r.candidates::text, r.reason
+FROM {SCHEMA}.decisions d
+LEFT JOIN {SCHEMA}.signal_warnings sw ON sw.warning_id = d.warning_id
+LEFT JOIN {SCHEMA}.reviews r ON r.warning_id = d.warning_id
+WHERE d.warning_id = ANY($1::uuid[])
+"""
+
+
+async def _outcomes_again(
+    raw: Any,
+    items: list[tuple[Envelope, WarningReceivedV1, Resolution]],
+    publish: Callable[[Envelope, WarningReceivedV1, type[EventPayload], str, bytes], None],
+) -> int:
+    """The outcomes of warnings decided in an earlier poll, made again from their decisions
+    (same ids: consumers downstream take them as repeats); returns how many.
+
+    The consumer publishes outcomes after its commit, so a crash in between, or Kafka away,
+    leaves decided warnings whose outcome may never have reached Kafka: they come again
+    (their offsets were not committed) and end here. What was decided stands: the outcome is
+    rebuilt from the decision, not from resolving again — `needs_review` with the candidates
+    queued (even when county staff have decided it since: their outcome went out with their
+    decision), `matched` with the person decided and the household signal as it is now,
+    `unmatched` with its reason code. A repeat of a source record published nothing then and
+    publishes nothing now."""
+    stored = {
+        row[0]: row
+        for row in await raw.fetch(_SELECT_DECIDED, [w.warning_id for _e, w, _r in items])
+    }
+    missing = [w.warning_id for _e, w, _r in items if w.warning_id not in stored]
+    if missing:  # its insert conflicted, so it is there: read again when the poll is retried
+        raise LookupError(f"{len(missing)} decided warning(s) not found")
+    matched = [row for row in stored.values() if row[8] is None and row[1] == "matched" and row[6]]
+    places = await _places(raw, [row[3] for row in matched])
+    reasons: dict[UUID, set[str]] = {}
+    signals = list({row[6] for row in matched})
+    for signal_id, agency, kind in await raw.fetch(_SELECT_REASONS, signals) if signals else []:
+        reasons.setdefault(signal_id, set()).add(f"{agency}:{kind}")
+    flags: dict[UUID, list[str]] = {}
+    homes = list({place.household_id for place in places.values()})
+    for household_id, check in await raw.fetch(_SELECT_FLAGS, homes) if homes else []:
+        flags.setdefault(household_id, []).append(check)
+    count = 0
+    for envelope, warning, resolution in items:
+        row = stored[warning.warning_id]
+        outcome, reason_code, person_id, score, decided_reasons = (
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+        )
+        if row[8] is not None:  # queued for review
+            payload = WarningNeedsReviewV1(
+                warning=warning,
+                candidates=[ReviewCandidateV1.model_validate(c) for c in json.loads(row[7])],
+                reason=row[8],
+            )
+            publish(
+                envelope,
+                warning,
+                WarningNeedsReviewV1,
+                str(warning.warning_id),
+                model_json(payload),
+            )
+        elif outcome == "matched":
+            if row[6] is None:  # a repeat of a source record: published nothing
+                continue
+            place = places[person_id]
+            household = str(place.household_id)
+            decided = json.loads(decided_reasons)
+            body = matched_json(
+                warning_json=model_json(warning),
+                household_id=household,
+                household_number=place.household_number,
+                person_id=person_id,
+                region_code=place.region_code,
+                village_name=place.village_name,
+                township_name=place.township_name,
+                masked_name=mask_name(place.name),
+                method="exact_id" if "id_number:exact" in decided else "fuzzy",
+                score=score,
+                reasons=decided,
+                household_signal_id=row[6],
+                signal_reasons=sorted(reasons.get(row[6], ())),
+                eligibility_flags=flags.get(place.household_id, []),
+            )
+            publish(envelope, warning, WarningMatchedV1, household, body)
+        else:
+            # The reason's text from resolving again when it gives the same code (it is the
+            # code's text), else the general one.
+            same = resolution.verdict == "unmatched" and resolution.reason_code == reason_code
+            body = unmatched_json(
+                warning_json=model_json(warning),
+                reason_code=reason_code or "unmatched",
+                reason=(resolution.reason_zh if same else None) or "未在农户信息库中找到对应人员",
+            )
+            publish(envelope, warning, WarningUnmatchedV1, str(warning.warning_id), body)
+        count += 1
+    return count
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shouwang_kit.crypto import FieldCipher
-from shouwang_kit.ids import FreshIdTexts
 from shouwang_kit.messaging import BatchHandler, Handler, Outbox
 from shouwang_proto import Envelope
 from shouwang_proto.events import ComparisonAnsweredV1, HouseholdSnapshotV1
@@ -31,7 +30,6 @@ def registry_handler(pseudonym_key: str, cipher: FieldCipher) -> Handler:
 
 def warnings_handler(index: RegistryIndex) -> BatchHandler:
     """Resolves a poll of warnings and publishes their outcomes."""
-    new_id = FreshIdTexts()  # the outcomes' ids, as text: one system call per 1,024
 
     async def handle(session: AsyncSession, envelopes: list[Envelope], outbox: Outbox) -> None:
         # Registry changes up to now first (at start-up, the whole registry unless the
@@ -43,7 +41,6 @@ def warnings_handler(index: RegistryIndex) -> BatchHandler:
             outbox=outbox,
             index=index,
             now=datetime.now(UTC),
-            new_id=new_id,
         )
 
     return handle
