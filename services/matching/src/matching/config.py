@@ -47,6 +47,10 @@ class Settings(ServiceSettings):
     # Every outcome is recorded in `decisions` (and `reviews`): the outbox is only the way to
     # Kafka, so published rows are deleted (the cheaper write), as in the gateway.
     outbox_keep_published: bool = False
+    # The consumer publishes its outcomes itself: the outbox carries only county staff's
+    # review decisions, at the pace people work. Polled every 50 ms, the idle relay took
+    # ~60 ms of CPU a second (a transaction a poll), ~4 µs a warning in the consumer bench.
+    outbox_poll_interval_s: float = Field(default=0.5, gt=0)
 
 
 @cache
