@@ -1,6 +1,7 @@
 """Matching through Kafka: warnings/s through the matching service's consumer, against a
 pass-through ceiling measured in the same run (consume the same messages and produce them on,
-acks=all and idempotent, no matching and no database). The machine's speed drifts (by half
+acks=all and idempotent, no matching and no database); with `--instances N`, also the
+pass-through in N processes at once (`bench/pass_through.py`). The machine's speed drifts (by half
 within an hour on these machines), so the consumer runs in `--rounds` (3): ceiling, round,
 ceiling, round, ..., ceiling, each round a new month's warnings with matching started afresh,
 and each round is set against the ceilings just before and after it (the median is printed).
@@ -43,6 +44,7 @@ from shouwang_proto.topics import WARNINGS, Topic
 from shouwang_stack.kafka import create_topics
 from shouwang_stack.stack import Stack, StackConfig
 
+from bench.pass_through import pass_through_processes
 from bench.procs import (
     busy_share,
     cpu_seconds,
@@ -253,6 +255,9 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
                 f"in {time.perf_counter() - started:.0f}s"
             )
             ceilings: list[float] = []
+            # With several instances, also the pass-through in as many processes (`many`):
+            # the consumer is set against both.
+            many: list[float] = []
             rates = []
             for round in range(rounds):
                 # Matching is stopped between rounds: the next round's warnings go onto Kafka
@@ -262,34 +267,50 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
                     WARNINGS.name,
                     warning_messages(people, warnings, round),
                 )
-                ceilings.append(await _ceiling(stack, warnings, f"before round {round + 1}"))
+                when = f"before round {round + 1}"
+                ceilings.append(await _ceiling(stack, warnings, when))
+                if instances > 1:
+                    many.append(await _ceiling(stack, warnings, when, instances))
                 rates.append(
                     await _consume_round(stack, probes, warnings, instances, round, ceilings[-1])
                 )
             ceilings.append(await _ceiling(stack, warnings, "after the last round"))
-            shares = sorted(
-                rate / ceiling
-                for n, rate in enumerate(rates)
-                for ceiling in (ceilings[n], ceilings[n + 1])
-            )
-            print(
-                f"the consumer against the ceilings just before and after each of its {rounds} "
-                f"round(s): {shares[0]:.0%}–{shares[-1]:.0%}, "
-                f"median {statistics.median(shares):.0%}"
-            )
+            if instances > 1:
+                many.append(await _ceiling(stack, warnings, "after the last round", instances))
+            for label, measured in [("", ceilings), (f" in {instances} processes", many)]:
+                if not measured:
+                    continue
+                shares = sorted(
+                    rate / ceiling
+                    for n, rate in enumerate(rates)
+                    for ceiling in (measured[n], measured[n + 1])
+                )
+                print(
+                    f"the consumer against the ceilings{label} just before and after each of its "
+                    f"{rounds} round(s): {shares[0]:.0%}–{shares[-1]:.0%}, "
+                    f"median {statistics.median(shares):.0%}"
+                )
             if os.environ.get("BENCH_KEEP_LOGS"):
                 shutil.copytree(Path(tmp) / "stack" / "logs", os.environ["BENCH_KEEP_LOGS"])
         finally:
             stack.stop()
 
 
-async def _ceiling(stack: Stack, warnings: int, when: str) -> float:
-    """The pass-through over the topic's first `warnings` messages, with the machine's load."""
+async def _ceiling(stack: Stack, warnings: int, when: str, processes: int = 1) -> float:
+    """The pass-through over the topic's first `warnings` messages (in one process, or in
+    `processes` at once), with the machine's load."""
     busy_share()
-    rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+    if processes == 1:
+        rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+        label = ""
+    else:
+        rate = await pass_through_processes(
+            stack.bootstrap_servers, WARNINGS.name, warnings, processes
+        )
+        label = f" in {processes} processes"
     print(
-        f"ceiling  pass-through consume → produce (acks=all), {when}: {rate:,.0f} warnings/s "
-        f"(machine {busy_share():.0%} busy)"
+        f"ceiling  pass-through consume → produce (acks=all){label}, {when}: {rate:,.0f} "
+        f"warnings/s (machine {busy_share():.0%} busy)"
     )
     return rate
 

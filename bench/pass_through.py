@@ -1,0 +1,112 @@
+"""The pass-through ceiling run by several processes at once, for consumers measured with
+several instances (`bench.matching_consumer --instances N`): N processes, each consuming its
+share of the source topic's partitions and producing every message on to a sink (acks=all,
+idempotent), committing its offsets after each poll, with no matching and no database.
+
+Each process is given its partitions (no group membership: a rebalance while the second one
+joins would stall the first). The clock starts at the first poll that brought messages, in any
+process, and stops when the sink holds `count` messages.
+
+    python -m bench.pass_through BOOTSTRAP SOURCE SINK GROUP INDEX OF   # one process (internal)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from shouwang_kit.messaging import make_producer
+from shouwang_proto.topics import Topic
+from shouwang_stack.kafka import create_topics
+
+
+async def pass_through_processes(bootstrap: str, source: str, count: int, processes: int) -> float:
+    """Messages/s to move `count` messages from `source` to a new sink in `processes`
+    processes."""
+    sink = Topic(
+        name=f"bench.pass-through-{uuid.uuid4().hex[:6]}",
+        description="",
+        key="",
+        events=(),
+        partitions=6,
+    )
+    await create_topics(bootstrap, (sink,))
+    group = f"bench-pass-{uuid.uuid4().hex[:6]}"
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.pass_through",
+            bootstrap,
+            source,
+            sink.name,
+            group,
+            str(n),
+            str(processes),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for n in range(processes)
+    ]
+    watcher = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await watcher.start()
+    try:
+        partitions = [TopicPartition(sink.name, p) for p in range(sink.partitions)]
+        while True:
+            if any(child.returncode is not None for child in children):
+                raise RuntimeError("a pass-through process ended early (its error is above)")
+            ends = await watcher.end_offsets(partitions)
+            if sum(ends.values()) >= count:
+                finished = time.time()
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await watcher.stop()
+        for child in children:
+            child.terminate()
+    starts = []
+    for child in children:
+        out, _ = await child.communicate()
+        starts += [float(line.split()[1]) for line in out.decode().splitlines() if line]
+    return count / (finished - min(starts))
+
+
+async def _one(bootstrap: str, source: str, sink: str, group: str, index: int, of: int) -> None:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = make_producer(bootstrap)
+    await consumer.start()
+    await producer.start()
+    partitions = sorted(await producer.partitions_for(source))
+    mine = [TopicPartition(source, p) for p in partitions if p % of == index]
+    consumer.assign(mine)
+    await consumer.seek_to_beginning(*mine)
+    reported = False
+    try:
+        while True:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
+            if batches and not reported:
+                print(f"first {time.time()}", flush=True)
+                reported = True
+            futures = [
+                await producer.send(sink, record.value, key=record.key)
+                for records in batches.values()
+                for record in records
+            ]
+            await asyncio.gather(*futures)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+if __name__ == "__main__":
+    bootstrap, source, sink, group, index, of = sys.argv[1:7]
+    asyncio.run(_one(bootstrap, source, sink, group, int(index), int(of)))
