@@ -109,14 +109,7 @@ def _warning(member: int, agency: str, source_record_id: str | None) -> Envelope
         person=PersonRef(name=name, id_number=_id_number(first17)),
         received_at=datetime.now(UTC),
     )
-    return Envelope.wrap(
-        warning,
-        id=uuid.uuid4(),
-        time=datetime.now(UTC),
-        source="agency-gateway",
-        subject=str(warning.warning_id),
-        correlation_id=warning.warning_id,
-    )
+    return _wrapped(warning)
 
 
 def _warning_id(envelope: Envelope) -> uuid.UUID:
