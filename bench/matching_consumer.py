@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
 from matching import native
 from matching.bootstrap import MIGRATIONS, SCHEMA
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
@@ -40,11 +39,10 @@ from shouwang_kit.migrations import upgrade
 from shouwang_kit.pii import keyed_hash
 from shouwang_proto import encode_event
 from shouwang_proto.events import PersonRef, WarningReceivedV1
-from shouwang_proto.topics import WARNINGS, Topic
-from shouwang_stack.kafka import create_topics
+from shouwang_proto.topics import WARNINGS
 from shouwang_stack.stack import Stack, StackConfig
 
-from bench.pass_through import pass_through_processes
+from bench.pass_through import pass_through, pass_through_processes
 from bench.procs import (
     busy_share,
     cpu_seconds,
@@ -185,42 +183,6 @@ async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]
             ]
             await asyncio.gather(*futures)
     finally:
-        await producer.stop()
-
-
-async def pass_through(bootstrap: str, source: str, count: int) -> float:
-    """Messages/s to consume `count` messages and produce each on (acks=all), committing."""
-    sink = Topic(name="bench.pass-through", description="", key="", events=(), partitions=6)
-    await create_topics(bootstrap, (sink,))
-    consumer = AIOKafkaConsumer(
-        source,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-pass-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    producer = make_producer(bootstrap)
-    await consumer.start()
-    await producer.start()
-    try:
-        seen = 0
-        start = None
-        while seen < count:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
-            if start is None and batches:
-                start = time.perf_counter()
-            futures = []
-            for records in batches.values():
-                for record in records:
-                    futures.append(await producer.send(sink.name, record.value, key=record.key))
-            await asyncio.gather(*futures)
-            if batches:
-                await consumer.commit()
-            seen += sum(len(r) for r in batches.values())
-        assert start is not None
-        return count / (time.perf_counter() - start)
-    finally:
-        await consumer.stop()
         await producer.stop()
 
 

@@ -1,11 +1,12 @@
-"""The pass-through ceiling run by several processes at once, for consumers measured with
-several instances (`bench.matching_consumer --instances N`): N processes, each consuming its
-share of the source topic's partitions and producing every message on to a sink (acks=all,
-idempotent), committing its offsets after each poll, with no matching and no database.
+"""The pass-through ceiling: consume a topic's messages and produce every one on to a sink
+(acks=all, idempotent), committing the offsets after each poll, with no matching and no
+database; in one process (`pass_through`), or in several at once for consumers measured with
+several instances (`pass_through_processes`, `bench.matching_consumer --instances N`), each
+moving its share of the source topic's partitions.
 
-Each process is given its partitions (no group membership: a rebalance while the second one
-joins would stall the first). The clock starts at the first poll that brought messages, in any
-process, and stops when the sink holds `count` messages.
+Each of several processes is given its partitions (no group membership: a rebalance while
+the second one joins would stall the first). The clock starts at the first poll that brought
+messages, in any process, and stops when the sink holds `count` messages.
 
     python -m bench.pass_through BOOTSTRAP SOURCE SINK GROUP INDEX OF   # one process (internal)
 """
@@ -16,11 +17,63 @@ import asyncio
 import sys
 import time
 import uuid
+from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from shouwang_kit.messaging import make_producer
 from shouwang_proto.topics import Topic
 from shouwang_stack.kafka import create_topics
+
+
+async def _move(
+    consumer: AIOKafkaConsumer,
+    producer: AIOKafkaProducer,
+    sink: str,
+    first: Callable[[], None],
+    count: int | None = None,
+) -> None:
+    """Poll, produce each record on to `sink`, wait for Kafka's acknowledgements, commit; until
+    `count` records have come (None: until cancelled). `first` is called at the first poll
+    that brought records."""
+    seen = 0
+    while count is None or seen < count:
+        batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
+        if batches and not seen:
+            first()
+        futures = [
+            await producer.send(sink, record.value, key=record.key)
+            for records in batches.values()
+            for record in records
+        ]
+        await asyncio.gather(*futures)
+        if batches:
+            await consumer.commit()
+        seen += len(futures)
+
+
+async def pass_through(bootstrap: str, source: str, count: int) -> float:
+    """Messages/s to consume `count` messages and produce each on (acks=all), committing."""
+    sink = Topic(name="bench.pass-through", description="", key="", events=(), partitions=6)
+    await create_topics(bootstrap, (sink,))
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-pass-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = make_producer(bootstrap)
+    await consumer.start()
+    await producer.start()
+    starts: list[float] = []
+    try:
+        await _move(
+            consumer, producer, sink.name, lambda: starts.append(time.perf_counter()), count
+        )
+        return count / (time.perf_counter() - starts[0])
+    finally:
+        await consumer.stop()
+        await producer.stop()
 
 
 async def pass_through_processes(bootstrap: str, source: str, count: int, processes: int) -> float:
@@ -87,21 +140,8 @@ async def _one(bootstrap: str, source: str, sink: str, group: str, index: int, o
     mine = [TopicPartition(source, p) for p in partitions if p % of == index]
     consumer.assign(mine)
     await consumer.seek_to_beginning(*mine)
-    reported = False
     try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
-            if batches and not reported:
-                print(f"first {time.time()}", flush=True)
-                reported = True
-            futures = [
-                await producer.send(sink, record.value, key=record.key)
-                for records in batches.values()
-                for record in records
-            ]
-            await asyncio.gather(*futures)
-            if batches:
-                await consumer.commit()
+        await _move(consumer, producer, sink, lambda: print(f"first {time.time()}", flush=True))
     finally:
         await consumer.stop()
         await producer.stop()
