@@ -283,16 +283,16 @@ async def _consume_round(
     """Start matching (and more instances), wait until it has decided this round's warnings,
     print its rate and CPU per warning, stop it; returns the rate."""
     up = time.perf_counter()
+    connection = await asyncpg.connect(stack.database_url)
+    # This round's decisions: those after the ones already there (read before matching
+    # starts: with a small registry it may decide the whole round before a later look).
+    target = round * warnings + warnings
+    since = await connection.fetchval(
+        f"SELECT max(decided_at) FROM {SCHEMA}.decisions"
+    ) or datetime(1970, 1, 1, tzinfo=UTC)
     extra = [more_instance(stack, "matching", n) for n in range(1, instances)]
-    connection = None
     try:
         await asyncio.gather(stack.start_services(["matching"]), *(p.wait_ready() for p in extra))
-        connection = await asyncpg.connect(stack.database_url)
-        # This round's decisions: those after the ones already there.
-        target = round * warnings + warnings
-        since = await connection.fetchval(
-            f"SELECT max(decided_at) FROM {SCHEMA}.decisions"
-        ) or datetime(1970, 1, 1, tzinfo=UTC)
         pids = stack_processes(stack, "matching", "matching service")
         pids.update({f"matching #{n + 2}": p.proc.pid for n, p in enumerate(extra) if p.proc})
         cpu_from: tuple[int, dict[str, float]] | None = None
@@ -330,8 +330,7 @@ async def _consume_round(
             )
         )
     finally:
-        if connection is not None:
-            await connection.close()
+        await connection.close()
         for process in extra:
             process.stop()
         stack.stop_services(["matching"])
