@@ -44,6 +44,7 @@ from shouwang_stack.stack import Stack, StackConfig
 
 from bench.pass_through import pass_through, pass_through_processes
 from bench.procs import (
+    busy_seconds,
     busy_share,
     cpu_seconds,
     gc_probe_env,
@@ -260,8 +261,8 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
 
 async def _ceiling(stack: Stack, warnings: int, when: str, processes: int = 1) -> float:
     """The pass-through over the topic's first `warnings` messages (in one process, or in
-    `processes` at once), with the machine's load."""
-    busy_share()
+    `processes` at once), with the machine's load while it ran."""
+    busy_from = busy_seconds()
     if processes == 1:
         rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
         label = ""
@@ -272,7 +273,8 @@ async def _ceiling(stack: Stack, warnings: int, when: str, processes: int = 1) -
         label = f" in {processes} processes"
     print(
         f"ceiling  pass-through consume → produce (acks=all){label}, {when}: {rate:,.0f} "
-        f"warnings/s (machine {busy_share():.0%} busy)"
+        f"warnings/s (machine {busy_share(busy_seconds() - busy_from, warnings / rate):.0%}"
+        " busy)"
     )
     return rate
 
@@ -298,6 +300,9 @@ async def _consume_round(
         cpu_from: tuple[int, dict[str, float]] | None = None
         gc_from: dict[str, tuple[float, int] | None] = {}
         wal_from: Any = None
+        # The machine's busy CPU seconds every half second once warnings flow, to take its
+        # share up to the last decision, not over the statistics' lag after it.
+        busy_samples: list[tuple[datetime, float]] = []
         while True:
             # Progress from the statistics (a count(*) of the decisions every half second was
             # itself a load on the database: ~30 ms at 500,000 rows), confirmed by one count.
@@ -307,12 +312,12 @@ async def _consume_round(
             if done > 0 and cpu_from is None:  # the index is loaded, warnings flow
                 cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
                 gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
-                busy_share()
                 wal_from = await connection.fetchrow(WAL)
+            if cpu_from is not None:
+                busy_samples.append((datetime.now(UTC), busy_seconds()))
             await asyncio.sleep(0.5)
         cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
         gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
-        busy = busy_share()
         wal_to = await connection.fetchrow(WAL)
         # A poll's decisions carry the time it started: the last poll's rows were decided
         # after `last`, so they are left out of the rate.
@@ -343,6 +348,13 @@ async def _consume_round(
     )
     if cpu_from is not None and warnings > cpu_from[0]:
         counted = warnings - cpu_from[0]
+        # Busy from the first reading to the last one before the last decision.
+        within = [sample for sample in busy_samples if sample[0] <= last]
+        machine = (
+            busy_share(within[-1][1] - within[0][1], (within[-1][0] - within[0][0]).total_seconds())
+            if len(within) > 1
+            else float("nan")
+        )
 
         def per_warning(seconds: float) -> str:
             return f"{1e6 * seconds / counted:.0f} µs"
@@ -359,7 +371,7 @@ async def _consume_round(
             + ", ".join(
                 f"{n} {per_warning(cpu_to[n] - cpu_from[1][n])}{collector(n)}" for n in pids
             )
-            + f"; the machine {busy:.0%} busy"
+            + f"; the machine {machine:.0%} busy"
         )
         wal_bytes = (wal_to["wal_bytes"] - wal_from["wal_bytes"]) / counted
         print(

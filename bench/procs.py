@@ -39,10 +39,24 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def busy_share() -> float:
-    """The machine's busy share (every core) since the last call: psutil keeps the reading
-    before. Says whether a run was bound by the machine's CPU; the first call starts a window."""
-    return psutil.cpu_percent(interval=None) / 100
+def busy_seconds() -> float:
+    """CPU seconds the machine has been busy so far, every core summed (not idle, not waiting
+    on I/O). The difference between two readings, over the cores times the seconds of work
+    between them, is the machine's busy share while that work ran."""
+    times = psutil.cpu_times()
+    total = sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+    return total - times.idle - getattr(times, "iowait", 0.0)
+
+
+def busy_share(busy: float, seconds: float) -> float:
+    """The machine's busy share over `seconds` of work during which it was busy `busy` CPU
+    seconds (`busy_seconds` differences).
+
+    Over the work's own span, not the whole window the bench watched: a window that also
+    holds the seconds after the last decision (the statistics the bench polls lag by up to
+    a second or two) read a third lower (55% busy where the processes' own CPU summed to
+    74%)."""
+    return busy / ((psutil.cpu_count() or 1) * seconds) if seconds > 0 else float("nan")
 
 
 def gc_time(probe_dir: Path, pid: int) -> tuple[float, int] | None:

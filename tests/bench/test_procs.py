@@ -3,11 +3,14 @@ PostgreSQL's backends and workers do during a run)."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
 
-from bench.procs import busy_share, cpu_seconds
+import psutil
+
+from bench.procs import busy_seconds, busy_share, cpu_seconds
 
 # A parent that starts a child burning ~0.4 s of CPU, reaps it, then waits to be measured.
 _PARENT = """
@@ -32,10 +35,19 @@ def test_cpu_of_an_exited_child_is_counted_with_its_parent() -> None:
         parent.wait()
 
 
-def test_the_machine_busy_share_is_a_share() -> None:
-    busy_share()
-    end = time.process_time() + 0.2
+def test_the_machine_busy_share_counts_a_burning_core_over_its_span() -> None:
+    # One core burning for its whole span: at least 1/cores of the machine (the rest of the
+    # machine may be busy too), never more than all of it.
+    before, start = busy_seconds(), time.perf_counter()
+    end = time.process_time() + 0.3
     while time.process_time() < end:
         pass
-    share = busy_share()
-    assert 0.0 < share <= 1.0
+    share = busy_share(busy_seconds() - before, time.perf_counter() - start)
+    cores = psutil.cpu_count() or 1
+    assert 0.9 / cores <= share <= 1.05
+
+
+def test_the_busy_share_is_over_the_span_given_not_the_window() -> None:
+    # The same busy seconds over twice the span read half the share.
+    assert busy_share(1.0, 1.0) == 2 * busy_share(1.0, 2.0)
+    assert math.isnan(busy_share(1.0, 0.0))
