@@ -44,8 +44,7 @@ from shouwang_stack.stack import Stack, StackConfig
 
 from bench.pass_through import pass_through, pass_through_processes
 from bench.procs import (
-    busy_seconds,
-    busy_share,
+    BusySampler,
     cpu_seconds,
     gc_probe_env,
     gc_time,
@@ -262,19 +261,24 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
 async def _ceiling(stack: Stack, warnings: int, when: str, processes: int = 1) -> float:
     """The pass-through over the topic's first `warnings` messages (in one process, or in
     `processes` at once), with the machine's load while it ran."""
-    busy_from = busy_seconds()
-    if processes == 1:
-        rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
-        label = ""
-    else:
-        rate = await pass_through_processes(
-            stack.bootstrap_servers, WARNINGS.name, warnings, processes
-        )
-        label = f" in {processes} processes"
+    sampler = BusySampler()
+    sampling = asyncio.create_task(sampler.run())
+    try:
+        if processes == 1:
+            rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
+            label = ""
+        else:
+            rate = await pass_through_processes(
+                stack.bootstrap_servers, WARNINGS.name, warnings, processes
+            )
+            label = f" in {processes} processes"
+        end = time.time()  # the rate's span ends as the last message is in the sink
+    finally:
+        sampling.cancel()
+    busy = sampler.share(end - warnings / rate, end)
     print(
         f"ceiling  pass-through consume → produce (acks=all){label}, {when}: {rate:,.0f} "
-        f"warnings/s (machine {busy_share(busy_seconds() - busy_from, warnings / rate):.0%}"
-        " busy)"
+        f"warnings/s (machine {busy:.0%} busy)"
     )
     return rate
 
@@ -293,6 +297,8 @@ async def _consume_round(
         f"SELECT max(decided_at) FROM {SCHEMA}.decisions"
     ) or datetime(1970, 1, 1, tzinfo=UTC)
     extra = [more_instance(stack, "matching", n) for n in range(1, instances)]
+    sampler = BusySampler()
+    sampling = asyncio.create_task(sampler.run())
     try:
         await asyncio.gather(stack.start_services(["matching"]), *(p.wait_ready() for p in extra))
         pids = stack_processes(stack, "matching", "matching service")
@@ -300,9 +306,7 @@ async def _consume_round(
         cpu_from: tuple[int, dict[str, float]] | None = None
         gc_from: dict[str, tuple[float, int] | None] = {}
         wal_from: Any = None
-        # The machine's busy CPU seconds every half second once warnings flow, to take its
-        # share up to the last decision, not over the statistics' lag after it.
-        busy_samples: list[tuple[datetime, float]] = []
+        from_at = float("inf")
         while True:
             # Progress from the statistics (a count(*) of the decisions every half second was
             # itself a load on the database: ~30 ms at 500,000 rows), confirmed by one count.
@@ -313,8 +317,7 @@ async def _consume_round(
                 cpu_from = (done, {n: cpu_seconds(p) for n, p in pids.items()})
                 gc_from = {n: gc_time(probes, p) for n, p in pids.items()}
                 wal_from = await connection.fetchrow(WAL)
-            if cpu_from is not None:
-                busy_samples.append((datetime.now(UTC), busy_seconds()))
+                from_at = time.time()
             await asyncio.sleep(0.5)
         cpu_to = {n: cpu_seconds(p) for n, p in pids.items()}
         gc_to = {n: gc_time(probes, p) for n, p in pids.items()}
@@ -335,6 +338,7 @@ async def _consume_round(
             )
         )
     finally:
+        sampling.cancel()
         await connection.close()
         for process in extra:
             process.stop()
@@ -348,13 +352,8 @@ async def _consume_round(
     )
     if cpu_from is not None and warnings > cpu_from[0]:
         counted = warnings - cpu_from[0]
-        # Busy from the first reading to the last one before the last decision.
-        within = [sample for sample in busy_samples if sample[0] <= last]
-        machine = (
-            busy_share(within[-1][1] - within[0][1], (within[-1][0] - within[0][0]).total_seconds())
-            if len(within) > 1
-            else float("nan")
-        )
+        # Busy from the CPU readings' start to the last decision (not the statistics' lag).
+        machine = sampler.share(from_at, last.timestamp())
 
         def per_warning(seconds: float) -> str:
             return f"{1e6 * seconds / counted:.0f} µs"

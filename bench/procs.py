@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -50,13 +51,34 @@ def busy_seconds() -> float:
 
 def busy_share(busy: float, seconds: float) -> float:
     """The machine's busy share over `seconds` of work during which it was busy `busy` CPU
-    seconds (`busy_seconds` differences).
-
-    Over the work's own span, not the whole window the bench watched: a window that also
-    holds the seconds after the last decision (the statistics the bench polls lag by up to
-    a second or two) read a third lower (55% busy where the processes' own CPU summed to
-    74%)."""
+    seconds (`busy_seconds` differences)."""
     return busy / ((psutil.cpu_count() or 1) * seconds) if seconds > 0 else float("nan")
+
+
+class BusySampler:
+    """The machine's busy CPU seconds every `every_s` while `run` runs, so that its busy share
+    can be taken afterwards over the span the work itself took (`share`), known only once it
+    is done: a window that also held the seconds around the work (processes starting, the
+    statistics the consumer bench polls lagging by a second or two) read a third lower or
+    higher (55% busy where the processes' own CPU summed to 74%)."""
+
+    def __init__(self, every_s: float = 0.1) -> None:
+        self.every_s = every_s
+        self.samples: list[tuple[float, float]] = []  # (time.time(), busy seconds)
+
+    async def run(self) -> None:
+        while True:
+            self.samples.append((time.time(), busy_seconds()))
+            await asyncio.sleep(self.every_s)
+
+    def share(self, start: float, end: float) -> float:
+        """Busy share between the first and the last samples within [start, end] (epoch
+        seconds); NaN when fewer than two fall inside."""
+        within = [sample for sample in self.samples if start <= sample[0] <= end]
+        if len(within) < 2:
+            return float("nan")
+        (t0, b0), (t1, b1) = within[0], within[-1]
+        return busy_share(b1 - b0, t1 - t0)
 
 
 def gc_time(probe_dir: Path, pid: int) -> tuple[float, int] | None:

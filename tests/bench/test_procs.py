@@ -3,6 +3,7 @@ PostgreSQL's backends and workers do during a run)."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import time
 
 import psutil
 
-from bench.procs import busy_seconds, busy_share, cpu_seconds
+from bench.procs import BusySampler, busy_seconds, busy_share, cpu_seconds
 
 # A parent that starts a child burning ~0.4 s of CPU, reaps it, then waits to be measured.
 _PARENT = """
@@ -51,3 +52,27 @@ def test_the_busy_share_is_over_the_span_given_not_the_window() -> None:
     # The same busy seconds over twice the span read half the share.
     assert busy_share(1.0, 1.0) == 2 * busy_share(1.0, 2.0)
     assert math.isnan(busy_share(1.0, 0.0))
+
+
+def _burn(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+async def test_the_sampler_takes_the_share_over_the_span_asked_for() -> None:
+    # A core burning in a thread while the sampler samples: over the burning span the share
+    # is at least that core's; a span with no samples in it has no share.
+    sampler = BusySampler(every_s=0.02)
+    sampling = asyncio.create_task(sampler.run())
+    try:
+        await asyncio.sleep(0.1)
+        start = time.time()
+        await asyncio.to_thread(_burn, 0.5)
+        stop = time.time()
+    finally:
+        sampling.cancel()
+    cores = psutil.cpu_count() or 1
+    assert len([t for t, _busy in sampler.samples if start <= t <= stop]) >= 5
+    assert 0.8 / cores <= sampler.share(start, stop) <= 1.05
+    assert math.isnan(sampler.share(stop + 10, stop + 20))

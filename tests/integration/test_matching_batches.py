@@ -18,6 +18,7 @@ from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, outbox
 from matching.app import handlers
 from matching.app.handlers import resolve_batch
+from matching.app.read_model import apply_household_snapshot
 from matching.app.reviews import confirm_review
 from matching.bootstrap import MIGRATIONS
 from matching.domain.linker import LinkIndex
@@ -30,6 +31,8 @@ from shouwang_kit.migrations import upgrade
 from shouwang_kit.pii import keyed_hash, mask_name
 from shouwang_proto import Envelope, decode
 from shouwang_proto.events import (
+    HouseholdSnapshotV1,
+    MemberV1,
     PersonRef,
     WarningMatchedV1,
     WarningNeedsReviewV1,
@@ -252,6 +255,55 @@ async def test_a_matched_warning_carries_its_place_the_signals_reasons_and_the_f
         assert event.method == "exact_id" and "id_number:exact" in event.reasons
     decisions = await matching.fetch(f"SELECT reasons FROM {SCHEMA}.decisions")
     assert all("id_number:exact" in json.loads(d["reasons"]) for d in decisions)
+
+
+async def test_a_household_renamed_after_the_index_loaded_is_where_the_next_outcome_says(
+    matching: Matching,
+) -> None:
+    """The place and the masked name in `warning.matched` come from the index in memory: a
+    household's new snapshot (village renamed, a member's name corrected) reaches them with
+    the next poll, as it reaches the linker."""
+    async with matching.sessions() as session:
+        await _poll(matching, session, [_warning(0, "housing", "ZJ-31")])
+        await session.commit()
+    members = [
+        MemberV1(person_id=person_id, id_number=_id_number(first17), name=name)
+        for person_id, name, first17 in MEMBERS
+    ]
+    members[1] = members[1].model_copy(update={"name": "黎建国"})
+    snapshot = HouseholdSnapshotV1(
+        household_id=HOUSEHOLD,
+        household_number="H-1b",
+        region_code="532929102001",
+        village_name="新村",
+        township_name="新镇",
+        category="monitored",
+        members=members,
+    )
+    async with matching.sessions() as session, session.begin():
+        await apply_household_snapshot(
+            snapshot, session=session, pseudonym_key="test", cipher=matching.cipher
+        )
+    renamed = _warning(1, "civil_affairs", "MZ-31")
+    async with matching.sessions() as session:
+        await _poll(matching, session, [renamed])
+        await session.commit()
+    before, after = await _outcomes(matching)
+    assert (before.household_number, before.village_name, before.township_name) == (
+        "H-1",
+        "诺邓村",
+        "诺邓镇",
+    )
+    assert before.region_code == "532929101001"
+    assert after.warning.warning_id == _warning_id(renamed)
+    assert (after.household_number, after.village_name, after.township_name) == (
+        "H-1b",
+        "新村",
+        "新镇",
+    )
+    assert after.region_code == "532929102001"
+    assert after.masked_name == mask_name("黎建国")
+    assert after.household_signal_id == before.household_signal_id  # one household, one month
 
 
 async def test_outcomes_carry_the_warning_received(matching: Matching) -> None:

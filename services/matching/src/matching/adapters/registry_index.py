@@ -3,6 +3,10 @@
 Every write to `persons` takes the next `seq`; before resolving, the index reads the rows written
 since it last looked. Every instance of the service therefore sees every registry change, even
 though the registry topic's partitions are shared out between instances.
+
+With the persons come their households' places (number, village, township), which a matched
+warning's outcome carries: a household's snapshot writes every member again (the next `seq`
+each), so a household renamed or moved is read again with its members.
 """
 
 from __future__ import annotations
@@ -10,19 +14,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.gc_tuning import collection_paused
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from matching.adapters.tables import persons
+from matching.adapters.tables import households, persons
 from matching.domain.resolution import PersonRecord, Resolver
 
 # Rows a page; a refresh whose first page is full is a load (a million persons are ~8 million
 # objects), run with the collector paused.
 BATCH = 20_000
+
+
+class HouseholdPlace(NamedTuple):
+    """Where a household is, as a matched warning's outcome says it (with the household id's
+    text, written once here: `str()` of a UUID is Python code, a microsecond each time)."""
+
+    household_id: str
+    household_number: str
+    region_code: str
+    village_name: str
+    township_name: str
 
 
 class RegistryIndex:
@@ -33,6 +49,9 @@ class RegistryIndex:
         self.cipher = cipher
         self.page = page
         self.last_seq = 0
+        # Households of the persons read, by household id (one object per household).
+        self.places: dict[UUID, HouseholdPlace] = {}
+        self._shared: dict[str, str] = {}  # region codes and place names, one object each
         # The consumer and the keep-fresh loop both refresh: one at a time, or a slow one could
         # apply an older page over a newer one.
         self._lock = asyncio.Lock()
@@ -67,7 +86,14 @@ class RegistryIndex:
     async def _page(self, session: AsyncSession) -> Sequence[Row[Any]]:
         return (
             await session.execute(
-                select(persons)
+                select(
+                    persons,
+                    households.c.household_number,
+                    households.c.region_code.label("household_region"),
+                    households.c.village_name,
+                    households.c.township_name,
+                )
+                .outerjoin(households, households.c.household_id == persons.c.household_id)
                 .where(persons.c.seq > self.last_seq)
                 .order_by(persons.c.seq)
                 .limit(self.page)
@@ -79,6 +105,17 @@ class RegistryIndex:
             if row.removed or row.id_enc is None:
                 self.resolver.remove(row.person_id)
             else:
+                if row.household_number is not None:
+                    shared = self._shared  # a county has a few hundred villages
+                    place = HouseholdPlace(
+                        str(row.household_id),
+                        row.household_number,
+                        shared.setdefault(row.household_region, row.household_region),
+                        shared.setdefault(row.village_name, row.village_name),
+                        shared.setdefault(row.township_name, row.township_name),
+                    )
+                    if self.places.get(row.household_id) != place:
+                        self.places[row.household_id] = place
                 self.resolver.upsert(
                     PersonRecord(
                         person_id=row.person_id,

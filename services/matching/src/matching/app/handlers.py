@@ -239,12 +239,15 @@ async def resolve_batch(
         else:
             earlier.append(item)
     unjoined = []
+    places = index.places
     for (_e, warning, resolution), row in todo:
-        if resolution.verdict == "auto" and resolution.person_id is not None:
-            if row[5] is None:
-                raise LookupError(f"matched person {resolution.person_id} is not in the read model")
+        if resolution.verdict == "auto" and resolution.household_id is not None:
+            if resolution.household_id not in places or resolution.person_name is None:
+                raise LookupError(
+                    f"matched household {resolution.household_id} is not in the read model"
+                )
             if row[1] is None:  # its signal was not opened ahead: joined below, the slow way
-                unjoined.append((warning, row[5]))
+                unjoined.append((warning, resolution.household_id))
     joins = await _join_signals(raw, unjoined, now=now) if unjoined else {}
     review_rows = []
     out_rows: list[tuple[UUID | str, str, bytes]] = []
@@ -272,7 +275,7 @@ async def resolve_batch(
     # Outcomes written straight to JSON (`shouwang_proto.outcomes`): building and serialising
     # their models was a sixth of the consumer's CPU.
     for (envelope, warning, resolution), row in todo:
-        if resolution.verdict == "auto" and resolution.person_id is not None:
+        if resolution.verdict == "auto" and resolution.household_id is not None:
             if row[1] is None:
                 join = joins[warning.warning_id]
                 if join.repeat:
@@ -282,16 +285,18 @@ async def resolve_batch(
                 if not row[2]:  # a repeat of a source record already in the signal
                     continue
                 signal_id, signal_reasons, flags = row[1], sorted(row[3] or ()), row[4] or []
-            household = str(row[5])
+            place = places[resolution.household_id]
+            household = place.household_id
+            assert resolution.person_id is not None and resolution.person_name is not None
             body = matched_json(
                 warning_json=model_json(warning),
                 household_id=household,
-                household_number=row[6],
+                household_number=place.household_number,
                 person_id=resolution.person_id,
-                region_code=row[7],
-                village_name=row[8],
-                township_name=row[9],
-                masked_name=mask_name(row[10]),
+                region_code=place.region_code,
+                village_name=place.village_name,
+                township_name=place.township_name,
+                masked_name=mask_name(resolution.person_name),
                 method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
                 score=resolution.score,
                 reasons=resolution.reasons,
@@ -560,9 +565,11 @@ async def _join_signals(
 # Decisions for a poll's warnings (a warning decided before is left out: its decision is its
 # primary key); the matched ones decided now joined to their household signal, opened ahead
 # (signal_id NULL when it was not), a repeat of a source record in that signal being a no-op
-# (`added` false). Each decided warning comes back with its person's place, its signal's
-# reasons (those already there and those just added: the inserts are not visible to this
-# statement's reads) and its household's eligibility flags.
+# (`added` false). Each decided warning comes back with its signal's reasons (those already
+# there and those just added: the inserts are not visible to this statement's reads) and its
+# household's eligibility flags; its household's place and its person's name come from the
+# index in memory (`RegistryIndex.places`, `Resolution.person_name`): reading the person and
+# the household again for every matched warning was a fifth of this statement.
 #
 # A signal's earlier warnings are looked up by signal, one index search each (`OFFSET 0` keeps
 # the lateral subquery from being flattened into a join the planner may choose to run as a
@@ -584,13 +591,9 @@ d AS (
   ON CONFLICT DO NOTHING RETURNING warning_id
 ),
 m AS (
-  SELECT u.*, pl.household_id AS home, pl.household_number, pl.region_code, pl.village_name,
-         pl.township_name, pe.name, sig.signal_id
+  SELECT u.*, sig.signal_id
   FROM d JOIN u ON u.w = d.warning_id
-  JOIN {SCHEMA}.persons pe ON pe.person_id = u.p
-  JOIN {SCHEMA}.households pl ON pl.household_id = pe.household_id
-  LEFT JOIN {SCHEMA}.household_signals sig
-    ON sig.household_id = pe.household_id AND sig.period = u.per
+  LEFT JOIN {SCHEMA}.household_signals sig ON sig.household_id = u.h AND sig.period = u.per
   WHERE u.o = 'matched'
 ),
 sw AS (
@@ -613,14 +616,13 @@ rs AS (
 fl AS (
   SELECT household_id, array_agg("check" ORDER BY "check") AS flags
   FROM {SCHEMA}.eligibility_flags
-  WHERE household_id IN (SELECT home FROM m) AND found GROUP BY household_id
+  WHERE household_id IN (SELECT h FROM m) AND found GROUP BY household_id
 )
-SELECT d.warning_id, m.signal_id, sw.warning_id IS NOT NULL, rs.reasons, fl.flags,
-       m.home, m.household_number, m.region_code, m.village_name, m.township_name, m.name
+SELECT d.warning_id, m.signal_id, sw.warning_id IS NOT NULL, rs.reasons, fl.flags
 FROM d LEFT JOIN m ON m.w = d.warning_id
 LEFT JOIN sw ON sw.warning_id = d.warning_id
 LEFT JOIN rs ON rs.signal_id = m.signal_id
-LEFT JOIN fl ON fl.household_id = m.home
+LEFT JOIN fl ON fl.household_id = m.h
 """
 _SELECT_PLACES = f"""
 SELECT p.person_id, h.household_id, h.household_number, h.region_code, h.village_name,

@@ -53,6 +53,9 @@ class Resolution(NamedTuple):
     candidates: tuple[Candidate, ...] = ()
     reason_code: str | None = None
     reason_zh: str | None = None
+    # The registry's name of the person matched (auto): the outcome's masked name, without
+    # reading the person again.
+    person_name: str | None = None
 
 
 class Resolver(Protocol):

@@ -292,6 +292,7 @@ class LinkIndex:
                 best.entry.record.person_id,
                 best.entry.record.household_id,
                 shortlist,
+                person_name=best.entry.record.name,
             )
         return _review(best, runner_up, shortlist, config, name_disagrees, relative is not None)
 
