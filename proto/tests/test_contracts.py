@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from shouwang_proto import EVENTS, Envelope, UnknownEventError, decode, encode, encode_event
+from shouwang_proto.envelope import model_json, payload_json
 from shouwang_proto.export import render
 from shouwang_proto.topics import ALL_TOPICS
 
@@ -124,3 +125,30 @@ def test_fast_encoding_matches_for_utc_times_chinese_subjects_and_causes() -> No
     }
     payload = envelope.parsed()
     assert encode_event(payload, **meta) == encode(Envelope.wrap(payload, **meta))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_the_payload_as_it_came_is_sliced_from_envelopes_written_here(sample: Path) -> None:
+    """`payload_json` gives the payload's bytes as written, for both encoders (its JSON is
+    the model's), and None for other layouts: the caller then writes the model again."""
+    envelope = decode(sample.read_bytes())
+    for raw in (_fast_encoding(envelope), encode(envelope)):
+        assert payload_json(raw) == model_json(envelope.parsed())
+    assert list(Envelope.model_fields)[-1] == "payload"  # what the slice relies on
+    data = json.loads(encode(envelope))
+    others = [
+        json.dumps(data).encode(),  # spaces after the separators
+        json.dumps({"payload": data["payload"], **data}, separators=(",", ":")).encode(),
+        json.dumps({**data, "traceparent": "00-abc"}, separators=(",", ":")).encode(),
+        json.dumps({**data, "subject": '{"payload":{}}'}, separators=(",", ":")).encode(),
+    ]
+    for raw in others:
+        assert payload_json(raw) is None, raw
+
+
+def test_a_sliced_payload_keeps_what_a_newer_producer_added() -> None:
+    data = json.loads((PROTO / "samples" / "warning.received.v1.json").read_text())
+    data["payload"]["added_in_a_later_release"] = {"a": "新"}
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    sliced = payload_json(raw)
+    assert sliced is not None and json.loads(sliced) == data["payload"]

@@ -26,10 +26,10 @@ from matching.domain.resolution import PersonRecord, Resolution
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.idnumber import check_char
-from shouwang_kit.messaging import Outbox
+from shouwang_kit.messaging import Outbox, Polled
 from shouwang_kit.migrations import upgrade
 from shouwang_kit.pii import keyed_hash, mask_name
-from shouwang_proto import Envelope, decode
+from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.events import (
     HouseholdSnapshotV1,
     MemberV1,
@@ -336,6 +336,41 @@ async def test_outcomes_carry_the_warning_received(matching: Matching) -> None:
     unmatched = outcomes[1]
     assert isinstance(unmatched, WarningUnmatchedV1)
     assert unmatched.reason_code and unmatched.reason
+
+
+async def test_outcomes_carry_the_warning_as_it_came_on_the_wire(matching: Matching) -> None:
+    """Given the poll's bytes (as the consumer gives them), a matched and a not-in-registry
+    outcome carry the warning as it came, with what a newer producer added to it; bytes laid
+    out otherwise (spaces, the payload first) give the same outcome from the model."""
+    newer = json.loads(encode(_warning(0, "civil_affairs", "MZ-31")))
+    newer["payload"]["added_later"] = {"级别": "高"}
+    stranger = json.loads(encode(_warning(0, "water", "SW-8")))
+    stranger["payload"]["person"]["id_number"] = _id_number("53292919700101009")
+    stranger["payload"]["person"]["name"] = "未在库"
+    compact = [
+        json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        for data in (newer, stranger)
+    ]
+    spaced = json.dumps(_spaced := json.loads(encode(_warning(1, "health", "YB-4")))).encode()
+    first = json.dumps(
+        {"payload": (other := json.loads(encode(_warning(1, "housing", "ZJ-2"))))["payload"]}
+        | other
+    ).encode()
+    values = [*compact, spaced, first]
+    envelopes = [decode(value) for value in values]
+    async with matching.sessions() as session:
+        published = await _poll(matching, session, Polled(envelopes, values))
+        await session.commit()
+    assert len(published) == 4
+    sent = [newer, stranger, _spaced, other]
+    for data, value in zip(sent, published, strict=True):
+        assert json.loads(value)["payload"]["warning"] == data["payload"]
+    outcomes = [decode(value).parsed() for value in published]
+    assert [type(o) for o in outcomes] == [WarningMatchedV1, WarningUnmatchedV1] + [
+        WarningMatchedV1
+    ] * 2
+    for envelope, outcome in zip(envelopes, outcomes, strict=True):
+        assert outcome.warning == envelope.parsed()  # type: ignore[attr-defined]
 
 
 async def test_one_warning_twice_in_a_poll_and_one_record_twice_are_decided_once(

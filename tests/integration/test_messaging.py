@@ -17,6 +17,7 @@ from shouwang_kit.messaging import (
     InboxConsumer,
     Outbox,
     OutboxRelay,
+    Polled,
     make_producer,
     messaging_tables,
     purge_processed,
@@ -78,6 +79,8 @@ class Harness:
         self.fail_on: set[int] = set()
         self.calls = 0
         self.in_flight = self.most_in_flight = 0
+        # Batches given with the bytes each envelope came in, and those given without them.
+        self.with_bytes = self.without_bytes = 0
         self.echo: str | None = None  # a topic each handled record is published on, after
 
     async def setup(self) -> None:
@@ -102,6 +105,10 @@ class Harness:
         concurrent ones overlap and are counted)."""
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if isinstance(envelopes, Polled) and [decode(v) for v in envelopes.values] == envelopes:
+            self.with_bytes += 1
+        else:
+            self.without_bytes += 1
         try:
             await asyncio.sleep(0.3)
             for envelope in envelopes:
@@ -470,6 +477,7 @@ async def test_concurrent_batch_transactions_keep_each_partitions_order_exactly_
             await asyncio.sleep(1)  # anything extra would arrive now
         rows = await harness.seen_rows()
         assert harness.most_in_flight >= 2
+        assert harness.with_bytes >= 2 and harness.without_bytes == 0
         assert sorted(n for _s, n in rows) == [n for n in range(90) if n != 40]
         assert_each_partition_in_order(rows)
     finally:

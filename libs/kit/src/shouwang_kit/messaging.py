@@ -54,6 +54,19 @@ Handler = Callable[[AsyncSession, Envelope, "Outbox"], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Envelope], "Outbox"], Awaitable[None]]
 
 
+class Polled(list[Envelope]):
+    """What a batch handler is given by `InboxConsumer`: the poll's envelopes, in order, with
+    the bytes each came in (`values[i]` for `self[i]`), for handlers that pass a payload on
+    as it came (`shouwang_proto.envelope.payload_json`). A plain list also works as the
+    handler's argument (tests, one message alone): it has no values."""
+
+    def __init__(self, envelopes: list[Envelope], values: list[bytes]) -> None:
+        super().__init__(envelopes)
+        if len(values) != len(envelopes):
+            raise ValueError("one value for each envelope")
+        self.values = values
+
+
 def single(handler: BatchHandler) -> Handler:
     """A batch handler used for one message (the fallback when a batch fails)."""
 
@@ -561,12 +574,14 @@ class InboxConsumer:
                     else await self._inbox_fresh(session, envelopes)
                 )
                 todo = []
-                for _tp, _record, envelope in envelopes:
+                values = []
+                for _tp, record, envelope in envelopes:
                     if envelope.id in fresh:
                         fresh.discard(envelope.id)  # a repeat inside the poll runs once
                         todo.append(envelope)
+                        values.append(record.value)
                 if todo:
-                    await self._batch_handler(session, todo, outbox)
+                    await self._batch_handler(session, Polled(todo, values), outbox)
         except Exception as exc:
             log.warning(
                 "consumer.batch_failed",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -14,10 +14,10 @@ from uuid import UUID
 from shouwang_kit.db import driver_connection, side_transaction
 from shouwang_kit.ids import derived_id_text
 from shouwang_kit.logs import get_logger
-from shouwang_kit.messaging import Outbox
+from shouwang_kit.messaging import Outbox, Polled
 from shouwang_kit.pii import mask_name
 from shouwang_proto import Envelope, EventPayload
-from shouwang_proto.envelope import encode_event_json, model_json
+from shouwang_proto.envelope import encode_event_json, model_json, payload_json
 from shouwang_proto.events import (
     ComparisonAnsweredV1,
     MatchMethod,
@@ -32,7 +32,7 @@ from shouwang_proto.topics import MATCHING_OUTCOMES
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.adapters.registry_index import RegistryIndex
+from matching.adapters.registry_index import HouseholdPlace, RegistryIndex
 from matching.adapters.tables import (
     SCHEMA,
     eligibility_flags,
@@ -183,22 +183,53 @@ async def resolve_batch(
     """Resolve a poll's worth of warnings with a fixed number of statements (set-based).
 
     The caller has brought `index` up to date (`RegistryIndex.refresh`)."""
-    parsed: list[tuple[Envelope, WarningReceivedV1, Resolution]] = []
+    # One pass over the poll: resolve each warning, and the statement's arrays beside it.
+    resolve = index.resolver.resolve
+    places = index.places
+    # Each warning with its resolution, its household's place (matched) and the bytes it came
+    # in (the warning's JSON in its outcome is sliced from them: `payload_json`).
+    parsed: list[
+        tuple[Envelope, WarningReceivedV1, Resolution, HouseholdPlace | None, bytes | None]
+    ] = []
+    values = envelopes.values if isinstance(envelopes, Polled) else None
+    ahead: dict[tuple[str, str], UUID] = {}  # (household id's text, period) → household id
+    ids: list[UUID] = []
+    outcomes: list[str] = []
+    codes: list[str | None] = []
+    homes: list[UUID | None] = []
+    people: list[UUID | None] = []
+    scores: list[float] = []
+    reasons: list[str] = []
     periods: list[str] = []
-    for envelope in envelopes:
+    agencies: list[str] = []
+    kinds: list[str] = []
+    records: list[str | None] = []
+    days: list[date] = []
+    for at, envelope in enumerate(envelopes):
         warning = envelope.parsed()
         assert isinstance(warning, WarningReceivedV1)
-        parsed.append((envelope, warning, index.resolver.resolve(warning.person)))
-        periods.append(_period(warning))
-    await _open_signals_ahead(
-        session,
-        {
-            (r.household_id, period)
-            for (_e, _w, r), period in zip(parsed, periods, strict=True)
-            if r.verdict == "auto" and r.household_id
-        },
-        now=now,
-    )
+        resolution = resolve(warning.person)
+        period = _period(warning)
+        place = None
+        household_id = resolution.household_id
+        if resolution.verdict == "auto" and household_id is not None:
+            place = places.get(household_id)
+            # Keyed by the id's text where there is one: hashing a UUID is Python code.
+            ahead[(place.household_id if place else str(household_id), period)] = household_id
+        parsed.append((envelope, warning, resolution, place, values[at] if values else None))
+        ids.append(warning.warning_id)
+        outcomes.append(OUTCOME[resolution.verdict])
+        codes.append(resolution.reason_code)
+        homes.append(resolution.household_id)
+        people.append(resolution.person_id)
+        scores.append(resolution.score)
+        reasons.append(_reasons_json(resolution.reasons))
+        periods.append(period)
+        agencies.append(warning.agency_code)
+        kinds.append(warning.signal_type)
+        records.append(warning.source_record_id)
+        days.append(warning.occurred_on)
+    await _open_signals_ahead(session, [(h, key[1]) for key, h in ahead.items()], now=now)
     # One statement over arrays decides the poll and joins its matched warnings to their
     # household signals, straight on the driver connection: per-row parameter building and
     # one result per step were most of the consumer's database time.
@@ -210,23 +241,24 @@ async def resolve_batch(
         row[0]: row
         for row in await raw.fetch(
             _DECIDE_AND_JOIN,
-            [w.warning_id for _e, w, _r in parsed],
-            [OUTCOME[r.verdict] for _e, _w, r in parsed],
-            [r.reason_code for _e, _w, r in parsed],
-            [r.household_id for _e, _w, r in parsed],
-            [r.person_id for _e, _w, r in parsed],
-            [r.score for _e, _w, r in parsed],
-            [_reasons_json(r.reasons) for _e, _w, r in parsed],
+            ids,
+            outcomes,
+            codes,
+            homes,
+            people,
+            scores,
+            reasons,
             periods,
-            [w.agency_code for _e, w, _r in parsed],
-            [w.signal_type for _e, w, _r in parsed],
-            [w.source_record_id for _e, w, _r in parsed],
-            [w.occurred_on for _e, w, _r in parsed],
+            agencies,
+            kinds,
+            records,
+            days,
             now,
         )
     }
     todo = []
     earlier = []  # decided in an earlier poll: a redelivery (its outcome is published again)
+    unjoined = []
     seen: set[UUID] = set()
     for item in parsed:
         warning_id = item[1].warning_id
@@ -234,20 +266,18 @@ async def resolve_batch(
             continue
         seen.add(warning_id)
         row = rows.pop(warning_id, None)
-        if row is not None:
-            todo.append((item, row))
-        else:
-            earlier.append(item)
-    unjoined = []
-    places = index.places
-    for (_e, warning, resolution), row in todo:
+        if row is None:
+            earlier.append(item[:3])
+            continue
+        todo.append((item, row))
+        resolution = item[2]
         if resolution.verdict == "auto" and resolution.household_id is not None:
-            if resolution.household_id not in places or resolution.person_name is None:
+            if item[3] is None or resolution.person_name is None:
                 raise LookupError(
                     f"matched household {resolution.household_id} is not in the read model"
                 )
             if row[1] is None:  # its signal was not opened ahead: joined below, the slow way
-                unjoined.append((warning, resolution.household_id))
+                unjoined.append((item[1], resolution.household_id))
     joins = await _join_signals(raw, unjoined, now=now) if unjoined else {}
     review_rows = []
     out_rows: list[tuple[UUID | str, str, bytes]] = []
@@ -274,8 +304,8 @@ async def resolve_batch(
 
     # Outcomes written straight to JSON (`shouwang_proto.outcomes`): building and serialising
     # their models was a sixth of the consumer's CPU.
-    for (envelope, warning, resolution), row in todo:
-        if resolution.verdict == "auto" and resolution.household_id is not None:
+    for (envelope, warning, resolution, place, value), row in todo:
+        if place is not None:
             if row[1] is None:
                 join = joins[warning.warning_id]
                 if join.repeat:
@@ -285,11 +315,10 @@ async def resolve_batch(
                 if not row[2]:  # a repeat of a source record already in the signal
                     continue
                 signal_id, signal_reasons, flags = row[1], sorted(row[3] or ()), row[4] or []
-            place = places[resolution.household_id]
             household = place.household_id
             assert resolution.person_id is not None and resolution.person_name is not None
             body = matched_json(
-                warning_json=model_json(warning),
+                warning_json=_warning_json(warning, value),
                 household_id=household,
                 household_number=place.household_number,
                 person_id=resolution.person_id,
@@ -340,7 +369,7 @@ async def resolve_batch(
             )
         else:
             body = unmatched_json(
-                warning_json=model_json(warning),
+                warning_json=_warning_json(warning, value),
                 reason_code=resolution.reason_code or "unmatched",
                 reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
             )
@@ -459,6 +488,16 @@ async def _outcomes_again(
     return count
 
 
+def _warning_json(warning: WarningReceivedV1, value: bytes | None) -> bytes:
+    """The warning's JSON for its outcome: as it came when it can be sliced from the bytes it
+    came in, else written again from its model."""
+    if value is not None:
+        sliced = payload_json(value)
+        if sliced is not None:
+            return sliced
+    return model_json(warning)
+
+
 @lru_cache(maxsize=4096)
 def _reasons_json(reasons: tuple[str, ...]) -> str:
     """A decision's reasons as JSON (a few combinations of codes recur: encoded once each)."""
@@ -497,7 +536,7 @@ async def _insert_signals(raw: Any, keys: list[tuple[UUID, str]], *, now: dateti
 
 async def _open_signals_ahead(
     session: AsyncSession,
-    keys: set[tuple[UUID, str]],
+    keys: list[tuple[UUID, str]],
     *,
     now: datetime,
 ) -> None:
@@ -513,7 +552,7 @@ async def _open_signals_ahead(
         return
     async with side_transaction(session) as raw:
         if raw is not None:
-            await _insert_signals(raw, list(keys), now=now)
+            await _insert_signals(raw, keys, now=now)
 
 
 async def _join_signals(
