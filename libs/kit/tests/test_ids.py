@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from shouwang_kit.ids import FreshIds, FreshIdTexts, derived_id_text, uuid4_texts
+from shouwang_kit.ids import (
+    DerivedIdTexts,
+    FreshIds,
+    FreshIdTexts,
+    derived_id_text,
+    uuid4_texts,
+)
 
 
 def test_fresh_ids_are_distinct_version_4_uuids_across_refills() -> None:
@@ -61,6 +67,14 @@ def test_a_derived_id_is_the_rfc_4122_version_5_uuid_of_its_input() -> None:
         assert text == str(expected)
         assert uuid.UUID(text).version == 5
         assert uuid.UUID(text).variant == uuid.RFC_4122
+
+
+def test_derived_ids_for_one_namespace_and_label_are_the_same_ids() -> None:
+    ids = DerivedIdTexts(NAMESPACE, "warning.matched")
+    for _ in range(300):
+        source = uuid.uuid4()
+        assert ids(source) == derived_id_text(NAMESPACE, source, "warning.matched")
+    assert DerivedIdTexts(NAMESPACE, "warning.unmatched")(source) != ids(source)
 
 
 def test_a_derived_id_is_the_same_for_the_same_input_only() -> None:

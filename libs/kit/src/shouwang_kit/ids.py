@@ -82,6 +82,22 @@ def derived_id_text(namespace: uuid.UUID, source: uuid.UUID, label: str) -> str:
     its id when it is made again from the same input (a redelivered message's outcome, which
     consumers downstream then take as the repeat it is). A quarter of the time of
     `str(uuid.uuid5(...))`, which builds the name as text and the UUID as an object."""
-    digest = hashlib.sha1(namespace.bytes + source.bytes + label.encode()).hexdigest()
+    return _v5_text(hashlib.sha1(namespace.bytes + source.bytes + label.encode()).hexdigest())
+
+
+class DerivedIdTexts:
+    """`derived_id_text` for one namespace and label, many sources (a consumer's outcome ids,
+    one per warning): the namespace's bytes and the label's are made once."""
+
+    def __init__(self, namespace: uuid.UUID, label: str) -> None:
+        self._start = namespace.bytes
+        self._end = label.encode()
+
+    def __call__(self, source: uuid.UUID) -> str:
+        return _v5_text(hashlib.sha1(self._start + source.int.to_bytes(16) + self._end).hexdigest())
+
+
+def _v5_text(digest: str) -> str:
+    """The canonical text of the version 5 UUID whose SHA-1 is `digest` (hex)."""
     variant = "89ab"[int(digest[16], 16) & 3]
     return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -568,16 +567,17 @@ class InboxConsumer:
         try:
             async with self._sessions() as session, session.begin():
                 outbox = Outbox(self._outbox, session)
+                # Ids as integers: hashing a UUID is Python code, an integer's is not.
                 fresh = (
-                    {envelope.id for _tp, _record, envelope in envelopes}
+                    {envelope.id.int for _tp, _record, envelope in envelopes}
                     if self._handler_deduplicates
                     else await self._inbox_fresh(session, envelopes)
                 )
                 todo = []
                 values = []
                 for _tp, record, envelope in envelopes:
-                    if envelope.id in fresh:
-                        fresh.discard(envelope.id)  # a repeat inside the poll runs once
+                    if envelope.id.int in fresh:
+                        fresh.discard(envelope.id.int)  # a repeat inside the poll runs once
                         todo.append(envelope)
                         values.append(record.value)
                 if todo:
@@ -605,13 +605,13 @@ class InboxConsumer:
 
     async def _inbox_fresh(
         self, session: AsyncSession, envelopes: list[tuple[TopicPartition, Any, Envelope]]
-    ) -> set[uuid.UUID]:
-        """Record the poll's message ids in the inbox; the ids not seen before."""
+    ) -> set[int]:
+        """Record the poll's message ids in the inbox; the ids not seen before (as integers)."""
         # One statement over arrays (binary-encoded by the driver): no per-row parameter
         # building, whatever the poll's size.
         raw = await driver_connection(session)
         return {
-            row[0]
+            row[0].int
             for row in await raw.fetch(
                 self._inbox_sql,
                 self.name,

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from shouwang_kit.db import driver_connection, side_transaction
-from shouwang_kit.ids import derived_id_text
+from shouwang_kit.ids import DerivedIdTexts
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox, Polled
 from shouwang_kit.pii import mask_name
@@ -47,9 +47,15 @@ OUTCOME = {"auto": "matched", "review": "needs_review", "unmatched": "unmatched"
 OUTCOME_IDS = UUID("5d0b2f8e-3c1a-4e6b-9f27-1a8c4d7e0b63")
 
 
+_OUTCOME_IDS: dict[type[EventPayload], DerivedIdTexts] = {
+    event: DerivedIdTexts(OUTCOME_IDS, event.EVENT_TYPE)
+    for event in (WarningMatchedV1, WarningNeedsReviewV1, WarningUnmatchedV1)
+}
+
+
 def outcome_id(warning_id: UUID, event: type[EventPayload]) -> str:
     """The id of a warning's outcome (`warning.matched`, ...), the same each time."""
-    return derived_id_text(OUTCOME_IDS, warning_id, event.EVENT_TYPE)
+    return _OUTCOME_IDS[event](warning_id)
 
 
 class SignalJoin(NamedTuple):
@@ -237,8 +243,8 @@ async def resolve_batch(
     # Planned for each poll's arrays: the cached generic plan takes an array for ten rows and
     # joins in nested loops, quadratic in the poll's size (450 ms a poll instead of 35 ms).
     await raw.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-    rows = {
-        row[0]: row
+    rows = {  # by the warning id as an integer: hashing a UUID is Python code
+        row[0].int: row
         for row in await raw.fetch(
             _DECIDE_AND_JOIN,
             ids,
@@ -259,13 +265,13 @@ async def resolve_batch(
     todo = []
     earlier = []  # decided in an earlier poll: a redelivery (its outcome is published again)
     unjoined = []
-    seen: set[UUID] = set()
+    seen: set[int] = set()
     for item in parsed:
-        warning_id = item[1].warning_id
-        if warning_id in seen:  # a copy inside the poll: the first one stands for it
+        key = item[1].warning_id.int
+        if key in seen:  # a copy inside the poll: the first one stands for it
             continue
-        seen.add(warning_id)
-        row = rows.pop(warning_id, None)
+        seen.add(key)
+        row = rows.pop(key, None)
         if row is None:
             earlier.append(item[:3])
             continue
