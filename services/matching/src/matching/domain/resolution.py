@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, Protocol
 from uuid import UUID
 
 from shouwang_proto.events import PersonRef
@@ -30,32 +30,55 @@ class PersonRecord:
     phone: str | None = None
 
 
-class Candidate(NamedTuple):
+class Candidate:
     """A person a warning may be about, with a score in [0, 1] and the reasons."""
 
-    person_id: UUID
-    household_id: UUID
-    score: float
-    reasons: tuple[str, ...]
+    def __init__(
+        self, person_id: UUID, household_id: UUID, score: float, reasons: tuple[str, ...]
+    ) -> None:
+        self.person_id = person_id
+        self.household_id = household_id
+        self.score = score
+        self.reasons = reasons
+
+    def __repr__(self) -> str:
+        return f"Candidate({self.person_id}, score={self.score})"
 
 
-class Resolution(NamedTuple):
-    """The verdict on one warning: auto-matched, for review, or not in the registry.
+class Resolution:
+    """The verdict on one warning: auto-matched, for review, or not in the registry; not
+    changed once built.
 
-    Named tuples, this and `Candidate`: some are built for every warning, and a frozen
-    dataclass takes three times as long to build."""
+    Plain classes, this and `Candidate` (one or more are built for every warning): the
+    compiled linker builds them natively, where a named tuple's constructor is Python code
+    and a frozen dataclass's slower still."""
 
-    verdict: Verdict
-    score: float
-    reasons: tuple[str, ...]
-    person_id: UUID | None = None
-    household_id: UUID | None = None
-    candidates: tuple[Candidate, ...] = ()
-    reason_code: str | None = None
-    reason_zh: str | None = None
-    # The registry's name of the person matched (auto): the outcome's masked name, without
-    # reading the person again.
-    person_name: str | None = None
+    def __init__(
+        self,
+        verdict: Verdict,
+        score: float,
+        reasons: tuple[str, ...],
+        person_id: UUID | None = None,
+        household_id: UUID | None = None,
+        candidates: tuple[Candidate, ...] = (),
+        reason_code: str | None = None,
+        reason_zh: str | None = None,
+        person_name: str | None = None,
+    ) -> None:
+        self.verdict = verdict
+        self.score = score
+        self.reasons = reasons
+        self.person_id = person_id
+        self.household_id = household_id
+        self.candidates = candidates
+        self.reason_code = reason_code
+        self.reason_zh = reason_zh
+        # The registry's name of the person matched (auto): the outcome's masked name,
+        # without reading the person again.
+        self.person_name = person_name
+
+    def __repr__(self) -> str:  # no name: it is personal data
+        return f"Resolution({self.verdict!r}, score={self.score}, person_id={self.person_id})"
 
 
 class Resolver(Protocol):

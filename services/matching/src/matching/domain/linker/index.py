@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
 from uuid import UUID
 
 from shouwang_proto.events import PersonRef
@@ -20,6 +19,7 @@ from matching.domain.linker.keys import (
     id_neighbours,
     loose_pinyin,
     normal_id,
+    normal_id_and_birth,
     pinyin_of,
     surname_of,
 )
@@ -46,12 +46,22 @@ class _Entry:
     keys: tuple[BlockKey, ...]
 
 
-class _Scored(NamedTuple):
-    points: float
-    name_points: float
-    corroborated: bool
-    reasons: tuple[str, ...]
-    entry: _Entry
+class _Scored:
+    """A candidate scored (a plain class, as `Query`: one is built for every candidate)."""
+
+    def __init__(
+        self,
+        points: float,
+        name_points: float,
+        corroborated: bool,
+        reasons: tuple[str, ...],
+        entry: _Entry,
+    ) -> None:
+        self.points = points
+        self.name_points = name_points
+        self.corroborated = corroborated
+        self.reasons = reasons
+        self.entry = entry
 
 
 def _phone(raw: str | None) -> str | None:
@@ -83,7 +93,8 @@ def make_query(
     phone: str | None = None,
 ) -> Query:
     """A warning's person in normal form (any field may be missing, the name too)."""
-    number, valid = normal_id(id_number)
+    number, written = normal_id_and_birth(id_number)
+    valid = written is not None
     cleaned = clean_name(name) if name else ""
     from_id = birth_date is None and valid and number is not None
     return Query(
@@ -93,7 +104,7 @@ def make_query(
         pinyin=pinyin_of(cleaned),
         loose=loose_pinyin(cleaned),
         surname=surname_of(cleaned),
-        birth_date=id_birth(number) if from_id and number else birth_date,
+        birth_date=written if from_id else birth_date,
         village_code=region_code or None,
         phone=_phone(phone),
         birth_from_id=from_id,

@@ -111,11 +111,21 @@ def upgrade_15(id_number: str) -> str | None:
 def normal_id(raw: str | None) -> tuple[str | None, bool]:
     """(ID in normal form, valid?): full-width digits, lower-case x, spaces and dashes
     accepted, an old 15-digit ID read as its 18-digit form."""
+    number, birth = normal_id_and_birth(raw)
+    return number, birth is not None
+
+
+def normal_id_and_birth(raw: str | None) -> tuple[str | None, date | None]:
+    """The ID in normal form (as `normal_id`) and, when it is valid, the birth date written
+    in it (None for an invalid one): the date is read once, for the check and for the
+    warning."""
     if not raw:
-        return None, False
+        return None, None
     text = normalise_id_number(raw).replace("-", "")
     text = upgrade_15(text) or text
-    return (text or None), bool(text) and valid_id(text) and id_birth(text) is not None
+    if not text:
+        return None, None
+    return text, id_birth(text) if valid_id(text) else None
 
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643 MOD 11-2

@@ -22,27 +22,44 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
 from matching.domain.linker.keys import slips_between
 
 
-class Query(NamedTuple):
-    """A warning's person in normal form (a named tuple: one is built per warning, and a
-    frozen dataclass takes three times as long to build)."""
+class Query:
+    """A warning's person in normal form, not changed once built.
 
-    id_number: str | None
-    id_valid: bool
-    name: str
-    pinyin: str
-    loose: str
-    surname: str
-    birth_date: date | None
-    village_code: str | None
-    phone: str | None
-    birth_from_id: bool = False  # the birth date was read from the warning's ID
+    A plain class, not a named tuple: one is built per warning, and the compiled linker
+    builds a class of its own natively, where a named tuple's constructor is Python code."""
+
+    def __init__(
+        self,
+        id_number: str | None,
+        id_valid: bool,
+        name: str,
+        pinyin: str,
+        loose: str,
+        surname: str,
+        birth_date: date | None,
+        village_code: str | None,
+        phone: str | None,
+        birth_from_id: bool = False,
+    ) -> None:
+        self.id_number = id_number
+        self.id_valid = id_valid
+        self.name = name
+        self.pinyin = pinyin
+        self.loose = loose
+        self.surname = surname
+        self.birth_date = birth_date
+        self.village_code = village_code
+        self.phone = phone
+        self.birth_from_id = birth_from_id  # the birth date was read from the warning's ID
+
+    def __repr__(self) -> str:
+        return f"Query(name={self.name!r}, birth_date={self.birth_date!r})"  # no ID shown
 
 
 @dataclass(frozen=True)
@@ -145,14 +162,18 @@ def _phone_points(query: Query, known: Known, shared: bool) -> tuple[float, str 
     return 0.0, "phone:differs"
 
 
-class Points(NamedTuple):
+class Points:
     """One candidate's points, the name's share, whether anything but the name and birth
-    date backs it (the ID, the place or the phone), and the reasons."""
+    date backs it (the ID, the place or the phone), and the reasons (a plain class, as
+    `Query`: one is built for every candidate)."""
 
-    total: float
-    name: float
-    corroborated: bool
-    reasons: tuple[str, ...]
+    def __init__(
+        self, total: float, name: float, corroborated: bool, reasons: tuple[str, ...]
+    ) -> None:
+        self.total = total
+        self.name = name
+        self.corroborated = corroborated
+        self.reasons = reasons
 
 
 def score(query: Query, known: Known, *, phone_shared: bool = False) -> Points:
