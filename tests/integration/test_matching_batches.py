@@ -493,27 +493,65 @@ async def test_a_polls_signal_reasons_are_looked_up_by_signal_not_by_reading_the
         poll = 2000
         person_id = MEMBERS[0][0]
         await connection.execute("SET plan_cache_mode = force_custom_plan")  # as the handler
-        plan = await connection.fetchval(
-            "EXPLAIN (FORMAT JSON) " + handlers._DECIDE_AND_JOIN,
-            [uuid.uuid4() for _ in range(poll)],
-            ["matched"] * poll,
-            [None] * poll,
-            [HOUSEHOLD] * poll,
-            [person_id] * poll,
-            [0.99] * poll,
-            ['["id_number:exact"]'] * poll,
-            ["2026-11"] * poll,
-            ["housing"] * poll,
-            ["new_dibao"] * poll,
-            [f"S{n}" for n in range(poll)],
-            [date(2026, 11, 20)] * poll,
-            datetime.now(UTC),
-        )
+        columns = {
+            "w": [uuid.uuid4() for _ in range(poll)],
+            "o": ["matched"] * poll,
+            "c": [None] * poll,
+            "h": [HOUSEHOLD] * poll,
+            "p": [person_id] * poll,
+            "s": [0.99] * poll,
+            "r": ['["id_number:exact"]'] * poll,
+            "per": ["2026-11"] * poll,
+            "ag": ["housing"] * poll,
+            "st": ["new_dibao"] * poll,
+            "src": [f"S{n}" for n in range(poll)],
+            "occ": [date(2026, 11, 20)] * poll,
+        }
+        sql, args = handlers._decide_and_join_args(columns)
+        assert sql == handlers._DECIDE_AND_JOIN_JOINED  # as the handler sends it
+        plan = await connection.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args, datetime.now(UTC))
     finally:
         await connection.close()
     scans = _scans(json.loads(plan)[0]["Plan"])
     assert ("Seq Scan", "signal_warnings") not in scans, scans
     assert any(table == "signal_warnings" for _kind, table in scans), scans
+
+
+async def test_text_holding_a_separator_or_alone_and_empty_is_decided_the_same(
+    matching: Matching,
+) -> None:
+    """The poll's text columns go joined into one text each, split by PostgreSQL; a source
+    record holding the separator, or one empty and alone, goes as arrays instead: each
+    warning is decided and joined as it says, with its source record as sent."""
+    odd = ["MZ\x1f7", "\x1e", "MZ\x1e8"]
+    polls = [[_warning(0, "civil_affairs", record)] for record in odd]
+    polls.append([_warning(1, "civil_affairs", ""), _warning(0, "health", None)])
+    polls.append([_warning(1, "housing", "")])
+    for poll in polls:
+        async with matching.sessions() as session:
+            await _poll(matching, session, poll)
+            await session.commit()
+    rows = await matching.fetch(
+        f"SELECT agency_code, source_record_id FROM {SCHEMA}.signal_warnings"
+    )
+    assert sorted((r["agency_code"], r["source_record_id"]) for r in rows) == sorted(
+        [("civil_affairs", record) for record in odd]
+        + [("civil_affairs", ""), ("health", None), ("housing", "")]
+    )
+    decided = await matching.fetch(f"SELECT outcome FROM {SCHEMA}.decisions")
+    assert [r["outcome"] for r in decided] == ["matched"] * 6
+    for columns, joined in [
+        ({"src": ["a", "b\x1fc"], "c": [None, None]}, False),
+        ({"src": ["\x1e", None], "c": [None, None]}, False),
+        ({"src": [""], "c": [None]}, False),
+        ({"src": ["", None], "c": [None, "x"]}, True),
+    ]:
+        n = len(columns["src"])
+        full = {"o": ["matched"] * n, "r": ["[]"] * n, "per": ["2026-11"] * n}
+        full |= {"ag": ["a"] * n, "st": ["t"] * n, **columns}
+        full |= {k: [None] * n for k in ("w", "h", "p", "s", "occ")}
+        sql, _args = handlers._decide_and_join_args(full)
+        assert (sql == handlers._DECIDE_AND_JOIN_JOINED) is joined, columns
 
 
 def _scans(node: dict[str, Any]) -> list[tuple[str, str]]:

@@ -50,8 +50,9 @@ class RegistryIndex:
         self.cipher = cipher
         self.page = page
         self.last_seq = 0
-        # Households of the persons read, by household id (one object per household).
-        self.places: dict[UUID, HouseholdPlace] = {}
+        # Households of the persons read, by household id as an integer (`UUID.int`: hashing a
+        # UUID is Python code), one object per household.
+        self.places: dict[int, HouseholdPlace] = {}
         self._shared: dict[str, str] = {}  # region codes and place names, one object each
         # The consumer and the keep-fresh loop both refresh: one at a time, or a slow one could
         # apply an older page over a newer one.
@@ -123,8 +124,8 @@ class RegistryIndex:
                         shared.setdefault(home[3], home[3]),
                         shared.setdefault(home[4], home[4]),
                     )
-                    if self.places.get(row.household_id) != place:
-                        self.places[row.household_id] = place
+                    if self.places.get(row.household_id.int) != place:
+                        self.places[row.household_id.int] = place
                 self.resolver.upsert(
                     PersonRecord(
                         person_id=row.person_id,
