@@ -493,7 +493,7 @@ async def test_a_polls_signal_reasons_are_looked_up_by_signal_not_by_reading_the
         poll = 2000
         person_id = MEMBERS[0][0]
         await connection.execute("SET plan_cache_mode = force_custom_plan")  # as the handler
-        columns = {
+        columns: dict[str, list[Any]] = {
             "w": [uuid.uuid4() for _ in range(poll)],
             "o": ["matched"] * poll,
             "c": [None] * poll,
@@ -540,14 +540,15 @@ async def test_text_holding_a_separator_or_alone_and_empty_is_decided_the_same(
     )
     decided = await matching.fetch(f"SELECT outcome FROM {SCHEMA}.decisions")
     assert [r["outcome"] for r in decided] == ["matched"] * 6
-    for columns, joined in [
+    cases: list[tuple[dict[str, list[Any]], bool]] = [
         ({"src": ["a", "b\x1fc"], "c": [None, None]}, False),
         ({"src": ["\x1e", None], "c": [None, None]}, False),
         ({"src": [""], "c": [None]}, False),
         ({"src": ["", None], "c": [None, "x"]}, True),
-    ]:
+    ]
+    for columns, joined in cases:
         n = len(columns["src"])
-        full = {"o": ["matched"] * n, "r": ["[]"] * n, "per": ["2026-11"] * n}
+        full: dict[str, list[Any]] = {"o": ["matched"] * n, "r": ["[]"] * n, "per": ["2026-11"] * n}
         full |= {"ag": ["a"] * n, "st": ["t"] * n, **columns}
         full |= {k: [None] * n for k in ("w", "h", "p", "s", "occ")}
         sql, _args = handlers._decide_and_join_args(full)
