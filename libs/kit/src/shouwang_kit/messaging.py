@@ -576,8 +576,9 @@ class InboxConsumer:
                 todo = []
                 values = []
                 for _tp, record, envelope in envelopes:
-                    if envelope.id.int in fresh:
-                        fresh.discard(envelope.id.int)  # a repeat inside the poll runs once
+                    key = envelope.id.int
+                    if key in fresh:
+                        fresh.discard(key)  # a repeat inside the poll runs once
                         todo.append(envelope)
                         values.append(record.value)
                 if todo:

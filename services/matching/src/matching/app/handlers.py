@@ -220,8 +220,9 @@ async def resolve_batch(
         household_id = resolution.household_id
         if resolution.verdict == "auto" and household_id is not None:
             place = places.get(household_id.int)
-            # Keyed by the id's text where there is one: hashing a UUID is Python code.
-            ahead[(place.household_id if place else str(household_id), period)] = household_id
+            if place is not None:  # (none: the poll fails below, the household is unknown)
+                # Keyed by the id's text: hashing a UUID is Python code.
+                ahead[(place.household_id, period)] = household_id
         parsed.append((envelope, warning, resolution, place, values[at] if values else None))
         ids.append(warning.warning_id)
         outcomes.append(OUTCOME[resolution.verdict])
@@ -674,52 +675,41 @@ LEFT JOIN fl ON fl.household_id = m.h
 # split by PostgreSQL (`string_to_array`): the driver checks and encodes every element of an
 # array in Python code, 2.9 µs a warning for the twelve arrays against 1.3 with the seven text
 # ones joined (client CPU, 700 rows a call); used unless a value holds a separator.
-_TEXT_COLUMNS = {"o": 2, "c": 3, "r": 7, "per": 8, "ag": 9, "st": 10, "src": 11}
+_COLUMNS = ("w", "o", "c", "h", "p", "s", "r", "per", "ag", "st", "src", "occ")  # $1..$12
+_TEXT = {"o", "c", "r", "per", "ag", "st", "src"}
 _NULLABLE = {"c", "src"}
-_DECIDE_AND_JOIN_ARRAYS = _DECIDE_AND_JOIN.format(
-    schema=SCHEMA, **{name: f"${n}::text[]" for name, n in _TEXT_COLUMNS.items()}
-)
-_DECIDE_AND_JOIN_JOINED = _DECIDE_AND_JOIN.format(
-    schema=SCHEMA,
-    **{
-        name: f"string_to_array(${n}, E'\\x1f'" + (", E'\\x1e')" if name in _NULLABLE else ")")
-        for name, n in _TEXT_COLUMNS.items()
-    },
-)
 _UNIT, _NULL = "\x1f", "\x1e"
 
 
-def _joined(values: list[str], nullable: list[str | None] | None = None) -> str | None:
-    """`values` as one text for `string_to_array` (see above), or None when that cannot
-    carry them: a value holding a separator, or one empty value alone (an empty text is
-    an empty array)."""
-    text = _UNIT.join(values)
-    if text.count(_UNIT) != len(values) - 1 or not text:
-        return None
-    if nullable is not None and text.count(_NULL) != nullable.count(None):
+def _text_sql(name: str, joined: bool) -> str:
+    n = _COLUMNS.index(name) + 1
+    if not joined:
+        return f"${n}::text[]"
+    return f"string_to_array(${n}, E'\\x1f'" + (", E'\\x1e')" if name in _NULLABLE else ")")
+
+
+_DECIDE_AND_JOIN_ARRAYS, _DECIDE_AND_JOIN_JOINED = (
+    _DECIDE_AND_JOIN.format(schema=SCHEMA, **{name: _text_sql(name, joined) for name in _TEXT})
+    for joined in (False, True)
+)
+
+
+def _joined(values: list[str | None]) -> str | None:
+    """`values` as one text for `string_to_array` (see above), None standing as the record
+    separator alone; or None when that cannot carry them: a value holding a separator, or one
+    empty value alone (an empty text is an empty array)."""
+    text = _UNIT.join([_NULL if v is None else v for v in values])
+    if not text or text.count(_UNIT) != len(values) - 1 or text.count(_NULL) != values.count(None):
         return None
     return text
 
 
 def _decide_and_join_args(columns: dict[str, list[Any]]) -> tuple[str, list[Any]]:
     """The statement and its arguments for a poll's columns (by the statement's names)."""
-    joined: dict[str, str] = {}
-    for name in _TEXT_COLUMNS:
-        column = columns[name]
-        if name in _NULLABLE:
-            text = _joined([_NULL if v is None else v for v in column], column)
-        else:
-            text = _joined(column)
-        if text is None:
-            break
-        joined[name] = text
-    else:
-        sql = _DECIDE_AND_JOIN_JOINED
-        return sql, [joined.get(name, columns[name]) for name in _ORDER]
-    return _DECIDE_AND_JOIN_ARRAYS, [columns[name] for name in _ORDER]
-
-
-_ORDER = ("w", "o", "c", "h", "p", "s", "r", "per", "ag", "st", "src", "occ")
+    texts = {name: _joined(columns[name]) for name in _TEXT}
+    if None in texts.values():
+        return _DECIDE_AND_JOIN_ARRAYS, [columns[name] for name in _COLUMNS]
+    return _DECIDE_AND_JOIN_JOINED, [texts.get(name, columns[name]) for name in _COLUMNS]
 
 
 _SELECT_PLACES = f"""
