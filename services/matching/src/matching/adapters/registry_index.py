@@ -87,9 +87,8 @@ class RegistryIndex:
 
     async def _page(
         self, session: AsyncSession
-    ) -> tuple[Sequence[Row[Any]], dict[UUID, Sequence[Any]]]:
-        """The next page of persons, and their households' rows (number, region, village,
-        township) by household id.
+    ) -> tuple[Sequence[Row[Any]], dict[UUID, HouseholdPlace]]:
+        """The next page of persons, and their households' places by household id.
 
         Two statements, the second only for a page with rows: the consumer refreshes before
         every poll, nearly always to find nothing, and one statement joining the households
@@ -107,25 +106,26 @@ class RegistryIndex:
             return rows, {}
         raw = await driver_connection(session)
         found = await raw.fetch(_SELECT_HOUSEHOLDS, list({row.household_id for row in rows}))
-        return rows, {home[0]: home for home in found}
+        shared = self._shared  # a county has a few hundred villages
+        return rows, {
+            home[0]: HouseholdPlace(  # one per household, whatever its members on the page
+                str(home[0]),
+                home[1],
+                shared.setdefault(home[2], home[2]),
+                shared.setdefault(home[3], home[3]),
+                shared.setdefault(home[4], home[4]),
+            )
+            for home in found
+        }
 
-    def _apply(self, rows: Sequence[Row[Any]], homes: dict[UUID, Sequence[Any]]) -> None:
+    def _apply(self, rows: Sequence[Row[Any]], homes: dict[UUID, HouseholdPlace]) -> None:
         for row in rows:
             if row.removed or row.id_enc is None:
                 self.resolver.remove(row.person_id)
             else:
-                home = homes.get(row.household_id)
-                if home is not None:
-                    shared = self._shared  # a county has a few hundred villages
-                    place = HouseholdPlace(
-                        str(row.household_id),
-                        home[1],
-                        shared.setdefault(home[2], home[2]),
-                        shared.setdefault(home[3], home[3]),
-                        shared.setdefault(home[4], home[4]),
-                    )
-                    if self.places.get(row.household_id.int) != place:
-                        self.places[row.household_id.int] = place
+                place = homes.get(row.household_id)
+                if place is not None and self.places.get(row.household_id.int) != place:
+                    self.places[row.household_id.int] = place
                 self.resolver.upsert(
                     PersonRecord(
                         person_id=row.person_id,
