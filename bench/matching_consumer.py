@@ -1,6 +1,8 @@
 """Matching through Kafka: warnings/s through the matching service's consumer, against a
 pass-through ceiling measured in the same run (consume the same messages and produce them on,
-acks=all and idempotent, no matching and no database); with `--instances N`, also the
+acks=all and idempotent, no matching and no database, producing the way the services do;
+aiokafka's slower per-message `send`, the ceiling until 2026-12-07, is printed beside it for
+comparison with earlier runs); with `--instances N`, also the
 pass-through in N processes at once (`bench/pass_through.py`). The machine's speed drifts (by half
 within an hour on these machines), so the consumer runs in `--rounds` (3): ceiling, round,
 ceiling, round, ..., ceiling, each round a new month's warnings with matching started afresh,
@@ -217,6 +219,8 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
                 f"in {time.perf_counter() - started:.0f}s"
             )
             ceilings: list[float] = []
+            # aiokafka's per-message `send`: printed for comparison with earlier runs.
+            per_message: list[float] = []
             # With several instances, also the pass-through in as many processes (`many`):
             # the consumer is set against both.
             many: list[float] = []
@@ -231,15 +235,23 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
                 )
                 when = f"before round {round + 1}"
                 ceilings.append(await _ceiling(stack, warnings, when))
+                per_message.append(await _ceiling(stack, warnings, when, batched=False))
                 if instances > 1:
                     many.append(await _ceiling(stack, warnings, when, instances))
                 rates.append(
                     await _consume_round(stack, probes, warnings, instances, round, ceilings[-1])
                 )
             ceilings.append(await _ceiling(stack, warnings, "after the last round"))
+            per_message.append(
+                await _ceiling(stack, warnings, "after the last round", batched=False)
+            )
             if instances > 1:
                 many.append(await _ceiling(stack, warnings, "after the last round", instances))
-            for label, measured in [("", ceilings), (f" in {instances} processes", many)]:
+            for label, measured in [
+                ("", ceilings),
+                (" (aiokafka's per-message send, the ceiling until 2026-12-07)", per_message),
+                (f" in {instances} processes", many),
+            ]:
                 if not measured:
                     continue
                 shares = sorted(
@@ -258,15 +270,18 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
             stack.stop()
 
 
-async def _ceiling(stack: Stack, warnings: int, when: str, processes: int = 1) -> float:
+async def _ceiling(
+    stack: Stack, warnings: int, when: str, processes: int = 1, batched: bool = True
+) -> float:
     """The pass-through over the topic's first `warnings` messages (in one process, or in
-    `processes` at once), with the machine's load while it ran."""
+    `processes` at once), with the machine's load while it ran. `batched`: produced as the
+    services do (else aiokafka's per-message `send`, one process)."""
     sampler = BusySampler()
     sampling = asyncio.create_task(sampler.run())
     try:
         if processes == 1:
-            rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings)
-            label = ""
+            rate = await pass_through(stack.bootstrap_servers, WARNINGS.name, warnings, batched)
+            label = "" if batched else ", aiokafka's per-message send"
         else:
             rate = await pass_through_processes(
                 stack.bootstrap_servers, WARNINGS.name, warnings, processes

@@ -1,8 +1,13 @@
 """The pass-through ceiling: consume a topic's messages and produce every one on to a sink
 (acks=all, idempotent), committing the offsets after each poll, with no matching and no
-database; in one process (`pass_through`), or in several at once for consumers measured with
-several instances (`pass_through_processes`, `bench.matching_consumer --instances N`), each
-moving its share of the source topic's partitions.
+database. It produces the way the services do (`shouwang_kit.messaging.send_in_batches`:
+aiokafka's batch interface, partitions from compiled murmur2) and polls as many records as
+the matching consumer (5,000); `batched=False` measures aiokafka's per-message `send` with
+polls of 2,000 instead, the ceiling the benches used until 2026-12-07 (2.5× slower on these
+machines: most of its time is aiokafka's own Python, not Kafka's). In one process
+(`pass_through`), or in several at once for consumers measured with several instances
+(`pass_through_processes`, `bench.matching_consumer --instances N`), each moving its share of
+the source topic's partitions.
 
 Each of several processes is given its partitions (no group membership: a rebalance while
 the second one joins would stall the first). The clock starts at the first poll that brought
@@ -20,7 +25,7 @@ import uuid
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from shouwang_kit.messaging import make_producer
+from shouwang_kit.messaging import make_producer, send_in_batches
 from shouwang_proto.topics import Topic
 from shouwang_stack.kafka import create_topics
 
@@ -31,27 +36,38 @@ async def _move(
     sink: str,
     first: Callable[[], None],
     count: int | None = None,
+    batched: bool = True,
 ) -> None:
     """Poll, produce each record on to `sink`, wait for Kafka's acknowledgements, commit; until
     `count` records have come (None: until cancelled). `first` is called at the first poll
-    that brought records."""
+    that brought records. `batched`: produce as the services do (see the module's text)."""
     seen = 0
     while count is None or seen < count:
-        batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
+        batches = await consumer.getmany(timeout_ms=1000, max_records=5000 if batched else 2000)
         if batches and not seen:
             first()
-        futures = [
-            await producer.send(sink, record.value, key=record.key)
-            for records in batches.values()
-            for record in records
-        ]
-        await asyncio.gather(*futures)
+        if batched:
+            messages = [
+                (sink, record.key, record.value)
+                for records in batches.values()
+                for record in records
+            ]
+            await send_in_batches(producer, messages)
+            moved = len(messages)
+        else:
+            futures = [
+                await producer.send(sink, record.value, key=record.key)
+                for records in batches.values()
+                for record in records
+            ]
+            await asyncio.gather(*futures)
+            moved = len(futures)
         if batches:
             await consumer.commit()
-        seen += len(futures)
+        seen += moved
 
 
-async def pass_through(bootstrap: str, source: str, count: int) -> float:
+async def pass_through(bootstrap: str, source: str, count: int, batched: bool = True) -> float:
     """Messages/s to consume `count` messages and produce each on (acks=all), committing."""
     sink = Topic(name="bench.pass-through", description="", key="", events=(), partitions=6)
     await create_topics(bootstrap, (sink,))
@@ -68,7 +84,12 @@ async def pass_through(bootstrap: str, source: str, count: int) -> float:
     starts: list[float] = []
     try:
         await _move(
-            consumer, producer, sink.name, lambda: starts.append(time.perf_counter()), count
+            consumer,
+            producer,
+            sink.name,
+            lambda: starts.append(time.perf_counter()),
+            count,
+            batched,
         )
         return count / (time.perf_counter() - starts[0])
     finally:
