@@ -9,13 +9,14 @@ from typing import Any
 
 import asyncpg
 import pytest
+from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import Envelope, encode
 from shouwang_proto.events import ComparisonAnsweredV1, ComparisonFindingV1
 from shouwang_proto.topics import COMPARISONS
 from shouwang_stack.demo import demo_registry
 
-from tests.e2e.conftest import CIVIL, MEDICAL, System
+from tests.e2e.conftest import CIVIL, COUNTY, MEDICAL, System, officer_token
 
 pytestmark = pytest.mark.e2e
 
@@ -74,18 +75,21 @@ async def test_a_contradicting_name_goes_to_review_and_a_confirmation_opens_the_
     assert incomplete.status_code == 422
     confirmed = await system.http.post(
         f"{matching}/v1/reviews/{warning_id}/confirm",
-        json={"actor": "县乡村振兴局 王科长", "reason": "民政系统登记姓名有误，核实为同一人"},
+        json={"reason": "民政系统登记姓名有误，核实为同一人"},
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["action"] == "confirm"
     case = await system.case_for(await _household_id(system, 2), warning_id)
     assert warning_id in {s["warning_id"] for s in case["signals"]}
     again = await system.http.post(
-        f"{matching}/v1/reviews/{warning_id}/reject", json={"actor": "x", "reason": "y"}
+        f"{matching}/v1/reviews/{warning_id}/reject", json={"reason": "y"}
     )
     assert again.status_code == 409 and again.json()["code"] == "review.decided"
     trail = (await system.http.get(f"{matching}/v1/reviews/{warning_id}")).json()["actions"]
-    assert [(a["action"], a["actor"]) for a in trail] == [("confirm", "县乡村振兴局 王科长")]
+    # The reviewer recorded is the officer the token names, not what a request says it is.
+    assert [(a["action"], a["actor"]) for a in trail] == [
+        ("confirm", f"{COUNTY.name}（{COUNTY.officer_id}）")
+    ]
 
 
 async def test_a_rejected_review_is_reported_as_not_in_the_registry(system: System) -> None:
@@ -102,11 +106,72 @@ async def test_a_rejected_review_is_reported_as_not_in_the_registry(system: Syst
     assert (await _decision(system, warning_id))["outcome"] == "needs_review"
     rejected = await system.http.post(
         f"{system.url('matching')}/v1/reviews/{warning_id}/reject",
-        json={"actor": "县乡村振兴局 王科长", "reason": "身份证号码录入错误，非本县人员"},
+        json={"reason": "身份证号码录入错误，非本县人员"},
     )
     assert rejected.status_code == 200, rejected.text
     decision = await _decision(system, warning_id)
     assert (decision["outcome"], decision["reason_code"]) == ("unmatched", "review_rejected")
+
+
+def _as(officer: Officer | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {officer_token(officer)}" if officer else ""}
+
+
+async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region(
+    system: System,
+) -> None:
+    person = _household(1)["members"][1]  # 赵桂芬, 诺邓镇 诺邓村 (532929101001)
+    warning_id = await _warn(
+        system,
+        {  # the agency names no region: the item is placed where its candidate lives
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-19",
+            "person": {"name": "钱多多", "id_number": person["id_number"]},
+        },
+        CIVIL,
+    )
+    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    reviews = f"{system.url('matching')}/v1/reviews"
+    township = Officer("town-1", "诺邓镇 李干部", "township_officer", "532929101000")
+    elsewhere = Officer("county-2", "另一县 乡村振兴局", "county_office", "533102000000")
+    decision = {"reason": "核实"}
+
+    # No token, or a forged one: 401 with the Chinese reason and a machine code.
+    for headers in (_as(None), {"Authorization": "Bearer forged.token.here"}):
+        answer = await system.http.get(reviews, headers=headers)
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["code"] in {"auth.required", "auth.invalid"}
+    # A township officer does not review.
+    for answer in (
+        await system.http.get(reviews, headers=_as(township)),
+        await system.http.get(f"{reviews}/{warning_id}", headers=_as(township)),
+        await system.http.post(
+            f"{reviews}/{warning_id}/reject", json=decision, headers=_as(township)
+        ),
+    ):
+        assert answer.status_code == 403 and answer.json()["code"] == "review.forbidden"
+    # Another county's office neither sees nor decides it.
+    listed = (await system.http.get(reviews, headers=_as(elsewhere))).json()["items"]
+    assert warning_id not in {item["warning_id"] for item in listed}
+    for answer in (
+        await system.http.get(f"{reviews}/{warning_id}", headers=_as(elsewhere)),
+        await system.http.post(
+            f"{reviews}/{warning_id}/reject", json=decision, headers=_as(elsewhere)
+        ),
+    ):
+        assert answer.status_code == 403 and answer.json()["code"] == "scope.forbidden"
+
+    # The county office finds it under the candidate's township, not under another one, and
+    # it is still open (nothing above decided it).
+    def ids(answer: Any) -> set[str]:
+        return {item["warning_id"] for item in answer.json()["items"]}
+
+    assert warning_id in ids(await system.http.get(reviews, params={"region": "532929101000"}))
+    assert warning_id not in ids(await system.http.get(reviews, params={"region": "532929102000"}))
+    item = (await system.http.get(f"{reviews}/{warning_id}")).json()
+    assert item["state"] == "open" and item["actions"] == []
+    bad = await system.http.get(reviews, params={"region": "5329-29"})
+    assert bad.status_code == 422
 
 
 async def test_two_agencies_make_one_household_signal_and_a_repeat_is_a_no_op(
@@ -205,6 +270,23 @@ async def test_comparison_findings_become_eligibility_flags_not_warnings(system:
     assert flags == {"vehicle": True, "hukou": False}
     agencies = {w["agency_code"] for s in view["signals"] for w in s["warnings"]}
     assert "public_security" not in agencies  # a fact for the decision, not a warning
+
+
+async def test_a_households_signals_are_shown_to_officers_whose_region_holds_it(
+    system: System,
+) -> None:
+    household_id = await _household_id(system, 5)  # 功果桥镇 (532929102004)
+    signals = f"{system.url('matching')}/v1/signals"
+    params = {"household_id": household_id}
+    own = Officer("town-2", "功果桥镇 段干部", "township_officer", "532929102000")
+    other = Officer("town-1", "诺邓镇 李干部", "township_officer", "532929101000")
+    assert (await system.http.get(signals, params=params, headers=_as(own))).status_code == 200
+    answer = await system.http.get(signals, params=params, headers=_as(other))
+    assert answer.status_code == 403 and answer.json()["code"] == "scope.forbidden"
+    answer = await system.http.get(signals, params=params, headers=_as(None))
+    assert answer.status_code == 401
+    answer = await system.http.get(signals, params={"household_id": str(uuid.uuid4())})
+    assert answer.status_code == 404 and answer.json()["code"] == "household.not_found"
 
 
 async def test_an_empty_household_signal_is_not_shown(system: System) -> None:

@@ -619,6 +619,7 @@ async def test_a_warning_delivered_again_publishes_its_outcome_again_under_the_s
         await confirm_review(
             _warning_id(doubtful),
             actor="县乡村振兴局 张三",
+            scope="532929",
             reason="核实为本人",
             person_id=MEMBERS[0][0],
             session=session,

@@ -35,7 +35,11 @@ def register(app: FastAPI, console: Console) -> None:
         who = console.county_only(request)
         if not isinstance(who, tuple):
             return who
-        answer = await console.matching.get("/v1/reviews", params={"state": "open"})
+        answer = await console.matching.get(
+            "/v1/reviews", params={"state": "open"}, headers=console.bearer(who[1])
+        )
+        if answer.status_code != 200:
+            return console.message(who[0], answer.json().get("message", "无法读取待核对预警"), 502)
         return console.page("reviews.html", officer=who[0], items=answer.json()["items"])
 
     @app.get("/reviews/{warning_id}", response_class=HTMLResponse)
@@ -43,7 +47,11 @@ def register(app: FastAPI, console: Console) -> None:
         who = console.county_only(request)
         if not isinstance(who, tuple):
             return who
-        answer = await console.matching.get(f"/v1/reviews/{quote(warning_id)}")
+        answer = await console.matching.get(
+            f"/v1/reviews/{quote(warning_id)}", headers=console.bearer(who[1])
+        )
+        if answer.status_code == 403:
+            return console.message(who[0], answer.json().get("message", "无权查看"), 403)
         if answer.status_code != 200:
             return console.message(who[0], "未找到该待核对预警", 404)
         return console.page("review.html", officer=who[0], item=answer.json(), error=error)
@@ -62,14 +70,11 @@ def register(app: FastAPI, console: Console) -> None:
         officer = who[0]
         if decision not in ("confirm", "reject"):
             return console.message(officer, "未知的操作", 404)
-        body: dict[str, Any] = {
-            "actor": f"{officer.name}（{officer.officer_id}）",
-            "reason": reason,
-        }
+        body: dict[str, Any] = {"reason": reason}  # the reviewer: the officer the token names
         if decision == "confirm" and person_id:
             body["person_id"] = person_id
         answer = await console.matching.post(
-            f"/v1/reviews/{quote(warning_id)}/{decision}", json=body
+            f"/v1/reviews/{quote(warning_id)}/{decision}", json=body, headers=console.bearer(who[1])
         )
         if answer.status_code >= 400:
             message = answer.json().get("message", "操作失败")

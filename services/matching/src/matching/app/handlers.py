@@ -350,7 +350,7 @@ async def resolve_batch(
                     "envelope": envelope.model_dump(mode="json"),
                     "candidates": _candidates(resolution),
                     "reason": reason,
-                    "region_code": warning.person.region_code,
+                    "region_code": _review_region(warning, resolution, places),
                     "queued_at": now,
                 }
             )
@@ -493,6 +493,17 @@ async def _outcomes_again(
             publish(envelope, warning, WarningUnmatchedV1, str(warning.warning_id), body)
         count += 1
     return count
+
+
+def _review_region(
+    warning: WarningReceivedV1, resolution: Resolution, places: dict[int, HouseholdPlace]
+) -> str | None:
+    """Where a review item belongs (whose reviewers see it): the region the warning names,
+    else the best candidate's household's; None (the county's) when neither is known."""
+    if warning.person.region_code is not None or not resolution.candidates:
+        return warning.person.region_code
+    place = places.get(resolution.candidates[0].household_id.int)
+    return place.region_code if place is not None else None
 
 
 def _warning_json(warning: WarningReceivedV1, value: bytes | None) -> bytes:

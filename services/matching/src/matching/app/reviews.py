@@ -1,7 +1,9 @@
 """The review queue (人工核对): county staff confirm a candidate, choose another person, or reject.
 
 Every decision is recorded in `review_actions` (who, when, why) and flows on as `warning.matched`
-(method `review_confirmed`) or `warning.unmatched` (`review_rejected`).
+(method `review_confirmed`) or `warning.unmatched` (`review_rejected`). A reviewer decides only
+items inside their region (`scope`, a region code prefix); an item whose warning named no
+region is the county's, open to every reviewer.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ class ReviewError(Exception):
         self.message = message
 
 
-async def _open_review(session: AsyncSession, warning_id: UUID) -> Any:
+def in_scope(region_code: str | None, scope: str) -> bool:
+    """True when a review item lies in a reviewer's region (`scope`: a region code prefix);
+    an item without a region is the county's."""
+    return region_code is None or region_code.startswith(scope)
+
+
+async def _open_review(session: AsyncSession, warning_id: UUID, scope: str) -> Any:
     row = (
         await session.execute(
             select(reviews).where(reviews.c.warning_id == warning_id).with_for_update()
@@ -40,6 +48,8 @@ async def _open_review(session: AsyncSession, warning_id: UUID) -> Any:
     ).first()
     if row is None:
         raise ReviewError(404, "review.not_found", "未找到该待核对预警")
+    if not in_scope(row.region_code, scope):
+        raise ReviewError(403, "scope.forbidden", "该预警不在您负责的区域内，无权核对")
     if row.state != "open":
         raise ReviewError(409, "review.decided", f"该预警已核对（{row.state}），不能重复处理")
     return row
@@ -71,6 +81,7 @@ async def confirm_review(
     warning_id: UUID,
     *,
     actor: str,
+    scope: str,
     reason: str,
     person_id: UUID | None,
     session: AsyncSession,
@@ -79,7 +90,7 @@ async def confirm_review(
     new_id: Callable[[], UUID],
 ) -> Literal["confirm", "choose"]:
     """Match the warning to a candidate (the best one unless `person_id` names another person)."""
-    row = await _open_review(session, warning_id)
+    row = await _open_review(session, warning_id, scope)
     candidates = {UUID(c["person_id"]): c for c in row.candidates}
     if person_id is None:
         if not candidates:
@@ -139,6 +150,7 @@ async def reject_review(
     warning_id: UUID,
     *,
     actor: str,
+    scope: str,
     reason: str,
     session: AsyncSession,
     outbox: Outbox,
@@ -146,7 +158,7 @@ async def reject_review(
     new_id: Callable[[], UUID],
 ) -> None:
     """None of the candidates: the warning is reported as not in the registry."""
-    row = await _open_review(session, warning_id)
+    row = await _open_review(session, warning_id, scope)
     envelope = Envelope.model_validate(row.envelope)
     warning = envelope.parsed()
     assert isinstance(warning, WarningReceivedV1)

@@ -1,4 +1,10 @@
-"""HTTP API of the review queue (人工核对) and of household signals, for county staff."""
+"""HTTP API of the review queue (人工核对) and of household signals, for county staff.
+
+Every route takes an officer's bearer token (`shouwang_kit.auth`). The review queue is the
+county office's (`county_office`): it sees and decides the items inside its region, and the
+officer the token names is who the audit trail records. A household's signals are open to any
+officer whose region holds the household.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.auth import CurrentOfficer, Officer, region_prefix
 from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_id_number, mask_phone
@@ -25,17 +32,17 @@ from matching.adapters.tables import (
     reviews,
     signal_warnings,
 )
-from matching.app.reviews import ReviewError, confirm_review, reject_review
+from matching.app.reviews import ReviewError, confirm_review, in_scope, reject_review
 
 router = APIRouter(prefix="/v1", tags=["review queue"])
 
 
 class ConfirmIn(BaseModel):
-    """Confirm the best candidate, or choose another registered person."""
+    """Confirm the best candidate, or choose another registered person (the reviewer is the
+    officer the bearer token names)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    actor: str = Field(min_length=1, max_length=100, description="核对人")
     reason: str = Field(min_length=1, max_length=500, description="核对说明")
     person_id: uuid.UUID | None = Field(
         default=None, description="改选的人员（不填则为首选候选人）"
@@ -43,11 +50,10 @@ class ConfirmIn(BaseModel):
 
 
 class RejectIn(BaseModel):
-    """None of the candidates is the person."""
+    """None of the candidates is the person (the reviewer is the officer the token names)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    actor: str = Field(min_length=1, max_length=100, description="核对人")
     reason: str = Field(min_length=1, max_length=500, description="不匹配的理由")
 
 
@@ -60,17 +66,48 @@ def _cipher(runtime: ServiceRuntime) -> FieldCipher:
     return FieldCipher(runtime.settings.data_keys)
 
 
+REVIEWERS = frozenset({"county_office"})
+
+
+def _reviewer(officer: Officer) -> Officer:
+    """The officer, when their role reviews; else 403."""
+    if officer.role not in REVIEWERS:
+        raise ApiError(
+            403, "review.forbidden", "人工核对由县级乡村振兴部门办理，您的角色无权查看或核对"
+        )
+    return officer
+
+
+def _actor(officer: Officer) -> str:
+    """How the audit trail names a reviewer: name and officer id."""
+    return (f"{officer.name}（{officer.officer_id}）" if officer.name else officer.officer_id)[:100]
+
+
 @router.get("/reviews")
 async def list_reviews(
     request: Request,
+    officer: CurrentOfficer,
     state: Annotated[str, Query(pattern="^(open|confirmed|rejected)$")] = "open",
-    region: Annotated[str | None, Query(max_length=12, description="区划代码前缀")] = None,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern="^[0-9]{2,12}$",
+            description="区划代码（12位）或其前缀，只在本人负责的区域内筛选",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """Review items, oldest first."""
-    query = select(reviews).where(reviews.c.state == state)
+    """Review items inside the officer's region, oldest first (items whose warning named no
+    region are the county's, listed for every reviewer)."""
+    scope = _reviewer(officer).scope
+    query = select(reviews).where(
+        reviews.c.state == state,
+        reviews.c.region_code.startswith(scope) | reviews.c.region_code.is_(None),
+    )
     if region:
-        query = query.where(reviews.c.region_code.startswith(region.rstrip("0") or region))
+        # A full code stands for the division it names (532929101000: the township).
+        prefix = region_prefix(region) if len(region) == 12 else region
+        query = query.where(reviews.c.region_code.startswith(prefix))
     async with _runtime(request).sessions() as session:
         rows = (await session.execute(query.order_by(reviews.c.queued_at).limit(limit))).all()
     return {
@@ -102,8 +139,11 @@ def _person_view(person: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/reviews/{warning_id}")
-async def get_review(warning_id: uuid.UUID, request: Request) -> dict[str, Any]:
+async def get_review(
+    warning_id: uuid.UUID, request: Request, officer: CurrentOfficer
+) -> dict[str, Any]:
     """The warning and its candidates side by side (ID numbers and phones masked)."""
+    scope = _reviewer(officer).scope
     runtime = _runtime(request)
     cipher = _cipher(runtime)
     async with runtime.sessions() as session:
@@ -112,6 +152,8 @@ async def get_review(warning_id: uuid.UUID, request: Request) -> dict[str, Any]:
         ).first()
         if row is None:
             raise ApiError(404, "review.not_found", "未找到该待核对预警")
+        if not in_scope(row.region_code, scope):
+            raise ApiError(403, "scope.forbidden", "该预警不在您负责的区域内，无权查看")
         ids = [uuid.UUID(c["person_id"]) for c in row.candidates]
         found = {
             p.person_id: p
@@ -179,8 +221,9 @@ async def get_review(warning_id: uuid.UUID, request: Request) -> dict[str, Any]:
 
 
 async def _decide(
-    request: Request, warning_id: uuid.UUID, body: ConfirmIn | RejectIn
+    request: Request, warning_id: uuid.UUID, body: ConfirmIn | RejectIn, officer: Officer
 ) -> dict[str, str]:
+    scope = _reviewer(officer).scope
     runtime = _runtime(request)
     now = datetime.now(UTC)
     try:
@@ -189,7 +232,8 @@ async def _decide(
             if isinstance(body, ConfirmIn):
                 action: str = await confirm_review(
                     warning_id,
-                    actor=body.actor,
+                    actor=_actor(officer),
+                    scope=scope,
                     reason=body.reason,
                     person_id=body.person_id,
                     session=session,
@@ -200,7 +244,8 @@ async def _decide(
             else:
                 await reject_review(
                     warning_id,
-                    actor=body.actor,
+                    actor=_actor(officer),
+                    scope=scope,
                     reason=body.reason,
                     session=session,
                     outbox=box,
@@ -215,23 +260,37 @@ async def _decide(
 
 
 @router.post("/reviews/{warning_id}/confirm")
-async def post_confirm(warning_id: uuid.UUID, body: ConfirmIn, request: Request) -> dict[str, str]:
+async def post_confirm(
+    warning_id: uuid.UUID, body: ConfirmIn, request: Request, officer: CurrentOfficer
+) -> dict[str, str]:
     """Confirm the best candidate or choose another person; flows on as warning.matched."""
-    return await _decide(request, warning_id, body)
+    return await _decide(request, warning_id, body, officer)
 
 
 @router.post("/reviews/{warning_id}/reject")
-async def post_reject(warning_id: uuid.UUID, body: RejectIn, request: Request) -> dict[str, str]:
+async def post_reject(
+    warning_id: uuid.UUID, body: RejectIn, request: Request, officer: CurrentOfficer
+) -> dict[str, str]:
     """No candidate is the person; flows on as warning.unmatched."""
-    return await _decide(request, warning_id, body)
+    return await _decide(request, warning_id, body, officer)
 
 
 @router.get("/signals", tags=["household signals"])
 async def get_signals(
-    request: Request, household_id: Annotated[uuid.UUID, Query(description="户ID")]
+    request: Request,
+    officer: CurrentOfficer,
+    household_id: Annotated[uuid.UUID, Query(description="户ID")],
 ) -> dict[str, Any]:
-    """A household's signals by period, each with its warnings, and the eligibility flags."""
+    """A household's signals by period, each with its warnings, and the eligibility flags
+    (for an officer whose region holds the household)."""
     async with _runtime(request).sessions() as session:
+        region = await session.scalar(
+            select(households.c.region_code).where(households.c.household_id == household_id)
+        )
+        if region is None:
+            raise ApiError(404, "household.not_found", "农户信息库中没有该户")
+        if not officer.may_see(region):
+            raise ApiError(403, "scope.forbidden", "该农户不在您负责的区域内，无权查看")
         signals = (
             await session.execute(
                 select(household_signals)
