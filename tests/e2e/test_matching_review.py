@@ -68,6 +68,8 @@ async def test_a_contradicting_name_goes_to_review_and_a_confirmation_opens_the_
     item = (await system.http.get(f"{matching}/v1/reviews/{warning_id}")).json()
     (candidate,) = item["candidates"]
     assert candidate["name"] == person["name"]  # side by side for the reviewer
+    assert "身份证号码一致" in candidate["reasons_zh"]  # in words, beside the codes
+    assert "id_number:exact" in candidate["reasons"] and "姓名不符" in item["reason"]
     assert person["id_number"] not in str(item)  # ID numbers masked
     assert item["warning"]["person"]["name"] == "错名字"
 

@@ -33,6 +33,7 @@ from matching.adapters.tables import (
     signal_warnings,
 )
 from matching.app.reviews import ReviewError, confirm_review, in_scope, reject_review
+from matching.domain.reasons import reason_text
 
 router = APIRouter(prefix="/v1", tags=["review queue"])
 
@@ -118,6 +119,7 @@ async def list_reviews(
                 "reason": r.reason,
                 "agency_code": r.envelope["payload"]["agency_code"],
                 "signal_type": r.envelope["payload"]["signal_type"],
+                "region_code": r.region_code,
                 "candidates": len(r.candidates),
                 "queued_at": r.queued_at.isoformat(),
             }
@@ -180,6 +182,7 @@ async def get_review(
             "person_id": c["person_id"],
             "score": c["score"],
             "reasons": c["reasons"],
+            "reasons_zh": [reason_text(code) for code in c["reasons"]],
         }
         if p is not None:
             view |= _person_view(

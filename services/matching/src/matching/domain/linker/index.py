@@ -31,6 +31,7 @@ from matching.domain.linker.scoring import (
     probability,
     score,
 )
+from matching.domain.reasons import reasons_text
 from matching.domain.resolution import Candidate, PersonRecord, Resolution
 
 BlockKey = tuple[object, ...]
@@ -341,7 +342,7 @@ def _review(
         text = "身份证号码属于同户另一成员，姓名与同户其他成员更相符，请人工核对"
     elif name_disagrees:
         code = "name_disagrees"
-        text = "证件等信息一致但姓名不符，请人工核对：" + "、".join(best.reasons)
+        text = "证件等信息一致但姓名不符，请人工核对：" + reasons_text(best.reasons)
     elif not best.corroborated:
         code = "uncorroborated"
         text = "仅姓名相近、出生日期相符，缺少证件号码、住址或电话佐证，请人工核对"
@@ -350,7 +351,7 @@ def _review(
         text = f"有{len(shortlist)}名人员条件相近，无法自动确定，请人工核对"
     else:
         code = "low_score"
-        text = "部分信息一致但不足以自动确认，请人工核对：" + "、".join(best.reasons)
+        text = "部分信息一致但不足以自动确认，请人工核对：" + reasons_text(best.reasons)
     return Resolution(
         "review",
         probability(best.points),
