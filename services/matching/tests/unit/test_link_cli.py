@@ -109,3 +109,27 @@ def test_thresholds_that_cannot_work_are_a_clear_error(tmp_path: Path) -> None:
         assert done.returncode == 2, flags
         assert "config.thresholds" in done.stderr and says in done.stderr, done.stderr
         assert not (tmp_path / "OUT.csv").exists()
+
+
+def test_a_run_stopped_by_a_bad_row_leaves_no_half_written_result(tmp_path: Path) -> None:
+    registry = "person_id,household_id,id_number,name,gender,birth_date,village_code,phone\n"
+    (tmp_path / "R.csv").write_text(registry + "P1,H1,,张三,,1990-01-01,,\n", encoding="utf-8")
+    warnings = "warning_id,id_number,name,birth_date,village_code,phone\n"
+    # The third warning has no id: the run stops there, after two were linked.
+    rows = "W1,,张三,1990-01-01,,\nW2,,李四,,,\n,,王五,,,\n"
+    (tmp_path / "W.csv").write_text(warnings + rows, encoding="utf-8")
+    out = tmp_path / "OUT.csv"
+    out.write_text("an earlier result\n", encoding="utf-8")
+    done = subprocess.run(
+        [*CLI, *link_arguments(tmp_path, out.name)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and "field.required" in done.stderr and "第4行" in done.stderr
+    assert out.read_text(encoding="utf-8") == "an earlier result\n"  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["OUT.csv", "R.csv", "W.csv"]
+    nowhere = subprocess.run(
+        [*CLI, *link_arguments(tmp_path, "no-such-dir/OUT.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert nowhere.returncode == 2 and "file.unwritable" in nowhere.stderr

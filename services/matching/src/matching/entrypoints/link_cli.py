@@ -6,13 +6,16 @@ service).
 R: person_id,household_id,id_number,name,gender,birth_date,village_code,phone
 W: warning_id,id_number,name,birth_date,village_code,phone   (any field but warning_id may be empty)
 OUT: warning_id,person_id,household_id,decision,score   (decision: auto, review, unmatched)
-All UTF-8 with a header row.
+All UTF-8 with a header row. OUT appears whole or not at all: it is written beside itself
+(`.OUT.csv.partial`) and renamed when every warning is linked, so a run stopped by a bad row
+leaves no half-written result (and an earlier OUT untouched).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import sys
 import time
@@ -21,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 from matching.domain.linker import LinkConfig, LinkIndex
@@ -141,34 +145,50 @@ def link(registry: Path, warnings: Path, out: Path, config: LinkConfig) -> LinkR
         )
         if number % 10_000 == 0:
             _progress("人员库", number - 1, started)
-    written = 0
     index_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(OUT_COLUMNS)
-        for number, row in _rows(warnings, WARNING_COLUMNS, "预警"):
-            if not row["warning_id"]:
-                raise LinkInputError("field.required", f"预警第{number}行：warning_id 不能为空")
-            result = index.decide(
-                make_query(
-                    name=row["name"],
-                    id_number=row["id_number"] or None,
-                    birth_date=_date(row["birth_date"]),
-                    region_code=_region(row["village_code"]),
-                    phone=row["phone"] or None,
-                )
-            )
-            person, household = (
-                names.get(result.person_id, ("", "")) if result.person_id else ("", "")
-            )
-            writer.writerow([row["warning_id"], person, household, result.verdict, result.score])
-            written += 1
-            if written % 10_000 == 0:
-                _progress("预警", written, started)
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        handle = partial.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise LinkInputError("file.unwritable", f"无法写入结果文件 {out}：{exc.strerror}") from None
+    try:
+        with handle:
+            written = _link_warnings(index, names, warnings, handle)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     return LinkRun(len(index), written, index_seconds, time.perf_counter() - started)
+
+
+def _link_warnings(
+    index: LinkIndex, names: dict[UUID, tuple[str, str]], warnings: Path, handle: TextIO
+) -> int:
+    """Decide every warning, one OUT row each; returns how many."""
+    written = 0
+    started = time.perf_counter()
+    writer = csv.writer(handle)
+    writer.writerow(OUT_COLUMNS)
+    for number, row in _rows(warnings, WARNING_COLUMNS, "预警"):
+        if not row["warning_id"]:
+            raise LinkInputError("field.required", f"预警第{number}行：warning_id 不能为空")
+        result = index.decide(
+            make_query(
+                name=row["name"],
+                id_number=row["id_number"] or None,
+                birth_date=_date(row["birth_date"]),
+                region_code=_region(row["village_code"]),
+                phone=row["phone"] or None,
+            )
+        )
+        person, household = names.get(result.person_id, ("", "")) if result.person_id else ("", "")
+        writer.writerow([row["warning_id"], person, household, result.verdict, result.score])
+        written += 1
+        if written % 10_000 == 0:
+            _progress("预警", written, started)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
