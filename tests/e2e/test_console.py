@@ -116,9 +116,11 @@ async def test_county_staff_confirm_a_review_item_and_see_feed_health(system: Sy
                 break
             await page.wait_for_timeout(200)
         await page.screenshot(path=str(SHOTS / "reviews.png"), full_page=True)
+        assert "civil_affairs" not in await page.inner_text("#reviews")  # the agency's name
         await page.click(f"text={warning_id[:8]}")
         assert person["name"] in await page.inner_text("#candidates")
         assert person["id_number"] not in await page.inner_text("#candidates")  # masked
+        assert "身份证号码一致" in await page.inner_text("#candidates")  # reasons in words
         await page.screenshot(path=str(SHOTS / "review-side-by-side.png"), full_page=True)
         await page.fill("#candidates input[name=reason]", "民政登记姓名有误，核实为同一人")
         await page.click("#candidates button.confirm")
