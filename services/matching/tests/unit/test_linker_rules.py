@@ -5,7 +5,13 @@ from uuid import UUID
 
 from matching.domain.linker import LinkIndex
 from matching.domain.linker.index import make_query
-from matching.domain.linker.keys import id_neighbours, loose_pinyin, pinyin_of, valid_id
+from matching.domain.linker.keys import (
+    id_neighbours,
+    loose_pinyin,
+    pinyin_of,
+    surname_of,
+    valid_id,
+)
 from matching.domain.linker.scoring import _one_digit_off
 from matching.domain.resolution import PersonRecord
 from shouwang_kit.idnumber import check_char
@@ -72,6 +78,25 @@ def test_pinyin_keys_fold_homophones_and_read_surnames_as_surnames() -> None:
     assert pinyin_of("曾小贤").startswith("zeng")
     assert loose_pinyin("张三") == loose_pinyin("赞三")  # zh/z folded
     assert loose_pinyin("刘宁") == loose_pinyin("牛林")  # l/n and -ng/-n folded
+
+
+def test_a_single_surname_wei_is_read_wei_and_compound_surnames_are_one_surname() -> None:
+    assert pinyin_of("尉缭") == pinyin_of("魏辽") == "wei liao"  # 尉 alone is wèi
+    assert pinyin_of("尉迟恭").startswith("yu chi")  # 尉迟 is yùchí
+    assert surname_of("司徒雷") == "司徒" and surname_of("长孙无忌") == "长孙"
+    assert surname_of("司马光") == "司马" and surname_of("司雷") == "司"
+
+
+def test_another_compound_surname_is_another_name_not_one_character_off() -> None:
+    situ = PersonRecord(
+        UUID(int=21), UUID(int=121), _id("53292919800101003"), "司徒明", None,
+        date(1980, 1, 1), VILLAGE, None,
+    )  # fmt: skip
+    index = LinkIndex.build([situ])
+    result = index.resolve(PersonRef(name="司马明", birth_date=date(1980, 1, 1)))
+    assert "name:one_char_off" not in result.reasons and result.verdict != "auto"
+    typo = index.resolve(PersonRef(name="司徒朋", birth_date=date(1980, 1, 1), region_code=VILLAGE))
+    assert "name:one_char_off" in typo.reasons  # the given name mistyped, the surname the same
 
 
 def test_id_neighbours_find_one_wrong_digit_and_swaps_only() -> None:
@@ -142,6 +167,24 @@ def test_missing_id_with_a_phone_instead_of_a_village() -> None:
         PersonRef(name="李玉兰", birth_date=date(1968, 3, 15), phone="139 8765 0001")
     )
     assert result.person_id == LI.person_id
+
+
+def test_a_phone_is_its_digits_however_clerks_write_it() -> None:
+    for typed in (
+        "+86 139-8765-0001",
+        "0086 13987650001",
+        "86 13987650001",
+        "(139) 8765 0001",
+        "＋８６　１３９８７６５０００１",  # full-width, an ideographic space
+    ):
+        result = INDEX.resolve(PersonRef(name="李玉兰", birth_date=date(1968, 3, 15), phone=typed))
+        assert result.person_id == LI.person_id and "phone:equal" in result.reasons, typed
+    landline = LinkIndex.build(
+        [PersonRecord(UUID(int=22), UUID(int=122), "", "周强", None, None, VILLAGE, "0871-6123456")]
+    )
+    result = landline.resolve(PersonRef(name="周强", phone="(0871) 6123456"))
+    assert "phone:equal" in result.reasons  # an area code is kept, not taken for +86
+    assert "phone:equal" not in INDEX.resolve(PersonRef(name="李玉兰", phone="86139876500")).reasons
 
 
 def test_namesakes_born_the_same_day_without_id_or_village_go_to_review() -> None:

@@ -65,11 +65,20 @@ class _Scored:
         self.entry = entry
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def _phone(raw: str | None) -> str | None:
+    """A phone as its digits (spaces, dashes, brackets and full-width forms as clerks type
+    them), a mobile's country code dropped (+86, 0086, 86 before 11 digits starting 1)."""
     if not raw:
         return None
-    phone = unicodedata.normalize("NFKC", raw).replace(" ", "").replace("-", "")
-    return phone.removeprefix("+86") or None
+    digits = "".join([c for c in unicodedata.normalize("NFKC", raw) if c in _DIGITS])
+    for prefix in ("0086", "86"):
+        rest = digits[len(prefix) :]
+        if digits.startswith(prefix) and len(rest) == 11 and rest[0] == "1":
+            return rest
+    return digits or None
 
 
 def _keys(known: Known) -> tuple[BlockKey, ...]:

@@ -25,7 +25,7 @@ SURNAME_READINGS = {
     "缪": "miao",
     "翟": "zhai",
     "藏": "zang",
-    "尉": "yu",
+    "尉": "wei",  # 尉缭; 尉迟 (yuchi) is a compound surname below
     "种": "chong",
     "繁": "po",
     "员": "yun",
@@ -40,7 +40,14 @@ SURNAME_READINGS = {
     "重": "chong",
     "召": "shao",
 }
-COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
+        "司徒", "司空", "夏侯", "长孙", "宇文", "轩辕", "钟离", "端木", "呼延", "万俟",
+        "闻人", "澹台", "公羊", "赫连", "独孤", "南宫", "西门", "百里", "东郭", "申屠",
+        "太史", "淳于", "濮阳", "单于", "拓跋", "完颜", "公冶", "宗政", "仲孙", "左丘",
+    }
+)  # fmt: skip
 # Sounds people and clerks confuse (平翘舌, 前后鼻音, n/l): folded together in the loose key.
 _LOOSE = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
 
