@@ -8,7 +8,9 @@ from functools import cache, lru_cache
 
 import opencc
 
-_SEPARATORS = re.compile(r"[\s·•‧∙・．.]+")
+# Spaces, the dots between the parts of a name (阿依古丽·买买提, typed every which way) and the
+# dashes some systems put there instead.
+_SEPARATORS = re.compile(r"[\s·•‧∙・．.\-‐‑‒–—―]+")
 
 
 @cache
@@ -18,6 +20,6 @@ def _to_simplified() -> opencc.OpenCC:
 
 @lru_cache(maxsize=65536)  # a county's names repeat; the conversion is the costly step
 def normalise_name(raw: str) -> str:
-    """NFKC, traditional → simplified, spaces and middle dots removed: '張 偉' → '张伟'."""
+    """NFKC, traditional → simplified, spaces, middle dots and dashes removed: '張 偉' → '张伟'."""
     text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).strip()
     return str(_to_simplified().convert(text)) if text else text

@@ -54,6 +54,8 @@ def test_valid_warning_is_normalised() -> None:
 
 def test_names_lose_spaces_and_middle_dots() -> None:
     assert normalise_name("阿依古丽·买买提") == "阿依古丽买买提"
+    for typed in ("阿依古丽-买买提", "阿依古丽－买买提", "阿依古丽—买买提", "阿依古丽 . 买买提"):
+        assert normalise_name(typed) == "阿依古丽买买提", typed
     assert normalise_name("Ａ 依") == "A依"
     assert normalise_name("張 偉") == "张伟"  # traditional → simplified
 
