@@ -175,6 +175,22 @@ async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region
     bad = await system.http.get(reviews, params={"region": "5329-29"})
     assert bad.status_code == 422
 
+    # A page shows the oldest; `total` says how many wait in all.
+    another = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-19",
+            "person": {"name": "孙多多", "id_number": person["id_number"]},
+        },
+        CIVIL,
+    )
+    assert (await _decision(system, another))["outcome"] == "needs_review"
+    page = (await system.http.get(reviews, params={"limit": 1})).json()
+    everything = (await system.http.get(reviews, params={"limit": 500})).json()
+    assert len(page["items"]) == 1 and len(everything["items"]) >= 2
+    assert page["total"] == everything["total"] == len(everything["items"])
+
 
 async def test_two_agencies_make_one_household_signal_and_a_repeat_is_a_no_op(
     system: System,

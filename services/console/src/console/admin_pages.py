@@ -40,7 +40,13 @@ def register(app: FastAPI, console: Console) -> None:
         )
         if answer.status_code != 200:
             return console.message(who[0], answer.json().get("message", "无法读取待核对预警"), 502)
-        return console.page("reviews.html", officer=who[0], items=answer.json()["items"])
+        listed = answer.json()
+        return console.page(
+            "reviews.html",
+            officer=who[0],
+            items=listed["items"],
+            total=listed.get("total", len(listed["items"])),
+        )
 
     @app.get("/reviews/{warning_id}", response_class=HTMLResponse)
     async def review(warning_id: str, request: Request, error: str = "") -> Response:

@@ -20,7 +20,7 @@ from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_id_number, mask_phone
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from matching.adapters.tables import (
     eligibility_flags,
@@ -99,7 +99,7 @@ async def list_reviews(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Review items inside the officer's region, oldest first (items whose warning named no
-    region are the county's, listed for every reviewer)."""
+    region are the county's, listed for every reviewer); `total`: how many there are in all."""
     scope = _reviewer(officer).scope
     query = select(reviews).where(
         reviews.c.state == state,
@@ -111,7 +111,12 @@ async def list_reviews(
         query = query.where(reviews.c.region_code.startswith(prefix))
     async with _runtime(request).sessions() as session:
         rows = (await session.execute(query.order_by(reviews.c.queued_at).limit(limit))).all()
+        total = len(rows)
+        if total == limit:  # more may wait than one page shows: say how many
+            counted = select(func.count()).select_from(query.order_by(None).subquery())
+            total = await session.scalar(counted) or 0
     return {
+        "total": total,
         "items": [
             {
                 "warning_id": str(r.warning_id),
@@ -124,7 +129,7 @@ async def list_reviews(
                 "queued_at": r.queued_at.isoformat(),
             }
             for r in rows
-        ]
+        ],
     }
 
 
