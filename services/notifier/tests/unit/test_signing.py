@@ -61,6 +61,37 @@ def test_tencent_tc3_documented_example() -> None:
     )
 
 
+def test_tencent_tc3_current_documented_example_signing_the_action() -> None:
+    """Tencent's example as documented now: x-tc-action signed too, its value lower-cased in
+    the canonical request. The document masks the SecretKey, so the last step is checked
+    with the derived signing key it publishes (SecretSigning)."""
+    body = (
+        '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
+    )
+    signed = tc3_sign(
+        host="cvm.tencentcloudapi.com",
+        service="cvm",
+        body=body.encode(),
+        timestamp=1551113065,
+        secret_id="AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******",
+        secret_key="Gu5t9xGARNpq86cd98joQYCN3*******",
+        signed={"X-TC-Action": "DescribeInstances"},
+    )
+    canonical = hashlib.sha256(signed.canonical_request.encode()).hexdigest()
+    assert canonical == "7019a55be8395899b900fb5564e4200d984910f34794a27cb3fb7d10ff6a1e84"
+    assert signed.string_to_sign == (
+        "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n" + canonical
+    )
+    secret_signing = bytes.fromhex(
+        "b596b923aad85185e2d1f6659d2a062e0a86731226e021e61bfe06f7ed05f5af"
+    )
+    published = hmac.new(secret_signing, signed.string_to_sign.encode(), hashlib.sha256)
+    assert published.hexdigest() == (
+        "10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f"
+    )
+    assert "SignedHeaders=content-type;host;x-tc-action," in signed.headers["authorization"]
+
+
 def test_rfc3986_encoding_of_query_values() -> None:
     assert rfc3986("a b*c~d") == "a%20b%2Ac~d"
     assert rfc3986("短信") == "%E7%9F%AD%E4%BF%A1"
@@ -125,4 +156,5 @@ def test_tc3_uses_the_utc_date_of_the_timestamp_and_extra_signed_headers() -> No
     )
     assert "/2025-11-24/sms/tc3_request" in late.headers["authorization"]
     assert "SignedHeaders=content-type;host;x-tc-action" in late.headers["authorization"]
-    assert "x-tc-action:SendSms\n" in late.canonical_request
+    assert "x-tc-action:sendsms\n" in late.canonical_request  # the value lower-cased too
+    assert late.headers["x-tc-action"] == "SendSms"  # as sent

@@ -177,10 +177,10 @@ class TencentSmsChannel:
             timestamp=int(self._clock()),
             secret_id=self._secret_id,
             secret_key=self._secret_key,
+            signed={"x-tc-action": action},  # as Tencent's current example signs it
         )
         headers = {k: v for k, v in signed.headers.items() if k != "host"}
         headers |= {
-            "x-tc-action": action,
             "x-tc-version": "2021-01-11",
             "x-tc-region": self._region,
         }

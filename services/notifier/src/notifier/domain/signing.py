@@ -4,7 +4,8 @@
   `host`, `content-type` and every `x-acs-*` header, lower-cased and sorted, the signed header
   list, hex SHA-256 of the body) → "ACS3-HMAC-SHA256\\n" + hex SHA-256 → HMAC-SHA256 with the
   AccessKey secret.
-- Tencent Cloud API 3.0, TC3-HMAC-SHA256: canonical request over the signed headers → string to
+- Tencent Cloud API 3.0, TC3-HMAC-SHA256: canonical request over the signed headers (names and
+  values lower-cased) → string to
   sign with the timestamp and the credential scope `<UTC date>/<service>/tc3_request` → HMAC
   with the key derived from "TC3" + SecretKey, the date, the service and "tc3_request".
 
@@ -49,6 +50,7 @@ class Signed:
     headers: dict[str, str]
     signature: str
     canonical_request: str
+    string_to_sign: str = ""
 
 
 def acs3_sign(
@@ -110,12 +112,14 @@ def tc3_sign(
         to_sign.update({k.lower(): v.strip() for k, v in signed.items()})
     names = sorted(to_sign)
     signed_headers = ";".join(names)
+    # Names and values lower-cased in the canonical headers (头部 key 和 value 统一转成小写):
+    # `x-tc-action:sendsms`, while the header sent stays `X-TC-Action: SendSms`.
     canonical = "\n".join(
         [
             method.upper(),
             "/",
             query,
-            "".join(f"{k}:{to_sign[k]}\n" for k in names),
+            "".join(f"{k}:{to_sign[k].lower()}\n" for k in names),
             signed_headers,
             _sha256_hex(body),
         ]
@@ -133,7 +137,7 @@ def tc3_sign(
         f"Signature={signature}"
     )
     headers["x-tc-timestamp"] = str(timestamp)
-    return Signed(headers, signature, canonical)
+    return Signed(headers, signature, canonical, string_to_sign)
 
 
 def parse_authorization(value: str) -> dict[str, str]:
