@@ -58,6 +58,8 @@ def test_names_lose_spaces_and_middle_dots() -> None:
         assert normalise_name(typed) == "阿依古丽买买提", typed
     assert normalise_name("Ａ 依") == "A依"
     assert normalise_name("張 偉") == "张伟"  # traditional → simplified
+    assert normalise_name("衞國") == normalise_name("衛國") == "卫国"  # a Hong Kong form too
+    assert normalise_name("甯靜") == "宁静" and normalise_name("陳峯") == "陈峰"  # variants
 
 
 def test_agency_may_only_send_its_own_signal_types() -> None:
