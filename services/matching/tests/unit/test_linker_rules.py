@@ -80,6 +80,11 @@ def test_pinyin_keys_fold_homophones_and_read_surnames_as_surnames() -> None:
     assert loose_pinyin("刘宁") == loose_pinyin("牛林")  # l/n and -ng/-n folded
 
 
+def test_a_character_without_a_reading_is_kept_not_dropped() -> None:
+    assert pinyin_of("王𠀋") != pinyin_of("王")  # not a homophone of a one-character name
+    assert pinyin_of("王𠀋") != pinyin_of("王乙")
+
+
 def test_a_single_surname_wei_is_read_wei_and_compound_surnames_are_one_surname() -> None:
     assert pinyin_of("尉缭") == pinyin_of("魏辽") == "wei liao"  # 尉 alone is wèi
     assert pinyin_of("尉迟恭").startswith("yu chi")  # 尉迟 is yùchí

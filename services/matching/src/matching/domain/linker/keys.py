@@ -70,7 +70,8 @@ def pinyin_of(name: str) -> str:
         return ""
     surname = surname_of(name)
     head = SURNAME_READINGS.get(surname) if len(surname) == 1 else None
-    syllables = lazy_pinyin(name, errors="ignore")
+    # A character pypinyin cannot read stays itself: dropped, 王𠀋 would sound like 王.
+    syllables = lazy_pinyin(name)
     if head is not None and syllables:
         syllables[0] = head
     return " ".join(syllables)
