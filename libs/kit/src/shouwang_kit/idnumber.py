@@ -23,10 +23,15 @@ class IdNumberError(ValueError):
         return f"{self.code}: {self.message}"
 
 
+# What input methods put where the check character X goes: the multiplication sign (×, the
+# "x" of many Chinese IMEs' symbol lists), Cyrillic Х / х and Greek Χ / χ.
+_X_LOOKALIKES = str.maketrans("×ХхΧχ", "XXXXX")
+
+
 def normalise_id_number(raw: str) -> str:
-    """Full-width digits → ASCII, spaces dropped, lower-case x → X."""
+    """Full-width digits → ASCII, spaces dropped, lower-case x (and look-alikes: ×) → X."""
     if not raw.isascii():  # NFKC only changes non-ASCII text (and it is the slow step)
-        raw = unicodedata.normalize("NFKC", raw)
+        raw = unicodedata.normalize("NFKC", raw).translate(_X_LOOKALIKES)
     return raw.strip().replace(" ", "").upper()
 
 

@@ -12,6 +12,7 @@ from agency_gateway.domain.warnings import (
     WarningSubmission,
     build_warning,
 )
+from shouwang_kit.idnumber import check_char, validate_id_number
 from shouwang_kit.names import normalise_name
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import WarningReceivedV1
@@ -50,6 +51,13 @@ def test_valid_warning_is_normalised() -> None:
     assert warning.person.id_number == "532929196803150024"
     assert warning.person.birth_date == date(1968, 3, 15)
     assert warning.person.phone == "13987650001"
+
+
+def test_an_x_typed_as_a_look_alike_is_the_check_character() -> None:
+    first17 = "11010519491231002"
+    assert check_char(first17) == "X"
+    for typed in ("x", "×", "Х", "ｘ"):  # Latin, multiplication sign, Cyrillic, full-width
+        assert validate_id_number(first17 + typed) == first17 + "X", typed
 
 
 def test_names_lose_spaces_and_middle_dots() -> None:
