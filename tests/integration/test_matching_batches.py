@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from alembic import command as alembic_command
 from matching.adapters.registry_index import RegistryIndex
 from matching.adapters.tables import SCHEMA, outbox
 from matching.app import handlers
@@ -27,7 +28,7 @@ from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import driver_connection, make_engine, make_sessionmaker
 from shouwang_kit.idnumber import check_char
 from shouwang_kit.messaging import Outbox, Polled
-from shouwang_kit.migrations import upgrade
+from shouwang_kit.migrations import alembic_config, upgrade
 from shouwang_kit.pii import keyed_hash, mask_name
 from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.events import (
@@ -662,3 +663,41 @@ def test_outcome_ids_are_the_same_for_one_warning_and_event_only() -> None:
     assert uuid.UUID(same).version == 5
     assert handlers.outcome_id(warning_id, WarningUnmatchedV1) != same
     assert handlers.outcome_id(uuid.uuid4(), WarningMatchedV1) != same
+
+
+async def test_review_items_queued_without_a_region_are_placed_at_their_candidate(
+    infra: Infra,
+) -> None:
+    """The migration of 2026-12-07: items queued before without a region take their best
+    candidate's household's; those without a candidate stay the county's."""
+    url = await private_database(infra, "matching_review_regions")
+    before = alembic_config(MIGRATIONS, url, SCHEMA)
+    await asyncio.to_thread(alembic_command.upgrade, before, "5b1e0c7d9a42")
+    placed, alone, named = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    candidate = [{"person_id": str(MEMBERS[0][0]), "household_id": str(HOUSEHOLD)}]
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            f"INSERT INTO {SCHEMA}.households VALUES ($1, 'H-1', '532929102004', '村',"
+            " '功果桥镇', 'ordinary', false)",
+            HOUSEHOLD,
+        )
+        for warning_id, candidates, region in (
+            (placed, candidate, None),
+            (alone, [], None),
+            (named, candidate, "532929101001"),  # the warning's own region stands
+        ):
+            await connection.execute(
+                f"INSERT INTO {SCHEMA}.reviews (warning_id, state, envelope, candidates, reason,"
+                " region_code, queued_at) VALUES ($1, 'open', '{}', $2::jsonb, 'r', $3, now())",
+                warning_id,
+                json.dumps(candidates),
+                region,
+            )
+        await asyncio.to_thread(upgrade, MIGRATIONS, url, SCHEMA)
+        regions = dict(
+            await connection.fetch(f"SELECT warning_id, region_code FROM {SCHEMA}.reviews")
+        )
+    finally:
+        await connection.close()
+    assert regions == {placed: "532929102004", alone: None, named: "532929101001"}
