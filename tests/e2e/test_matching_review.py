@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 from shouwang_kit.auth import Officer
+from shouwang_kit.idnumber import check_char
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import Envelope, encode
 from shouwang_proto.events import ComparisonAnsweredV1, ComparisonFindingV1
@@ -190,6 +191,49 @@ async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region
     everything = (await system.http.get(reviews, params={"limit": 500})).json()
     assert len(page["items"]) == 1 and len(everything["items"]) >= 2
     assert page["total"] == everything["total"] == len(everything["items"])
+
+
+async def test_a_person_the_shortlist_lacks_is_chosen_by_id_number(system: System) -> None:
+    household = _household(0)
+    mother, daughter = household["members"][0], household["members"][2]
+    warning_id = await _warn(
+        system,
+        {  # the mother's ID under another name: the mother is the only candidate
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-21",
+            "person": {"name": "吴某某", "id_number": mother["id_number"]},
+        },
+        CIVIL,
+    )
+    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    confirm = f"{system.url('matching')}/v1/reviews/{warning_id}/confirm"
+    stranger = "11010519491231002" + check_char("11010519491231002")
+    for body, status, code in (
+        ({"reason": "r", "id_number": mother["id_number"][:-1] + "0"}, 422, None),
+        ({"reason": "r", "id_number": stranger}, 422, "review.person_unknown"),
+        (
+            {"reason": "r", "id_number": daughter["id_number"], "person_id": str(uuid.uuid4())},
+            422,
+            "review.choose_one",
+        ),
+    ):
+        answer = await system.http.post(confirm, json=body)
+        assert answer.status_code == status, answer.text
+        if code:
+            assert answer.json()["code"] == code
+        else:
+            assert answer.json()["code"].startswith("id_number.")  # what is wrong with it
+    chosen = await system.http.post(
+        confirm, json={"reason": "电话核实为其女儿", "id_number": daughter["id_number"]}
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["action"] == "choose"
+    decision = await _decision(system, warning_id)
+    assert (decision["outcome"], decision["reason_code"]) == ("matched", "review_choose")
+    item = (await system.http.get(f"{system.url('matching')}/v1/reviews/{warning_id}")).json()
+    (candidate,) = item["candidates"]
+    assert decision["person_id"] != candidate["person_id"]  # the daughter, not the mother
+    assert decision["household_id"] == await _household_id(system, 0)
 
 
 async def test_two_agencies_make_one_household_signal_and_a_repeat_is_a_no_op(

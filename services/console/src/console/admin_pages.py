@@ -69,6 +69,7 @@ def register(app: FastAPI, console: Console) -> None:
         request: Request,
         reason: Annotated[str, Form(max_length=500)] = "",
         person_id: Annotated[str, Form(max_length=64)] = "",
+        id_number: Annotated[str, Form(max_length=32)] = "",
     ) -> Response:
         who = console.county_only(request)
         if not isinstance(who, tuple):
@@ -79,6 +80,8 @@ def register(app: FastAPI, console: Console) -> None:
         body: dict[str, Any] = {"reason": reason}  # the reviewer: the officer the token names
         if decision == "confirm" and person_id:
             body["person_id"] = person_id
+        elif decision == "confirm" and id_number.strip():  # someone the shortlist lacks
+            body["id_number"] = id_number.strip()
         answer = await console.matching.post(
             f"/v1/reviews/{quote(warning_id)}/{decision}", json=body, headers=console.bearer(who[1])
         )

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from shouwang_kit.idnumber import IdNumberError, validate_id_number
 from shouwang_kit.messaging import Outbox
+from shouwang_kit.pii import keyed_hash
 from shouwang_proto import Envelope
 from shouwang_proto.events import WarningReceivedV1, WarningUnmatchedV1
 from sqlalchemy import select, update
@@ -77,6 +79,23 @@ async def _record(
     )
 
 
+async def person_by_id_number(session: AsyncSession, id_number: str, pseudonym_key: str) -> UUID:
+    """The registered person an ID number names (how county staff choose someone the
+    shortlist lacks); ReviewError when the number is not an ID or nobody registered holds it."""
+    try:
+        number = validate_id_number(id_number)
+    except IdNumberError as exc:
+        raise ReviewError(422, exc.code, exc.message) from None
+    found = await session.scalar(
+        select(persons.c.person_id).where(
+            persons.c.id_hash == keyed_hash(pseudonym_key, number), persons.c.removed.is_(False)
+        )
+    )
+    if found is None:
+        raise ReviewError(422, "review.person_unknown", "农户信息库中没有该身份证号码的人员")
+    return UUID(str(found))
+
+
 async def confirm_review(
     warning_id: UUID,
     *,
@@ -97,13 +116,17 @@ async def confirm_review(
             raise ReviewError(422, "review.person_required", "没有候选人员，请指定对应人员")
         person_id = max(candidates, key=lambda p: candidates[p]["score"])
     action: Literal["confirm", "choose"] = "confirm" if person_id in candidates else "choose"
-    known = await session.scalar(
-        select(persons.c.person_id).where(
-            persons.c.person_id == person_id, persons.c.removed.is_(False)
+    known = (
+        await session.execute(
+            select(persons.c.person_id, persons.c.region_code).where(
+                persons.c.person_id == person_id, persons.c.removed.is_(False)
+            )
         )
-    )
+    ).first()
     if known is None:
         raise ReviewError(422, "review.person_unknown", "所选人员不在农户信息库中")
+    if not in_scope(known.region_code, scope):
+        raise ReviewError(403, "scope.forbidden", "所选人员不在您负责的区域内")
     envelope = Envelope.model_validate(row.envelope)
     warning = envelope.parsed()
     assert isinstance(warning, WarningReceivedV1)

@@ -32,7 +32,13 @@ from matching.adapters.tables import (
     reviews,
     signal_warnings,
 )
-from matching.app.reviews import ReviewError, confirm_review, in_scope, reject_review
+from matching.app.reviews import (
+    ReviewError,
+    confirm_review,
+    in_scope,
+    person_by_id_number,
+    reject_review,
+)
 from matching.domain.reasons import reason_text
 
 router = APIRouter(prefix="/v1", tags=["review queue"])
@@ -47,6 +53,11 @@ class ConfirmIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="核对说明")
     person_id: uuid.UUID | None = Field(
         default=None, description="改选的人员（不填则为首选候选人）"
+    )
+    id_number: str | None = Field(
+        default=None,
+        max_length=32,
+        description="按身份证号码改选库内人员（候选名单中没有时；与 person_id 二选一）",
     )
 
 
@@ -238,12 +249,21 @@ async def _decide(
         async with runtime.sessions() as session, session.begin():
             box = Outbox(outbox, session)
             if isinstance(body, ConfirmIn):
+                person_id = body.person_id
+                if body.id_number is not None:
+                    if person_id is not None:
+                        raise ReviewError(
+                            422, "review.choose_one", "person_id 与 id_number 只能填写其一"
+                        )
+                    person_id = await person_by_id_number(
+                        session, body.id_number, runtime.settings.pseudonym_key
+                    )
                 action: str = await confirm_review(
                     warning_id,
                     actor=_actor(officer),
                     scope=scope,
                     reason=body.reason,
-                    person_id=body.person_id,
+                    person_id=person_id,
                     session=session,
                     outbox=box,
                     now=now,
