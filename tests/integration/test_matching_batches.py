@@ -84,17 +84,17 @@ async def matching(infra: Infra) -> AsyncIterator[Matching]:
             " '诺邓镇', 'ordinary', false)",
             HOUSEHOLD,
         )
-        for seq, (person_id, name, first17) in enumerate(MEMBERS, start=1):
+        for person_id, name, first17 in MEMBERS:
             number = _id_number(first17)
-            await connection.execute(
+            await connection.execute(  # each write takes the next seq, as the read model's do
                 f"INSERT INTO {SCHEMA}.persons (person_id, household_id, id_hash, id_enc, name,"
-                " region_code, seq) VALUES ($1, $2, $3, $4, $5, '532929101001', $6)",
+                f" region_code, seq) VALUES ($1, $2, $3, $4, $5, '532929101001',"
+                f" nextval('{SCHEMA}.person_seq'))",
                 person_id,
                 HOUSEHOLD,
                 keyed_hash("test", number),
                 service.cipher.encrypt(number, field="id_number"),
                 name,
-                seq,
             )
     finally:
         await connection.close()
@@ -459,6 +459,12 @@ class _WatchedIndex:
     def resolve(self, person: PersonRef) -> Resolution:
         return self.linker.resolve(person)
 
+    def household_of(self, person_id: uuid.UUID) -> uuid.UUID | None:
+        return self.linker.household_of(person_id)
+
+    def has_household(self, household_id: uuid.UUID) -> bool:
+        return self.linker.has_household(household_id)
+
 
 @pytest.mark.parametrize(("page", "paused"), [(1, True), (10, False)])
 async def test_a_load_runs_page_by_page_without_collections_and_a_small_refresh_with_them(
@@ -701,3 +707,48 @@ async def test_review_items_queued_without_a_region_are_placed_at_their_candidat
     finally:
         await connection.close()
     assert regions == {placed: "532929102004", alone: None, named: "532929101001"}
+
+
+async def test_a_households_place_is_forgotten_when_its_last_member_moves_or_leaves(
+    matching: Matching,
+) -> None:
+    async with matching.sessions() as session:
+        await matching.index.refresh(session)
+    assert HOUSEHOLD.int in matching.index.places
+    members = [
+        MemberV1(person_id=person_id, id_number=_id_number(first17), name=name)
+        for person_id, name, first17 in MEMBERS
+    ]
+    moved_to = uuid.uuid4()
+
+    def snapshot(household_id: uuid.UUID, number: str, **changes: Any) -> HouseholdSnapshotV1:
+        fields: dict[str, Any] = {
+            "household_id": household_id,
+            "household_number": number,
+            "region_code": "532929101001",
+            "village_name": "诺邓村",
+            "township_name": "诺邓镇",
+            "category": "ordinary",
+            "members": members,
+        }
+        return HouseholdSnapshotV1(**(fields | changes))
+
+    async def apply(*snapshots: HouseholdSnapshotV1) -> None:
+        async with matching.sessions() as session, session.begin():
+            for one in snapshots:
+                await apply_household_snapshot(
+                    one, session=session, pseudonym_key="test", cipher=matching.cipher
+                )
+        async with matching.sessions() as session:
+            await matching.index.refresh(session)
+
+    # The whole family moves to a new household (split, merge, re-registration).
+    await apply(snapshot(moved_to, "H-2"), snapshot(HOUSEHOLD, "H-1", members=[]))
+    assert HOUSEHOLD.int not in matching.index.places
+    assert matching.index.places[moved_to.int].household_number == "H-2"
+    # The new household leaves the registry.
+    await apply(snapshot(moved_to, "H-2", removed=True))
+    assert moved_to.int not in matching.index.places
+    assert all(
+        matching.index.resolver.household_of(person_id) is None for person_id, _n, _f in MEMBERS
+    )

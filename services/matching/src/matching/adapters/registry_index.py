@@ -6,7 +6,8 @@ though the registry topic's partitions are shared out between instances.
 
 With the persons come their households' places (number, village, township), which a matched
 warning's outcome carries: a household's snapshot writes every member again (the next `seq`
-each), so a household renamed or moved is read again with its members.
+each), so a household renamed or moved is read again with its members. A household's place
+is forgotten when its last member moves out or leaves.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ class RegistryIndex:
         }
 
     def _apply(self, rows: Sequence[Row[Any]], homes: dict[UUID, HouseholdPlace]) -> None:
+        resolver = self.resolver
         for row in rows:
+            left = resolver.household_of(row.person_id)  # before: a person may move or leave
             if row.removed or row.id_enc is None:
                 self.resolver.remove(row.person_id)
             else:
@@ -138,6 +141,8 @@ class RegistryIndex:
                         phone=self.cipher.decrypt_optional(row.phone_enc, field="phone"),
                     )
                 )
+            if left is not None and not resolver.has_household(left):
+                self.places.pop(left.int, None)  # its last member moved out or left
             self.last_seq = row.seq
 
 

@@ -90,5 +90,11 @@ class Resolver(Protocol):
     def remove(self, person_id: UUID) -> None:
         """Forget a person (left the registry)."""
 
+    def household_of(self, person_id: UUID) -> UUID | None:
+        """The household a known person is in (None: not known)."""
+
+    def has_household(self, household_id: UUID) -> bool:
+        """True while a known person is in the household."""
+
     def resolve(self, person: PersonRef) -> Resolution:
         """Decide who a warning's person is."""

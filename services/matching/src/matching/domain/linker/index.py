@@ -147,6 +147,15 @@ class LinkIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def household_of(self, person_id: UUID) -> UUID | None:
+        """The household a known person is in (None: not known)."""
+        slot = self._slots.get(person_id)
+        return None if slot is None else self._entries[slot].record.household_id
+
+    def has_household(self, household_id: UUID) -> bool:
+        """True while a known person is in the household."""
+        return household_id in self._households
+
     def upsert(self, person: PersonRecord) -> None:
         """Add a person or replace what is known of them."""
         self.remove(person.person_id)
