@@ -47,6 +47,21 @@ async def _warn(system: System, body: dict[str, Any], headers: dict[str, str]) -
     return str(answer.json()["warning_id"])
 
 
+async def _queued_for_review(system: System, name: str, id_number: str) -> str:
+    """A civil-affairs warning naming a registered ID under another name: queued for review."""
+    warning_id = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-19",
+            "person": {"name": name, "id_number": id_number},
+        },
+        CIVIL,
+    )
+    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    return warning_id
+
+
 async def test_a_contradicting_name_goes_to_review_and_a_confirmation_opens_the_case(
     system: System,
 ) -> None:
@@ -97,16 +112,7 @@ async def test_a_contradicting_name_goes_to_review_and_a_confirmation_opens_the_
 
 async def test_a_rejected_review_is_reported_as_not_in_the_registry(system: System) -> None:
     person = _household(3)["members"][0]
-    warning_id = await _warn(
-        system,
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-18",
-            "person": {"name": "另一个人", "id_number": person["id_number"]},
-        },
-        CIVIL,
-    )
-    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    warning_id = await _queued_for_review(system, "另一个人", person["id_number"])
     rejected = await system.http.post(
         f"{system.url('matching')}/v1/reviews/{warning_id}/reject",
         json={"reason": "身份证号码录入错误，非本县人员"},
@@ -124,16 +130,8 @@ async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region
     system: System,
 ) -> None:
     person = _household(1)["members"][1]  # 赵桂芬, 诺邓镇 诺邓村 (532929101001)
-    warning_id = await _warn(
-        system,
-        {  # the agency names no region: the item is placed where its candidate lives
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-19",
-            "person": {"name": "钱多多", "id_number": person["id_number"]},
-        },
-        CIVIL,
-    )
-    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    # The warning names no region: the item is placed where its candidate lives.
+    warning_id = await _queued_for_review(system, "钱多多", person["id_number"])
     reviews = f"{system.url('matching')}/v1/reviews"
     township = Officer("town-1", "诺邓镇 李干部", "township_officer", "532929101000")
     elsewhere = Officer("county-2", "另一县 乡村振兴局", "county_office", "533102000000")
@@ -177,16 +175,7 @@ async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region
     assert bad.status_code == 422
 
     # A page shows the oldest; `total` says how many wait in all.
-    another = await _warn(
-        system,
-        {
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-19",
-            "person": {"name": "孙多多", "id_number": person["id_number"]},
-        },
-        CIVIL,
-    )
-    assert (await _decision(system, another))["outcome"] == "needs_review"
+    await _queued_for_review(system, "孙多多", person["id_number"])
     page = (await system.http.get(reviews, params={"limit": 1})).json()
     everything = (await system.http.get(reviews, params={"limit": 500})).json()
     assert len(page["items"]) == 1 and len(everything["items"]) >= 2
@@ -196,16 +185,8 @@ async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region
 async def test_a_person_the_shortlist_lacks_is_chosen_by_id_number(system: System) -> None:
     household = _household(0)
     mother, daughter = household["members"][0], household["members"][2]
-    warning_id = await _warn(
-        system,
-        {  # the mother's ID under another name: the mother is the only candidate
-            "signal_type": "new_dibao",
-            "occurred_on": "2026-11-21",
-            "person": {"name": "吴某某", "id_number": mother["id_number"]},
-        },
-        CIVIL,
-    )
-    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    # The mother's ID under another name: the mother is the only candidate.
+    warning_id = await _queued_for_review(system, "吴某某", mother["id_number"])
     confirm = f"{system.url('matching')}/v1/reviews/{warning_id}/confirm"
     stranger = "11010519491231002" + check_char("11010519491231002")
     for body, status, code in (

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 from notifier.domain.signing import (
+    Signed,
     acs3_sign,
     canonical_query,
     parse_authorization,
@@ -42,18 +43,24 @@ def test_alibaba_acs3_documented_example() -> None:
     }
 
 
-def test_tencent_tc3_documented_example() -> None:
+def _cvm_example(signed: dict[str, str] | None = None) -> Signed:
+    """Tencent's documented request: DescribeInstances on cvm, its timestamp and keys."""
     body = (
         '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
     )
-    signed = tc3_sign(
+    return tc3_sign(
         host="cvm.tencentcloudapi.com",
         service="cvm",
         body=body.encode(),
         timestamp=1551113065,
         secret_id="AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******",
         secret_key="Gu5t9xGARNpq86cd98joQYCN3*******",
+        signed=signed,
     )
+
+
+def test_tencent_tc3_documented_example() -> None:
+    signed = _cvm_example()
     assert signed.signature == "2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
     assert signed.headers["authorization"] == (
         "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******/2019-02-25/cvm/"
@@ -65,18 +72,7 @@ def test_tencent_tc3_current_documented_example_signing_the_action() -> None:
     """Tencent's example as documented now: x-tc-action signed too, its value lower-cased in
     the canonical request. The document masks the SecretKey, so the last step is checked
     with the derived signing key it publishes (SecretSigning)."""
-    body = (
-        '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
-    )
-    signed = tc3_sign(
-        host="cvm.tencentcloudapi.com",
-        service="cvm",
-        body=body.encode(),
-        timestamp=1551113065,
-        secret_id="AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******",
-        secret_key="Gu5t9xGARNpq86cd98joQYCN3*******",
-        signed={"X-TC-Action": "DescribeInstances"},
-    )
+    signed = _cvm_example({"X-TC-Action": "DescribeInstances"})
     canonical = hashlib.sha256(signed.canonical_request.encode()).hexdigest()
     assert canonical == "7019a55be8395899b900fb5564e4200d984910f34794a27cb3fb7d10ff6a1e84"
     assert signed.string_to_sign == (
