@@ -180,6 +180,10 @@ async def test_the_review_queue_is_the_county_offices_and_only_inside_its_region
     everything = (await system.http.get(reviews, params={"limit": 500})).json()
     assert len(page["items"]) == 1 and len(everything["items"]) >= 2
     assert page["total"] == everything["total"] == len(everything["items"])
+    second = (await system.http.get(reviews, params={"limit": 1, "offset": 1})).json()
+    assert second["items"][0] == everything["items"][1]  # the next oldest
+    beyond = (await system.http.get(reviews, params={"offset": 10_000})).json()
+    assert beyond["items"] == [] and beyond["total"] == everything["total"]
 
 
 async def test_a_person_the_shortlist_lacks_is_chosen_by_id_number(system: System) -> None:

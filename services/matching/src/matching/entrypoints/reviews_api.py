@@ -108,9 +108,11 @@ async def list_reviews(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, description="跳过最早的若干条（翻页）")] = 0,
 ) -> dict[str, Any]:
     """Review items inside the officer's region, oldest first (items whose warning named no
-    region are the county's, listed for every reviewer); `total`: how many there are in all."""
+    region are the county's, listed for every reviewer); `total`: how many there are in all,
+    `offset` pages on."""
     scope = _reviewer(officer).scope
     query = select(reviews).where(
         reviews.c.state == state,
@@ -121,9 +123,10 @@ async def list_reviews(
         prefix = region_prefix(region) if len(region) == 12 else region
         query = query.where(reviews.c.region_code.startswith(prefix))
     async with _runtime(request).sessions() as session:
-        rows = (await session.execute(query.order_by(reviews.c.queued_at).limit(limit))).all()
-        total = len(rows)
-        if total == limit:  # more may wait than one page shows: say how many
+        page = query.order_by(reviews.c.queued_at, reviews.c.warning_id)
+        rows = (await session.execute(page.offset(offset).limit(limit))).all()
+        total = offset + len(rows)
+        if len(rows) == limit or (offset and not rows):  # more, or fewer, than the page: count
             counted = select(func.count()).select_from(query.order_by(None).subquery())
             total = await session.scalar(counted) or 0
     return {
