@@ -1,7 +1,15 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from shouwang_kit.auth import AuthError, Officer, issue_token, read_token, region_prefix
+from shouwang_kit.auth import (
+    AuthError,
+    Officer,
+    issue_token,
+    read_token,
+    region_prefix,
+    require_role,
+)
+from shouwang_kit.web import ApiError
 
 NOW = datetime.now(UTC)
 SECRET = "a-test-signing-key-of-at-least-32-bytes"
@@ -27,3 +35,15 @@ def test_a_token_round_trips_and_a_forged_or_expired_one_is_refused() -> None:
     with pytest.raises(AuthError) as expired:
         read_token(old, SECRET)
     assert expired.value.code == "auth.expired"
+
+
+def test_a_role_not_allowed_is_refused_with_the_code_and_message_given() -> None:
+    county = Officer("c1", "王科长", "county_office", "532929000000")
+    township = Officer("t1", "李干部", "township_officer", "532929101000")
+    assert require_role(county, {"county_office"}, "只有县乡村振兴局可以") is county
+    with pytest.raises(ApiError) as refused:
+        require_role(township, {"county_office"}, "只有县乡村振兴局可以")
+    assert (refused.value.status, refused.value.code) == (403, "role.forbidden")
+    with pytest.raises(ApiError) as named:
+        require_role(township, {"county_office"}, "m", code="review.forbidden")
+    assert named.value.code == "review.forbidden"

@@ -7,6 +7,7 @@ officer their township, a village cadre their village (DESIGN §5).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, get_args
@@ -112,3 +113,13 @@ def officer_from_request(request: Request) -> Officer:
 
 
 CurrentOfficer = Annotated[Officer, Depends(officer_from_request)]
+
+
+def require_role(
+    officer: Officer, roles: Collection[str], message: str, *, code: str = "role.forbidden"
+) -> Officer:
+    """The officer, when their role is one of `roles`; else 403 with `code` and the Chinese
+    `message` saying who may."""
+    if officer.role not in roles:
+        raise ApiError(403, code, message)
+    return officer

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from shouwang_kit.auth import CurrentOfficer
-from shouwang_kit.web import ApiError
+from shouwang_kit.auth import CurrentOfficer, require_role
 from sqlalchemy import func, select
 
 from agency_gateway.adapters.tables import batch_rows, batches, warnings
@@ -27,8 +26,7 @@ async def county_batches(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """All agencies' uploads, newest first, each with its row counts and downstream outcomes."""
-    if officer.role != "county_office":
-        raise ApiError(403, "role.forbidden", "只有县乡村振兴局可以查看各部门的报送批次")
+    require_role(officer, {"county_office"}, "只有县乡村振兴局可以查看各部门的报送批次")
     query = select(batches).order_by(batches.c.received_at.desc()).limit(limit)
     if period:
         query = query.where(batches.c.period == period)

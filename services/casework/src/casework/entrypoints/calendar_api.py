@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.auth import CurrentOfficer, require_role
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from sqlalchemy import and_, func, select
@@ -52,8 +52,7 @@ def _cache(request: Request) -> CalendarCache:
 
 
 def _require_county(officer: CurrentOfficer) -> None:
-    if officer.role != "county_office":
-        raise ApiError(403, "role.forbidden", "只有县乡村振兴局可以维护工作日历")
+    require_role(officer, {"county_office"}, "只有县乡村振兴局可以维护工作日历")
 
 
 @router.get("/days/{day}")

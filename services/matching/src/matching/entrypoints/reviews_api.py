@@ -12,9 +12,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer, Officer, region_prefix
+from shouwang_kit.auth import CurrentOfficer, Officer, region_prefix, require_role
 from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_id_number, mask_phone
@@ -81,13 +81,17 @@ def _cipher(runtime: ServiceRuntime) -> FieldCipher:
 REVIEWERS = frozenset({"county_office"})
 
 
-def _reviewer(officer: Officer) -> Officer:
-    """The officer, when their role reviews; else 403."""
-    if officer.role not in REVIEWERS:
-        raise ApiError(
-            403, "review.forbidden", "人工核对由县级乡村振兴部门办理，您的角色无权查看或核对"
-        )
-    return officer
+def _reviewer(officer: CurrentOfficer) -> Officer:
+    """The calling officer, when their role reviews (FastAPI dependency); else 403."""
+    return require_role(
+        officer,
+        REVIEWERS,
+        "人工核对由县级乡村振兴部门办理，您的角色无权查看或核对",
+        code="review.forbidden",
+    )
+
+
+Reviewer = Annotated[Officer, Depends(_reviewer)]
 
 
 def _actor(officer: Officer) -> str:
@@ -98,7 +102,7 @@ def _actor(officer: Officer) -> str:
 @router.get("/reviews")
 async def list_reviews(
     request: Request,
-    officer: CurrentOfficer,
+    officer: Reviewer,
     state: Annotated[str, Query(pattern="^(open|confirmed|rejected)$")] = "open",
     region: Annotated[
         str | None,
@@ -113,7 +117,7 @@ async def list_reviews(
     """Review items inside the officer's region, oldest first (items whose warning named no
     region are the county's, listed for every reviewer); `total`: how many there are in all,
     `offset` pages on."""
-    scope = _reviewer(officer).scope
+    scope = officer.scope
     query = select(reviews).where(
         reviews.c.state == state,
         reviews.c.region_code.startswith(scope) | reviews.c.region_code.is_(None),
@@ -160,11 +164,9 @@ def _person_view(person: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/reviews/{warning_id}")
-async def get_review(
-    warning_id: uuid.UUID, request: Request, officer: CurrentOfficer
-) -> dict[str, Any]:
+async def get_review(warning_id: uuid.UUID, request: Request, officer: Reviewer) -> dict[str, Any]:
     """The warning and its candidates side by side (ID numbers and phones masked)."""
-    scope = _reviewer(officer).scope
+    scope = officer.scope
     runtime = _runtime(request)
     cipher = _cipher(runtime)
     async with runtime.sessions() as session:
@@ -245,7 +247,8 @@ async def get_review(
 async def _decide(
     request: Request, warning_id: uuid.UUID, body: ConfirmIn | RejectIn, officer: Officer
 ) -> dict[str, str]:
-    scope = _reviewer(officer).scope
+    """Confirm or reject for a reviewer (`Reviewer` has checked the role)."""
+    scope = officer.scope
     runtime = _runtime(request)
     now = datetime.now(UTC)
     try:
@@ -292,7 +295,7 @@ async def _decide(
 
 @router.post("/reviews/{warning_id}/confirm")
 async def post_confirm(
-    warning_id: uuid.UUID, body: ConfirmIn, request: Request, officer: CurrentOfficer
+    warning_id: uuid.UUID, body: ConfirmIn, request: Request, officer: Reviewer
 ) -> dict[str, str]:
     """Confirm the best candidate or choose another person; flows on as warning.matched."""
     return await _decide(request, warning_id, body, officer)
@@ -300,7 +303,7 @@ async def post_confirm(
 
 @router.post("/reviews/{warning_id}/reject")
 async def post_reject(
-    warning_id: uuid.UUID, body: RejectIn, request: Request, officer: CurrentOfficer
+    warning_id: uuid.UUID, body: RejectIn, request: Request, officer: Reviewer
 ) -> dict[str, str]:
     """No candidate is the person; flows on as warning.unmatched."""
     return await _decide(request, warning_id, body, officer)
