@@ -124,12 +124,12 @@ class RegistryIndex:
         for row in rows:
             left = resolver.household_of(row.person_id)  # before: a person may move or leave
             if row.removed or row.id_enc is None:
-                self.resolver.remove(row.person_id)
+                resolver.remove(row.person_id)
             else:
                 place = homes.get(row.household_id)
                 if place is not None and self.places.get(row.household_id.int) != place:
                     self.places[row.household_id.int] = place
-                self.resolver.upsert(
+                resolver.upsert(
                     PersonRecord(
                         person_id=row.person_id,
                         household_id=row.household_id,

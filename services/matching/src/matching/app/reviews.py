@@ -86,14 +86,14 @@ async def person_by_id_number(session: AsyncSession, id_number: str, pseudonym_k
         number = validate_id_number(id_number)
     except IdNumberError as exc:
         raise ReviewError(422, exc.code, exc.message) from None
-    found = await session.scalar(
+    found: UUID | None = await session.scalar(
         select(persons.c.person_id).where(
             persons.c.id_hash == keyed_hash(pseudonym_key, number), persons.c.removed.is_(False)
         )
     )
     if found is None:
         raise ReviewError(422, "review.person_unknown", "农户信息库中没有该身份证号码的人员")
-    return UUID(str(found))
+    return found
 
 
 async def confirm_review(

@@ -50,7 +50,7 @@ class Signed:
     headers: dict[str, str]
     signature: str
     canonical_request: str
-    string_to_sign: str = ""
+    string_to_sign: str
 
 
 def acs3_sign(
@@ -90,7 +90,7 @@ def acs3_sign(
     out["authorization"] = (
         f"{ACS3} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
     )
-    return Signed(out, signature, canonical)
+    return Signed(out, signature, canonical, string_to_sign)
 
 
 def tc3_sign(

@@ -18,7 +18,6 @@ from matching.domain.linker.keys import (
     id_birth,
     id_neighbours,
     loose_pinyin,
-    normal_id,
     normal_id_and_birth,
     pinyin_of,
     surname_of,
@@ -160,18 +159,18 @@ class LinkIndex:
         """Add a person or replace what is known of them."""
         self.remove(person.person_id)
         name = clean_name(person.name)
-        id_number, valid = normal_id(person.id_number)
+        id_number, written = normal_id_and_birth(person.id_number)  # the ID's date read once
         slot = self._next
         self._next += 1
         known = Known(
             slot=slot,
             id_number=id_number or "",
-            id_valid=valid,
+            id_valid=written is not None,
             name=name,
             pinyin=pinyin_of(name),
             loose=loose_pinyin(name),
             surname=surname_of(name),
-            birth_date=person.birth_date or (id_birth(id_number) if valid and id_number else None),
+            birth_date=person.birth_date or written,
             village_code=person.village_code,
             phone=_phone(person.phone),
         )

@@ -59,7 +59,8 @@ class Query:
         self.birth_from_id = birth_from_id  # the birth date was read from the warning's ID
 
     def __repr__(self) -> str:
-        return f"Query(name={self.name!r}, birth_date={self.birth_date!r})"  # no ID shown
+        # No name, ID or phone: they are personal data (as `Resolution`'s).
+        return f"Query(id_valid={self.id_valid}, village_code={self.village_code!r})"
 
 
 @dataclass(frozen=True)
