@@ -60,8 +60,9 @@ def test_a_missing_column_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
-    """No name but a registered ID; dates as 1968/3/15 or 19680315; a 9-digit township
-    code; a date that is not one counts as not given rather than stopping the run."""
+    """Column names in another case or with spaces; no name but a registered ID; dates as
+    1968/3/15 or 19680315; a 9-digit township code; a date cell exported with its time; a
+    date that is not one counts as not given rather than stopping the run."""
     from shouwang_kit.idnumber import check_char
 
     first17 = "53292219680315002"
@@ -73,11 +74,12 @@ def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (tmp_path / "W.csv").write_text(
-        "warning_id,id_number,name,birth_date,village_code,phone\n"
+        "Warning_ID, id_number ,name,birth_date,village_code,phone\n"  # as a spreadsheet may
         f"W1,{id_number},,,,\n"
         "W2,,李玉兰,19680315,532929101,\n"
         "W3,,张大山,1950年1月1日,532929101002,\n"
-        "W4,,张大山,不详,,\n",
+        "W4,,张大山,不详,,\n"
+        "W5,,张大山,1950/1/1 0:00,532929101002,\n",
         encoding="utf-8",
     )
     out = tmp_path / "OUT.csv"
@@ -91,6 +93,7 @@ def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
     assert result["W2"] == ("P1", "auto")  # name + birth date + the township
     assert result["W3"] == ("P2", "auto")
     assert result["W4"][1] != "auto"
+    assert result["W5"] == ("P2", "auto")  # a date cell as a spreadsheet exports it
 
 
 def test_thresholds_that_cannot_work_are_a_clear_error(tmp_path: Path) -> None:

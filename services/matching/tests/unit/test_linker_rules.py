@@ -129,6 +129,14 @@ def test_lower_case_x_and_full_width_digits_are_the_same_id() -> None:
     assert index.resolve(PersonRef(name="赵六", id_number=raw)).person_id == person.person_id
 
 
+def test_an_id_kept_as_text_by_a_spreadsheet_is_the_id_itself() -> None:
+    # '5329… and `5329… are how spreadsheets keep an 18-digit number from turning into 5.3E+17
+    for marked in (f"'{LI.id_number}", f"`{LI.id_number}", f"＇{LI.id_number}"):
+        result = INDEX.resolve(PersonRef(name="李玉兰", id_number=marked))
+        assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+        assert "id_number:exact" in result.reasons
+
+
 def test_traditional_characters_match_the_simplified_registry() -> None:
     result = INDEX.resolve(PersonRef(name="李玉蘭", id_number=LI.id_number))
     assert result.verdict == "auto" and "name:equal" in result.reasons
@@ -304,6 +312,18 @@ def test_a_birth_date_read_from_the_id_is_not_a_second_agreement_with_its_holder
     result = INDEX.resolve(PersonRef(name="王大锤", id_number=LI.id_number, region_code=VILLAGE))
     assert result.verdict == "review" and result.reason_code == "name_disagrees"
     assert "birth_date:equal" not in result.reasons
+
+
+def test_a_registered_id_with_someone_elses_name_and_birth_goes_to_review_with_both() -> None:
+    # 李玉兰's ID on a row whose name, birth date and village are 张伟's: the two disagree, so
+    # neither is auto, and the ID is registered, so it is not "not in the registry" either.
+    result = INDEX.resolve(
+        PersonRef(
+            name="张伟", id_number=LI.id_number, birth_date=ZHANG.birth_date, region_code=VILLAGE
+        )
+    )
+    assert (result.verdict, result.reason_code) == ("review", "id_held_by_another")
+    assert {c.person_id for c in result.candidates} >= {LI.person_id, ZHANG.person_id}
 
 
 def test_a_relatives_id_with_another_members_name_goes_to_review() -> None:

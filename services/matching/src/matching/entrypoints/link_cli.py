@@ -64,9 +64,11 @@ def _rows(path: Path, columns: tuple[str, ...], label: str) -> Iterator[tuple[in
     with handle:
         reader = csv.DictReader(handle)
         try:
-            header = reader.fieldnames or []
+            # Column names as a spreadsheet may write them: ` ID_Number` is id_number.
+            header = [(name or "").strip().lower() for name in reader.fieldnames or []]
         except UnicodeDecodeError:
             raise LinkInputError("file.encoding", f"{label}文件不是UTF-8编码") from None
+        reader.fieldnames = header
         missing = [c for c in columns if c not in header]
         if missing:
             raise LinkInputError(
@@ -80,12 +82,14 @@ def _rows(path: Path, columns: tuple[str, ...], label: str) -> Iterator[tuple[in
             raise LinkInputError("file.encoding", f"{label}文件不是UTF-8编码") from None
 
 
-_DATE = re.compile(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D?")
+# A time of day after the date is what a spreadsheet writes for a date cell (1968/3/15 0:00).
+_DATE = re.compile(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
 def _date(text: str) -> date | None:
-    """A birth date as clerks write it (1968-03-15, 1968/3/15, 19680315, 1968年3月15日);
-    one that is not a date counts as not given."""
+    """A birth date as clerks write it (1968-03-15, 1968/3/15, 19680315, 1968年3月15日, or
+    as a spreadsheet exports a date cell, 1968/3/15 0:00); one that is not a date counts as not
+    given."""
     match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) if text else None
     if match is None:
         return None

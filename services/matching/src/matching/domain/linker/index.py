@@ -285,16 +285,17 @@ class LinkIndex:
             key=lambda s: (-s.points, s.entry.known.slot),
         )
         config = self.config
-        # A registered ID is never "not in the registry": with a contradicting name it is
-        # for people to look at.
-        if not scored or (
-            scored[0].points < config.review_at and "id_number:exact" not in scored[0].reasons
-        ):
+        # A registered ID is never "not in the registry": with a contradicting name (or when
+        # the name and birth date point at someone else) it is for people to look at.
+        holder = next((s for s in scored if "id_number:exact" in s.reasons), None)
+        if not scored or (scored[0].points < config.review_at and holder is None):
             return _unmatched(query, scored[0].points if scored else None)
         best = scored[0]
         runner_up = scored[1].points if len(scored) > 1 else float("-inf")
         relative = self._better_named_relative(query, best)
-        listed = [s for s in scored[:5] if s.points >= config.review_at or s is best]
+        listed = [s for s in scored[:5] if s.points >= config.review_at or s is best or s is holder]
+        if holder is not None and holder not in listed:
+            listed.append(holder)  # whose ID it is
         if relative is not None and all(s.entry is not relative for s in listed):
             listed.append(self._score(query, relative.known.slot))  # whose name it is
         shortlist = tuple(
@@ -323,7 +324,15 @@ class LinkIndex:
                 shortlist,
                 person_name=best.entry.record.name,
             )
-        return _review(best, runner_up, shortlist, config, name_disagrees, relative is not None)
+        return _review(
+            best,
+            runner_up,
+            shortlist,
+            config,
+            name_disagrees,
+            relative is not None,
+            holder is not None and holder is not best,
+        )
 
     def _better_named_relative(self, query: Query, best: _Scored) -> _Entry | None:
         """Another member of the best candidate's household whose name fits the warning
@@ -353,10 +362,14 @@ def _review(
     config: LinkConfig,
     name_disagrees: bool,
     relative: bool,
+    id_held_by_another: bool,
 ) -> Resolution:
     if relative:
         code = "id_of_household_member"
         text = "身份证号码属于同户另一成员，姓名与同户其他成员更相符，请人工核对"
+    elif id_held_by_another:
+        code = "id_held_by_another"
+        text = "身份证号码属于人员库中另一人，与姓名、出生日期等所指人员不同，请人工核对"
     elif name_disagrees:
         code = "name_disagrees"
         text = "证件等信息一致但姓名不符，请人工核对：" + reasons_text(best.reasons)

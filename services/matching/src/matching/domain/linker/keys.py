@@ -118,9 +118,13 @@ def upgrade_15(id_number: str) -> str | None:
 
 def normal_id(raw: str | None) -> tuple[str | None, bool]:
     """(ID in normal form, valid?): full-width digits, lower-case x, spaces and dashes
-    accepted, an old 15-digit ID read as its 18-digit form."""
+    accepted, a leading ' or ` (a spreadsheet's mark for text) dropped, an old 15-digit ID
+    read as its 18-digit form."""
     number, birth = normal_id_and_birth(raw)
     return number, birth is not None
+
+
+_TEXT_MARKS = frozenset("'`")
 
 
 def normal_id_and_birth(raw: str | None) -> tuple[str | None, date | None]:
@@ -130,6 +134,8 @@ def normal_id_and_birth(raw: str | None) -> tuple[str | None, date | None]:
     if not raw:
         return None, None
     text = normalise_id_number(raw).replace("-", "")
+    if text[:1] in _TEXT_MARKS:  # how a spreadsheet keeps a long number as text: '5329…
+        text = text.lstrip("'`")
     text = upgrade_15(text) or text
     if not text:
         return None, None
