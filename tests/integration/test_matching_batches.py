@@ -373,6 +373,14 @@ async def test_outcomes_carry_the_warning_as_it_came_on_the_wire(matching: Match
     ] * 2
     for envelope, outcome in zip(envelopes, outcomes, strict=True):
         assert outcome.warning == envelope.parsed()  # type: ignore[attr-defined]
+    # Delivered again (a crash before the offsets were committed): the outcomes made again
+    # from the decisions carry the warning as it came this time too, the newer field kept.
+    async with matching.sessions() as session:
+        republished = await _poll(matching, session, Polled(envelopes, values))
+        await session.commit()
+    assert [json.loads(v)["id"] for v in republished] == [json.loads(v)["id"] for v in published]
+    for data, value in zip(sent, republished, strict=True):
+        assert json.loads(value)["payload"]["warning"] == data["payload"]
 
 
 async def test_one_warning_twice_in_a_poll_and_one_record_twice_are_decided_once(

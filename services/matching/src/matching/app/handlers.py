@@ -274,7 +274,7 @@ async def resolve_batch(
         seen.add(key)
         row = rows.pop(key, None)
         if row is None:
-            earlier.append(item[:3])
+            earlier.append((*item[:3], item[4]))
             continue
         todo.append((item, row))
         resolution = item[2]
@@ -404,7 +404,7 @@ WHERE d.warning_id = ANY($1::uuid[])
 
 async def _outcomes_again(
     raw: Any,
-    items: list[tuple[Envelope, WarningReceivedV1, Resolution]],
+    items: list[tuple[Envelope, WarningReceivedV1, Resolution, bytes | None]],
     publish: Callable[[Envelope, WarningReceivedV1, type[EventPayload], str, bytes], None],
 ) -> int:
     """The outcomes of warnings decided in an earlier poll, made again from their decisions
@@ -416,13 +416,13 @@ async def _outcomes_again(
     rebuilt from the decision, not from resolving again — `needs_review` with the candidates
     queued (even when county staff have decided it since: their outcome went out with their
     decision), `matched` with the person decided and the household signal as it is now,
-    `unmatched` with its reason code. A repeat of a source record published nothing then and
-    publishes nothing now."""
+    `unmatched` with its reason code; the warning in it as it came again (`_warning_json`). A
+    repeat of a source record published nothing then and publishes nothing now."""
     stored = {
         row[0]: row
-        for row in await raw.fetch(_SELECT_DECIDED, [w.warning_id for _e, w, _r in items])
+        for row in await raw.fetch(_SELECT_DECIDED, [w.warning_id for _e, w, _r, _v in items])
     }
-    missing = [w.warning_id for _e, w, _r in items if w.warning_id not in stored]
+    missing = [w.warning_id for _e, w, _r, _v in items if w.warning_id not in stored]
     if missing:  # its insert conflicted, so it is there: read again when the poll is retried
         raise LookupError(f"{len(missing)} decided warning(s) not found")
     matched = [row for row in stored.values() if row[8] is None and row[1] == "matched" and row[6]]
@@ -436,7 +436,7 @@ async def _outcomes_again(
     for household_id, check in await raw.fetch(_SELECT_FLAGS, homes) if homes else []:
         flags.setdefault(household_id, []).append(check)
     count = 0
-    for envelope, warning, resolution in items:
+    for envelope, warning, resolution, value in items:
         row = stored[warning.warning_id]
         outcome, reason_code, person_id, score, decided_reasons = (
             row[1],
@@ -465,7 +465,7 @@ async def _outcomes_again(
             household = str(place.household_id)
             decided = json.loads(decided_reasons)
             body = matched_json(
-                warning_json=model_json(warning),
+                warning_json=_warning_json(warning, value),
                 household_id=household,
                 household_number=place.household_number,
                 person_id=person_id,
@@ -486,7 +486,7 @@ async def _outcomes_again(
             # code's text), else the general one.
             same = resolution.verdict == "unmatched" and resolution.reason_code == reason_code
             body = unmatched_json(
-                warning_json=model_json(warning),
+                warning_json=_warning_json(warning, value),
                 reason_code=reason_code or "unmatched",
                 reason=(resolution.reason_zh if same else None) or "未在农户信息库中找到对应人员",
             )
