@@ -146,6 +146,18 @@ def test_the_payload_as_it_came_is_sliced_from_envelopes_written_here(sample: Pa
         assert payload_json(raw) is None, raw
 
 
+def test_a_field_after_the_payload_whose_value_is_an_object_is_not_sliced_into_it() -> None:
+    """The bytes alone cannot tell `,"payload":{…},"trace":{…}}` from a payload ending in an
+    object; the decoded envelope can (the field is one `Envelope` does not know)."""
+    data = json.loads((PROTO / "samples" / "warning.received.v1.json").read_text())
+    raw = json.dumps({**data, "trace": {"span": "1"}}, separators=(",", ":")).encode()
+    envelope = decode(raw)
+    assert envelope.model_extra == {"trace": {"span": "1"}}
+    assert payload_json(raw, envelope) is None
+    plain = json.dumps(data, separators=(",", ":")).encode()
+    assert payload_json(plain, decode(plain)) == payload_json(plain) is not None
+
+
 def test_a_sliced_payload_keeps_what_a_newer_producer_added() -> None:
     data = json.loads((PROTO / "samples" / "warning.received.v1.json").read_text())
     data["payload"]["added_in_a_later_release"] = {"a": "新"}

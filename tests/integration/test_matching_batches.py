@@ -343,7 +343,8 @@ async def test_outcomes_carry_the_warning_received(matching: Matching) -> None:
 async def test_outcomes_carry_the_warning_as_it_came_on_the_wire(matching: Matching) -> None:
     """Given the poll's bytes (as the consumer gives them), a matched and a not-in-registry
     outcome carry the warning as it came, with what a newer producer added to it; bytes laid
-    out otherwise (spaces, the payload first) give the same outcome from the model."""
+    out otherwise (spaces, the payload first, a field after it) give the same outcome from the
+    model."""
     newer = json.loads(encode(_warning(0, "civil_affairs", "MZ-31")))
     newer["payload"]["added_later"] = {"级别": "高"}
     stranger = json.loads(encode(_warning(0, "water", "SW-8")))
@@ -358,19 +359,24 @@ async def test_outcomes_carry_the_warning_as_it_came_on_the_wire(matching: Match
         {"payload": (other := json.loads(encode(_warning(1, "housing", "ZJ-2"))))["payload"]}
         | other
     ).encode()
-    values = [*compact, spaced, first]
+    traced = json.dumps(  # a newer producer's field after the payload, its value an object
+        (after := json.loads(encode(_warning(0, "water", "SW-9")))) | {"trace": {"span": "1"}},
+        separators=(",", ":"),
+    ).encode()
+    values = [*compact, spaced, first, traced]
     envelopes = [decode(value) for value in values]
     async with matching.sessions() as session:
         published = await _poll(matching, session, Polled(envelopes, values))
         await session.commit()
-    assert len(published) == 4
-    sent = [newer, stranger, _spaced, other]
+    assert len(published) == 5
+    sent = [newer, stranger, _spaced, other, after]
     for data, value in zip(sent, published, strict=True):
         assert json.loads(value)["payload"]["warning"] == data["payload"]
+    assert "trace" not in json.loads(published[4])["payload"]  # not sliced in with the warning
     outcomes = [decode(value).parsed() for value in published]
     assert [type(o) for o in outcomes] == [WarningMatchedV1, WarningUnmatchedV1] + [
         WarningMatchedV1
-    ] * 2
+    ] * 3
     for envelope, outcome in zip(envelopes, outcomes, strict=True):
         assert outcome.warning == envelope.parsed()  # type: ignore[attr-defined]
     # Delivered again (a crash before the offsets were committed): the outcomes made again

@@ -39,7 +39,9 @@ class EventPayload(BaseModel):
 class Envelope(BaseModel):
     """Metadata around a payload: id, type, version, time, source, subject (the key)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Fields a newer producer adds are kept (`model_extra`), not refused: an older consumer
+    # reads on, and `payload_json` can tell that the payload is not the envelope's last field.
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     id: UUID = Field(description="Unique message id; consumers deduplicate on it.")
     type: str = Field(description="Event type, e.g. 'warning.received'.")
@@ -214,7 +216,7 @@ def _typed_envelope(event_type: str, version: int) -> type[Envelope] | None:
 _PAYLOAD_KEY = b',"payload":{'
 
 
-def payload_json(raw: bytes) -> bytes | None:
+def payload_json(raw: bytes, envelope: Envelope | None = None) -> bytes | None:
     """The payload's JSON as it came in `raw` (an envelope `decode` accepted), when the
     envelope is laid out as this package writes it (the payload last, after the other
     fields' plain values); else None, and the caller serialises the model instead.
@@ -226,9 +228,12 @@ def payload_json(raw: bytes) -> bytes | None:
     The payload key is the first `,"payload":{` when no brace comes before it (inside a JSON
     string the quotes would be escaped); the payload is taken to end at the envelope's last
     brace when the envelope ends `}}`. `Envelope` writes the payload last (a test holds it its
-    last field), so every envelope written here passes; one with a field after its payload is
-    refused unless that field's value is itself an object, which no producer here writes.
+    last field), so every envelope written here passes. One with a field after its payload is
+    refused from the bytes alone unless that field's value is itself an object: given
+    `envelope` (`raw` decoded), any field `Envelope` does not know refuses it too.
     """
+    if envelope is not None and envelope.model_extra:
+        return None
     at = raw.find(_PAYLOAD_KEY)
     if at < 0 or raw.find(b"{", 1, at) >= 0 or raw[-2:] != b"}}":
         return None

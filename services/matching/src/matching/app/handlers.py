@@ -325,7 +325,7 @@ async def resolve_batch(
             household = place.household_id
             assert resolution.person_id is not None and resolution.person_name is not None
             body = matched_json(
-                warning_json=_warning_json(warning, value),
+                warning_json=_warning_json(envelope, warning, value),
                 household_id=household,
                 household_number=place.household_number,
                 person_id=resolution.person_id,
@@ -376,7 +376,7 @@ async def resolve_batch(
             )
         else:
             body = unmatched_json(
-                warning_json=_warning_json(warning, value),
+                warning_json=_warning_json(envelope, warning, value),
                 reason_code=resolution.reason_code or "unmatched",
                 reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
             )
@@ -465,7 +465,7 @@ async def _outcomes_again(
             household = str(place.household_id)
             decided = json.loads(decided_reasons)
             body = matched_json(
-                warning_json=_warning_json(warning, value),
+                warning_json=_warning_json(envelope, warning, value),
                 household_id=household,
                 household_number=place.household_number,
                 person_id=person_id,
@@ -486,7 +486,7 @@ async def _outcomes_again(
             # code's text), else the general one.
             same = resolution.verdict == "unmatched" and resolution.reason_code == reason_code
             body = unmatched_json(
-                warning_json=_warning_json(warning, value),
+                warning_json=_warning_json(envelope, warning, value),
                 reason_code=reason_code or "unmatched",
                 reason=(resolution.reason_zh if same else None) or "未在农户信息库中找到对应人员",
             )
@@ -506,11 +506,11 @@ def _review_region(
     return place.region_code if place is not None else None
 
 
-def _warning_json(warning: WarningReceivedV1, value: bytes | None) -> bytes:
+def _warning_json(envelope: Envelope, warning: WarningReceivedV1, value: bytes | None) -> bytes:
     """The warning's JSON for its outcome: as it came when it can be sliced from the bytes it
-    came in, else written again from its model."""
+    came in (`envelope`, decoded from them), else written again from its model."""
     if value is not None:
-        sliced = payload_json(value)
+        sliced = payload_json(value, envelope)
         if sliced is not None:
             return sliced
     return model_json(warning)
