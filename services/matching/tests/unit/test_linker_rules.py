@@ -423,3 +423,25 @@ def test_a_broken_id_whose_birth_year_reads_below_1000_is_still_compared() -> No
     assert _one_digit_off(date(968, 3, 15), date(1968, 3, 15))
     result = INDEX.resolve(PersonRef(name="李玉兰", id_number=slipped, region_code=VILLAGE))
     assert result.person_id == LI.person_id
+
+
+def test_an_id_the_registry_gives_two_persons_brings_up_both() -> None:
+    # 身份证号码重复: a record entered twice, or a clerk's slip giving 王强 李玉兰's ID
+    twice = PersonRecord(
+        UUID(int=21), UUID(int=121), LI.id_number, "王强", None, date(1975, 5, 5), VILLAGE, None
+    )
+    index = LinkIndex.build([LI, twice])
+    alone = index.decide(make_query(name=None, id_number=LI.id_number))
+    assert alone.verdict == "review"  # the ID alone cannot say which of them
+    assert {c.person_id for c in alone.candidates} == {LI.person_id, twice.person_id}
+    named = index.resolve(PersonRef(name="王强", id_number=LI.id_number))
+    assert (named.verdict, named.person_id) == ("auto", twice.person_id)  # the name can
+    index.remove(LI.person_id)  # either one gone, the other is still found by the ID
+    found = index.decide(make_query(name=None, id_number=LI.id_number))
+    assert (found.verdict, found.person_id) == ("auto", twice.person_id)
+    index = LinkIndex.build([LI, twice])
+    index.remove(twice.person_id)
+    found = index.decide(make_query(name=None, id_number=LI.id_number))
+    assert (found.verdict, found.person_id) == ("auto", LI.person_id)
+    index.remove(LI.person_id)
+    assert index.decide(make_query(name=None, id_number=LI.id_number)).verdict == "unmatched"

@@ -130,6 +130,9 @@ class LinkIndex:
         self._entries: dict[int, _Entry] = {}
         self._slots: dict[UUID, int] = {}
         self._by_id: dict[str, int] = {}
+        # An ID the registry gives more than one person (a record entered twice, a clerk's
+        # slip): its other holders, so that every one of them is a candidate. Rare.
+        self._also_by_id: dict[str, list[int]] = {}
         self._blocks: dict[BlockKey, set[int]] = defaultdict(set)
         self._households: dict[UUID, set[int]] = defaultdict(set)
         self._phone_homes: dict[str, dict[UUID, int]] = defaultdict(dict)
@@ -178,7 +181,9 @@ class LinkIndex:
         self._entries[slot] = entry
         self._slots[person.person_id] = slot
         if known.id_number:
-            self._by_id[known.id_number] = slot
+            first = self._by_id.setdefault(known.id_number, slot)
+            if first != slot:
+                self._also_by_id.setdefault(known.id_number, []).append(slot)
         for key in entry.keys:
             self._blocks[key].add(slot)
         self._households[person.household_id].add(slot)
@@ -192,8 +197,8 @@ class LinkIndex:
         if slot is None:
             return
         entry = self._entries.pop(slot)
-        if self._by_id.get(entry.known.id_number) == slot:
-            del self._by_id[entry.known.id_number]
+        if entry.known.id_number:
+            self._forget_id(entry.known.id_number, slot)
         for key in entry.keys:
             bucket = self._blocks.get(key)
             if bucket is not None:
@@ -212,6 +217,29 @@ class LinkIndex:
             if not homes:
                 del self._phone_homes[entry.known.phone]
 
+    def _forget_id(self, id_number: str, slot: int) -> None:
+        others = self._also_by_id.get(id_number)
+        if self._by_id.get(id_number) == slot:
+            if others:  # the next holder takes its place
+                self._by_id[id_number] = others.pop(0)
+            else:
+                del self._by_id[id_number]
+        elif others and slot in others:
+            others.remove(slot)
+        if others is not None and not others:
+            del self._also_by_id[id_number]
+
+    def _holders(self, id_number: str, found: set[int]) -> bool:
+        """Add the persons the registry gives this ID to `found`; whether there are any."""
+        slot = self._by_id.get(id_number)
+        if slot is None:
+            return False
+        found.add(slot)
+        others = self._also_by_id.get(id_number)
+        if others:
+            found.update(others)
+        return True
+
     def query(self, person: PersonRef) -> Query:
         """A warning's person in normal form."""
         return make_query(
@@ -226,14 +254,9 @@ class LinkIndex:
         found: set[int] = set()
         if not query.id_number:
             return found
-        slot = self._by_id.get(query.id_number)
-        if slot is not None:
-            found.add(slot)
-        elif not query.id_valid:
+        if not self._holders(query.id_number, found) and not query.id_valid:
             for neighbour in id_neighbours(query.id_number):
-                slot = self._by_id.get(neighbour)
-                if slot is not None:
-                    found.add(slot)
+                self._holders(neighbour, found)
         return found
 
     def candidates(self, query: Query) -> set[int]:
