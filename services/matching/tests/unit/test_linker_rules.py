@@ -312,6 +312,14 @@ def test_a_birth_date_read_from_the_id_is_not_a_second_agreement_with_its_holder
     result = INDEX.resolve(PersonRef(name="王大锤", id_number=LI.id_number, region_code=VILLAGE))
     assert result.verdict == "review" and result.reason_code == "name_disagrees"
     assert "birth_date:equal" not in result.reasons
+    # The same when the date is given and is the ID's (the gateway fills it in from the ID):
+    # the service decides as the CLI does for the row without it.
+    filled = INDEX.resolve(
+        PersonRef(
+            name="王大锤", id_number=LI.id_number, birth_date=LI.birth_date, region_code=VILLAGE
+        )
+    )
+    assert (filled.reasons, filled.score) == (result.reasons, result.score)
 
 
 def test_a_registered_id_with_someone_elses_name_and_birth_goes_to_review_with_both() -> None:

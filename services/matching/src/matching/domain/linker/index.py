@@ -105,7 +105,9 @@ def make_query(
     number, written = normal_id_and_birth(id_number)
     valid = written is not None
     cleaned = clean_name(name) if name else ""
-    from_id = birth_date is None and valid and number is not None
+    # The ID's own date when no other is given — and a given date that is the ID's: the
+    # gateway fills it in from the ID, and either way it is the ID agreeing a second time.
+    from_id = valid and number is not None and (birth_date is None or birth_date == written)
     return Query(
         id_number=number,
         id_valid=valid,
