@@ -334,6 +334,14 @@ def test_a_registered_id_with_someone_elses_name_and_birth_goes_to_review_with_b
     assert {c.person_id for c in result.candidates} >= {LI.person_id, ZHANG.person_id}
 
 
+def test_an_id_with_a_neighbours_name_lists_the_neighbour_beside_the_holder() -> None:
+    # 李玉兰's ID on 张伟's row, 张伟 registered in the same village: the ID's holder is the
+    # best candidate, but the shortlist also holds the one whose name it is, to choose
+    result = INDEX.resolve(PersonRef(name="张伟", id_number=LI.id_number, region_code=VILLAGE))
+    assert (result.verdict, result.reason_code) == ("review", "name_disagrees")
+    assert [c.person_id for c in result.candidates] == [LI.person_id, ZHANG.person_id]
+
+
 def test_a_relatives_id_with_another_members_name_goes_to_review() -> None:
     # the daughter's name with her brother's ID, the household phone and village agreeing
     result = FAMILY.resolve(

@@ -323,6 +323,14 @@ class LinkIndex:
             listed.append(holder)  # whose ID it is
         if relative is not None and all(s.entry is not relative for s in listed):
             listed.append(self._score(query, relative.known.slot))  # whose name it is
+        name_disagrees = best.name_points < 0
+        if name_disagrees and relative is None:
+            # Whose name it is, when the keys brought up someone who has it (a neighbour's
+            # ID typed on 杨德明's row, 杨德明 in the same village): scored low for the ID
+            # that is not his, yet the one staff will want to choose.
+            named = max(scored, key=lambda s: s.name_points)
+            if named.name_points > 0 and all(s is not named for s in listed):
+                listed.append(named)
         shortlist = tuple(
             Candidate(
                 s.entry.record.person_id,
@@ -332,7 +340,6 @@ class LinkIndex:
             )
             for s in listed
         )
-        name_disagrees = best.name_points < 0
         if (
             best.points >= config.auto_at
             and best.points - runner_up >= config.margin
