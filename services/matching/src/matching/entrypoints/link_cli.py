@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TextIO
-from uuid import NAMESPACE_OID, UUID, uuid5
+from uuid import UUID
+
+from shouwang_kit.gc_tuning import collection_paused
 
 from matching.domain.linker import LinkConfig, LinkIndex
 from matching.domain.linker.index import make_query
@@ -129,26 +131,34 @@ def link(registry: Path, warnings: Path, out: Path, config: LinkConfig) -> LinkR
     """Link every warning."""
     index = LinkIndex(config)
     names: dict[UUID, tuple[str, str]] = {}
+    # The engine keys persons and households by UUID: each id in the file gets one, by the
+    # order it first appears (a SHA-1 per id, as uuid5, was a tenth of building the index).
+    people: dict[str, UUID] = {}
+    homes: dict[str, UUID] = {}
     started = time.perf_counter()
-    for number, row in _rows(registry, REGISTRY_COLUMNS, "人员库"):
-        if not row["person_id"]:
-            raise LinkInputError("field.required", f"人员库第{number}行：person_id 不能为空")
-        person_id = uuid5(NAMESPACE_OID, row["person_id"])
-        names[person_id] = (row["person_id"], row["household_id"])
-        index.upsert(
-            PersonRecord(
-                person_id,
-                uuid5(NAMESPACE_OID, row["household_id"]),
-                row["id_number"],
-                row["name"],
-                row["gender"] or None,
-                _date(row["birth_date"]),
-                _region(row["village_code"]),
-                row["phone"] or None,
+    # No garbage collection while the index is built: it is millions of long-lived objects,
+    # and every collection on the way walked those built so far again (a third of the time at
+    # 300,000 persons, more the larger the registry).
+    with collection_paused():
+        for number, row in _rows(registry, REGISTRY_COLUMNS, "人员库"):
+            if not row["person_id"]:
+                raise LinkInputError("field.required", f"人员库第{number}行：person_id 不能为空")
+            person_id = people.setdefault(row["person_id"], UUID(int=len(people) + 1))
+            names[person_id] = (row["person_id"], row["household_id"])
+            index.upsert(
+                PersonRecord(
+                    person_id,
+                    homes.setdefault(row["household_id"], UUID(int=len(homes) + 1)),
+                    row["id_number"],
+                    row["name"],
+                    row["gender"] or None,
+                    _date(row["birth_date"]),
+                    _region(row["village_code"]),
+                    row["phone"] or None,
+                )
             )
-        )
-        if number % 10_000 == 0:
-            _progress("人员库", number - 1, started)
+            if number % 10_000 == 0:
+                _progress("人员库", number - 1, started)
     index_seconds = time.perf_counter() - started
     started = time.perf_counter()
     partial = out.with_name(f".{out.name}.partial")
