@@ -136,3 +136,114 @@ def test_a_run_stopped_by_a_bad_row_leaves_no_half_written_result(tmp_path: Path
         check=False,
     )
     assert nowhere.returncode == 2 and "file.unwritable" in nowhere.stderr
+
+
+def test_a_gbk_csv_and_an_excel_workbook_as_staff_save_them(tmp_path: Path) -> None:
+    """Chinese Excel saves CSV in GBK; staff also hold .xlsx workbooks, with dates as date
+    cells, phones and village codes as numbers and a title row above the table."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from shouwang_kit.idnumber import check_char
+
+    first17 = "53292219680315002"
+    id_number = first17 + check_char(first17)
+    (tmp_path / "R.csv").write_text(
+        "person_id,household_id,id_number,name,gender,birth_date,village_code,phone\n"
+        f"P1,H1,{id_number},李玉兰,female,1968-03-15,532929101001,13987650001\n"
+        "P2,H2,,张大山,male,1950-01-01,532929101002,\n",
+        encoding="gbk",
+    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2026年11月民政预警名单"])  # a title above the table
+    sheet.append(["warning_id", "id_number", "name", "birth_date", "village_code", "phone"])
+    sheet.append(["W1", id_number, "李玉兰", None, None, None])
+    sheet.append(["W2", None, "张大山", datetime(1950, 1, 1), 532929101002, None])
+    sheet.append(["W3", None, "李玉兰", datetime(1968, 3, 15), None, 13987650001])
+    book.save(tmp_path / "W.xlsx")
+    done = subprocess.run(
+        [
+            *CLI,
+            "--registry",
+            str(tmp_path / "R.csv"),
+            "--warnings",
+            str(tmp_path / "W.xlsx"),
+            "--out",
+            str(tmp_path / "OUT.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "OUT.csv").open(encoding="utf-8") as handle:
+        result = {r["warning_id"]: (r["person_id"], r["decision"]) for r in csv.DictReader(handle)}
+    assert result == {"W1": ("P1", "auto"), "W2": ("P2", "auto"), "W3": ("P1", "auto")}
+
+
+def test_a_file_that_is_neither_utf8_nor_gbk_or_not_a_workbook_is_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "R.csv").write_bytes(b"person_id,household_id\n\xff\xfe\xff\n")
+    (tmp_path / "W.xlsx").write_bytes(b"not a workbook")
+    for registry, warnings, code in (
+        ("R.csv", "W.xlsx", "file.encoding"),
+        (None, "W.xlsx", "file.xlsx"),
+    ):
+        if registry is None:
+            (tmp_path / "R.csv").write_text(
+                "person_id,household_id,id_number,name,gender,birth_date,village_code,phone\n",
+                encoding="utf-8",
+            )
+        done = subprocess.run(
+            [
+                *CLI,
+                "--registry",
+                str(tmp_path / "R.csv"),
+                "--warnings",
+                str(tmp_path / warnings),
+                "--out",
+                str(tmp_path / "OUT.csv"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2 and f"[{code}]" in done.stderr, done.stderr
+        assert not (tmp_path / "OUT.csv").exists()
+
+
+def test_an_id_typed_into_a_number_cell_is_refused_with_its_row(tmp_path: Path) -> None:
+    """Excel keeps 15 significant digits: an 18-digit ID in a number cell is already altered
+    (…1234 → …1000), so it is refused with the row rather than linked as a broken ID."""
+    from openpyxl import Workbook
+
+    (tmp_path / "R.csv").write_text(
+        "person_id,household_id,id_number,name,gender,birth_date,village_code,phone\n",
+        encoding="utf-8",
+    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["warning_id", "id_number", "name", "birth_date", "village_code", "phone"])
+    sheet.append(["W1", None, "李玉兰", None, 532929101001, 13987650001])  # these fit
+    sheet.append(["W2", 532922196803150020, "李玉兰", None, None, None])
+    book.save(tmp_path / "W.xlsx")
+    done = subprocess.run(
+        [
+            *CLI,
+            "--registry",
+            str(tmp_path / "R.csv"),
+            "--warnings",
+            str(tmp_path / "W.xlsx"),
+            "--out",
+            str(tmp_path / "OUT.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "[field.number_precision]" in done.stderr and "第3行" in done.stderr

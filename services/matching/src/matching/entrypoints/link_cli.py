@@ -6,9 +6,11 @@ service).
 R: person_id,household_id,id_number,name,gender,birth_date,village_code,phone
 W: warning_id,id_number,name,birth_date,village_code,phone   (any field but warning_id may be empty)
 OUT: warning_id,person_id,household_id,decision,score   (decision: auto, review, unmatched)
-All UTF-8 with a header row. OUT appears whole or not at all: it is written beside itself
-(`.OUT.csv.partial`) and renamed when every warning is linked, so a run stopped by a bad row
-leaves no half-written result (and an earlier OUT untouched).
+R and W: CSV in UTF-8 or GBK (sniffed; what Chinese Excel saves as CSV is GBK) or an .xlsx
+workbook's first sheet, each with a header row naming the columns (any case, any order; rows
+above it, a title, are skipped). OUT is UTF-8 CSV, and appears whole or not at all: it is
+written beside itself (`.OUT.csv.partial`) and renamed when every warning is linked, so a run
+stopped by a bad row leaves no half-written result (and an earlier OUT untouched).
 """
 
 from __future__ import annotations
@@ -22,12 +24,20 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
 from shouwang_kit.gc_tuning import collection_paused
+from shouwang_kit.tabular import (
+    HeaderTest,
+    UnreadableFile,
+    Utf8Probe,
+    csv_records,
+    xlsx_records,
+)
 
 from matching.domain.linker import LinkConfig, LinkIndex
 from matching.domain.linker.index import make_query
@@ -56,32 +66,86 @@ class LinkInputError(Exception):
         self.message = message
 
 
+def _records(path: Path, header_test: HeaderTest) -> Iterator[tuple[int, dict[str, object]]]:
+    """Rows of the first sheet of an .xlsx workbook, or of a CSV in UTF-8 or GBK (sniffed: what
+    Chinese Excel saves as CSV is GBK)."""
+    if path.suffix.lower() == ".xlsx":
+        return xlsx_records(path, header_test)
+    probe = Utf8Probe()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            probe.feed(chunk)
+    probe.feed(b"", final=True)
+    return csv_records(path, "utf-8" if probe.valid else "gb18030", header_test)
+
+
+class _Imprecise(ValueError):
+    """A number cell too long for a spreadsheet to have kept: Excel keeps 15 significant
+    digits, so an 18-digit ID or a 16-digit household number typed as a number is altered."""
+
+
+def _text(value: object) -> str:
+    """A cell as text: a spreadsheet's numbers and dates as they were typed."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15:
+        raise _Imprecise(value)  # an ID or a household number typed into a number cell
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time_of_day() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def _rows(path: Path, columns: tuple[str, ...], label: str) -> Iterator[tuple[int, dict[str, str]]]:
+    headers: list[list[str]] = []  # the first row that is not blank, then the header found
+
+    def header_test(row: list[str]) -> bool:
+        """The header is the first row naming every column (rows above it, a sheet's title,
+        are skipped)."""
+        if not headers:
+            headers.append(row)
+        if all(c in {h.strip().lower() for h in row} for c in columns):
+            headers.append(row)
+            return True
+        return False
+
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        records = iter(_records(path, header_test))
+        first = next(records, None)
     except OSError as exc:
         raise LinkInputError(
             "file.unreadable", f"无法打开{label}文件 {path}：{exc.strerror}"
         ) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        try:
-            # Column names as a spreadsheet may write them: ` ID_Number` is id_number.
-            header = [(name or "").strip().lower() for name in reader.fieldnames or []]
-        except UnicodeDecodeError:
-            raise LinkInputError("file.encoding", f"{label}文件不是UTF-8编码") from None
-        reader.fieldnames = header
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise LinkInputError(
-                "file.columns",
-                f"{label}文件缺少列：{', '.join(missing)}（应有：{', '.join(columns)}）",
-            )
-        try:
-            for number, row in enumerate(reader, start=2):
-                yield number, {c: (row.get(c) or "").strip() for c in columns}
-        except UnicodeDecodeError:
-            raise LinkInputError("file.encoding", f"{label}文件不是UTF-8编码") from None
+    except UnreadableFile as exc:
+        raise LinkInputError(exc.code, f"{label}文件：{exc.message}") from None
+    # Column names as a spreadsheet may write them: ` ID_Number` is id_number.
+    named = {h.strip().lower(): h for h in headers[-1]} if headers else {}
+    missing = [c for c in columns if c not in named]
+    if missing:
+        raise LinkInputError(
+            "file.columns",
+            f"{label}文件缺少列：{', '.join(missing)}（应有：{', '.join(columns)}）",
+        )
+    keys = [(c, named[c]) for c in columns]
+    number = first[0] if first is not None else 0
+    try:
+        if first is not None:
+            yield number, {c: _text(first[1].get(h)) for c, h in keys}
+        for number, row in records:
+            yield number, {c: _text(row.get(h)) for c, h in keys}
+    except UnreadableFile as exc:
+        raise LinkInputError(exc.code, f"{label}文件：{exc.message}") from None
+    except _Imprecise as exc:
+        raise LinkInputError(
+            "field.number_precision",
+            f"{label}第{number}行：{exc.args[0]:.0f} 是数字格式的单元格，超过15位的数字在Excel中"
+            "已失真（只保留15位有效数字）；请将该列设为文本格式，从原始数据重新导入",
+        ) from None
 
 
 # A time of day after the date is what a spreadsheet writes for a date cell (1968/3/15 0:00).
@@ -210,8 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shouwang-match", description="预警与人员库批量比对")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("link", help="逐条比对预警，输出 auto / review / unmatched")
-    cmd.add_argument("--registry", type=Path, required=True, help="人员库 CSV（UTF-8）")
-    cmd.add_argument("--warnings", type=Path, required=True, help="预警 CSV（UTF-8）")
+    cmd.add_argument(
+        "--registry", type=Path, required=True, help="人员库：CSV（UTF-8 或 GBK）或 Excel（.xlsx）"
+    )
+    cmd.add_argument(
+        "--warnings", type=Path, required=True, help="预警：CSV（UTF-8 或 GBK）或 Excel（.xlsx）"
+    )
     cmd.add_argument("--out", type=Path, required=True, help="输出 CSV")
     cmd.add_argument(
         "--auto-at",
