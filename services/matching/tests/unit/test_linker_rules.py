@@ -3,7 +3,7 @@
 from datetime import date
 from uuid import UUID
 
-from matching.domain.linker import LinkIndex
+from matching.domain.linker import LinkConfig, LinkIndex
 from matching.domain.linker.index import make_query
 from matching.domain.linker.keys import (
     id_neighbours,
@@ -332,6 +332,14 @@ def test_a_registered_id_with_someone_elses_name_and_birth_goes_to_review_with_b
     )
     assert (result.verdict, result.reason_code) == ("review", "id_held_by_another")
     assert {c.person_id for c in result.candidates} >= {LI.person_id, ZHANG.person_id}
+    # However low the thresholds are set, the one the name fits is not auto past the ID's holder
+    lenient = LinkIndex.build([LI, ZHANG], LinkConfig(auto_at=1, review_at=0, margin=0))
+    result = lenient.resolve(
+        PersonRef(
+            name="张伟", id_number=LI.id_number, birth_date=ZHANG.birth_date, region_code=VILLAGE
+        )
+    )
+    assert result.verdict == "review"
 
 
 def test_an_id_with_a_neighbours_name_lists_the_neighbour_beside_the_holder() -> None:

@@ -346,6 +346,7 @@ class LinkIndex:
             and not name_disagrees
             and best.corroborated
             and relative is None
+            and (holder is None or holder is best)  # never past the one the ID is registered to
         ):
             return Resolution(
                 "auto",
