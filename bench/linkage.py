@@ -106,14 +106,16 @@ def main(
     with_splink: bool = True,
     auto_at: float = splink_compare.AUTO_AT,
     review_at: float = splink_compare.REVIEW_AT,
+    seed: int = 1,
 ) -> None:
     print(f"matching linker: {native.in_use()}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         started = time.perf_counter()
-        rows = write_county(work, persons, count)[1]  # the registry's rows are freed here
+        # the registry's rows are freed here
+        rows = write_county(work, persons, count, seeds=(seed, seed + 1))[1]
         print(
-            f"data: {persons:,} persons, {count:,} warnings "
+            f"data: {persons:,} persons, {count:,} warnings, seed {seed} "
             f"(made in {time.perf_counter() - started:.0f}s)"
         )
         seconds, peak, err = run_cli(work)
@@ -164,6 +166,13 @@ if __name__ == "__main__":
     )
     parser.add_argument("--splink-auto-at", type=float, default=splink_compare.AUTO_AT)
     parser.add_argument("--splink-review-at", type=float, default=splink_compare.REVIEW_AT)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="another county: the registry from this seed, the warnings from the next (1: the "
+        "county the documented numbers are from)",
+    )
     arguments = parser.parse_args()
     main(
         arguments.persons,
@@ -171,4 +180,5 @@ if __name__ == "__main__":
         with_splink=arguments.splink,
         auto_at=arguments.splink_auto_at,
         review_at=arguments.splink_review_at,
+        seed=arguments.seed,
     )
