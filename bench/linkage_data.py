@@ -10,10 +10,11 @@ and a village cadre's phone for some lone elders. A few registry IDs are mistype
 Warnings: 85% about registered people. IDs exact (some with lower-case x, full-width digits,
 spaces or the old 15-digit form), with one slip (wrong digit, adjacent swap, dropped or doubled
 digit), two slips, another household member's ID, or missing; names in traditional characters,
-with a homophone, a confusable sound, a wrong or dropped character, or spaces; birth dates with
-a digit wrong or day and month swapped; a neighbour village's code, the township's code or none;
-phones missing or changed. The other 15% are people the registry lacks: strangers, namesakes in
-the same village, new members of registered households, namesakes born the same day elsewhere.
+with a homophone, a confusable sound, a wrong or dropped character, two swapped, or spaces;
+birth dates with a digit wrong or day and month swapped; a neighbour village's code, the
+township's code or none; phones missing or changed. The other 15% are people the registry
+lacks: strangers, namesakes in the same village, new members of registered households,
+namesakes born the same day elsewhere.
 Each warning carries its true person id ("" when not registered) and a label of the noise it
 carries (`breakdown` counts wrong autos and misses by it). Deterministic per seed.
 """
@@ -315,6 +316,9 @@ def _noisy_name(rng: random.Random, name: str, to_traditional: opencc.OpenCC) ->
     if roll < 0.22:
         shown = " ".join(name) if rng.random() < 0.5 else name[:1] + "·" + name[1:]
         return shown, "spaces"
+    if roll < 0.23 and len(chars) >= 3 and chars[-1] != chars[-2]:
+        chars[-1], chars[-2] = chars[-2], chars[-1]  # the given name's two transcribed swapped
+        return "".join(chars), "swapped"
     return name, "same"
 
 

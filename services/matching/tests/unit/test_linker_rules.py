@@ -367,6 +367,16 @@ def test_a_relatives_id_with_another_members_name_goes_to_review() -> None:
     assert (own.verdict, own.person_id) == ("auto", SON.person_id)
 
 
+def test_two_characters_of_the_given_name_swapped_is_a_near_name() -> None:
+    # 李兰玉 for 李玉兰 (a transcription slip): near, as one character off is
+    result = INDEX.resolve(PersonRef(name="李兰玉", birth_date=LI.birth_date, region_code=VILLAGE))
+    assert (result.verdict, result.person_id) == ("auto", LI.person_id)
+    assert "name:chars_swapped" in result.reasons
+    # the surname is not part of it: 玉李兰 is another name
+    other = INDEX.resolve(PersonRef(name="玉李兰", birth_date=LI.birth_date, region_code=VILLAGE))
+    assert other.verdict != "auto"
+
+
 def test_a_near_name_and_a_birth_date_alone_are_not_enough() -> None:
     homophone = FAMILY.resolve(PersonRef(name="李玉岚", birth_date=LI.birth_date))
     assert (homophone.verdict, homophone.reason_code) == ("review", "uncorroborated")

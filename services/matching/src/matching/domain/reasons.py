@@ -19,6 +19,7 @@ REASON_TEXT = {
     "name:pinyin": "姓名同音",
     "name:sounds_alike": "姓名读音相近",
     "name:one_char_off": "姓名差一个字",
+    "name:chars_swapped": "姓名中两个字前后颠倒",
     "name:given_differs": "同姓不同名",
     "name:differs": "姓名不符",
     "name:missing": "未报送姓名",

@@ -4,7 +4,8 @@ docs/matching.md has the table; in short:
 
 - ID: exact +10; when one side fails its check, one keying slip +5, two +2; another ID −8.
 - name: same +5; same pinyin +4; confusable sounds +3; same surname with one of three or more
-  characters wrong or dropped +3; a two-character name's given name differs 0; else −6.
+  characters wrong or dropped, or two adjacent ones swapped, +3; a two-character name's given
+  name differs 0; else −6.
 - birth date: same +4; day/month swapped or one digit off +2; else −5. A date read from the
   warning's own ID counts nothing for that ID's holder (it is the ID agreeing again).
 - place: same village +2; same township (or a township code) +1; another county −1.
@@ -23,7 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from matching.domain.linker.keys import slips_between
 
@@ -111,10 +112,13 @@ def name_points(query: Query, known: Known) -> tuple[float, str]:
         return 4.0, "name:pinyin"
     if query.loose and query.loose == known.loose:
         return 3.0, "name:sounds_alike"
-    if query.surname == known.surname and Levenshtein.distance(query.name, known.name) <= 1:
-        if max(len(query.name), len(known.name)) >= 3:
-            return 3.0, "name:one_char_off"  # two of three characters kept, surname too
-        return 0.0, "name:given_differs"  # 王伟 / 王强: in a two-character name, another name
+    if query.surname == known.surname:
+        if Levenshtein.distance(query.name, known.name) <= 1:
+            if max(len(query.name), len(known.name)) >= 3:
+                return 3.0, "name:one_char_off"  # two of three characters kept, surname too
+            return 0.0, "name:given_differs"  # 王伟 / 王强: in a two-character name, another
+        if OSA.distance(query.name, known.name) == 1:
+            return 3.0, "name:chars_swapped"  # 李兰玉 / 李玉兰: the given name's two swapped
     return -6.0, "name:differs"
 
 
