@@ -389,6 +389,7 @@ def test_a_near_name_and_a_birth_date_alone_are_not_enough() -> None:
 def test_day_month_swapped_or_one_digit_off_birth_dates_agree_in_part() -> None:
     for shown, reason in (
         (date(1968, 3, 16), "birth_date:one_digit"),
+        (date(1986, 3, 15), "birth_date:digits_swapped"),  # 1968 keyed 1986
         (date(1968, 3, 15), "birth_date:equal"),
     ):
         result = INDEX.resolve(PersonRef(name="李玉兰", birth_date=shown, region_code=VILLAGE))

@@ -26,6 +26,7 @@ REASON_TEXT = {
     "birth_date:equal": "出生日期一致",
     "birth_date:day_month_swapped": "出生日期月、日颠倒",
     "birth_date:one_digit": "出生日期差一位数字",
+    "birth_date:digits_swapped": "出生日期两位数字前后颠倒",
     "birth_date:differs": "出生日期不符",
     "village:equal": "同一行政村",
     "township:equal": "同一乡镇",

@@ -6,7 +6,8 @@ docs/matching.md has the table; in short:
 - name: same +5; same pinyin +4; confusable sounds +3; same surname with one of three or more
   characters wrong or dropped, or two adjacent ones swapped, +3; a two-character name's given
   name differs 0; else −6.
-- birth date: same +4; day/month swapped or one digit off +2; else −5. A date read from the
+- birth date: same +4; day/month swapped, one digit off or two adjacent digits swapped +2;
+  else −5. A date read from the
   warning's own ID counts nothing for that ID's holder (it is the ID agreeing again).
 - place: same village +2; same township (or a township code) +1; another county −1.
 - phone: same +3, +1 when several households give it; another 0 (phones change).
@@ -132,6 +133,15 @@ def _one_digit_off(a: date, b: date) -> bool:
     return sum(x != y for x, y in zip(_digits(a), _digits(b), strict=True)) == 1
 
 
+def _digits_swapped(a: date, b: date) -> bool:
+    """Two adjacent digits of the date keyed the other way round (1968 → 1986)."""
+    x, y = _digits(a), _digits(b)
+    off = [i for i in range(len(x)) if x[i] != y[i]]
+    return (
+        len(off) == 2 and off[1] == off[0] + 1 and x[off[0]] == y[off[1]] and x[off[1]] == y[off[0]]
+    )
+
+
 def _birth_points(query: Query, known: Known, id_points: float) -> tuple[float, str | None]:
     if query.birth_date is None or known.birth_date is None:
         return 0.0, None
@@ -144,6 +154,8 @@ def _birth_points(query: Query, known: Known, id_points: float) -> tuple[float, 
         return 2.0, "birth_date:day_month_swapped"
     if _one_digit_off(q, k):
         return 2.0, "birth_date:one_digit"
+    if _digits_swapped(q, k):
+        return 2.0, "birth_date:digits_swapped"
     return -5.0, "birth_date:differs"
 
 
