@@ -320,3 +320,38 @@ async def test_the_demo_list_printed_by_make_run_uploads_as_documented(system: S
     report = {r["行号"]: r for r in await _report(system, answer.json()["batch_id"])}
     assert report["4"]["姓名"] == "赵*"  # written 趙六 in the file: normalised to simplified
     assert "phone.format" in report["5"]["错误代码"]
+
+
+async def test_every_way_matching_ends_reaches_the_agencys_report(system: System) -> None:
+    """Nobody found by name (no ID), and a contradicting name queued for county staff, then
+    rejected by them: the report says 监测库中无此人 for both, 待人工比对 in between. (Any
+    unmatched reason but `not_in_registry` used to fail the gateway's feedback consumer, and
+    a queued review was never reported.)"""
+    doubtful = _member(3)
+    rows = [
+        ["姓名", "身份证号码", "出生日期", "发生日期", "预警类型"],
+        ["王不在", "", "1971-04-05", "2026-09-12", "new_dibao"],  # no ID: by name and birth
+        ["另一个人", doubtful["id_number"], "", "2026-09-12", "new_dibao"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    answer = await system.post_batch(
+        buffer.getvalue().encode(), period="2026-09", signal_type="new_dibao"
+    )
+    assert answer.status_code == 202, answer.text
+    batch_id = answer.json()["batch_id"]
+    summary = await _batch(system, batch_id, until="settled")
+    by_row = {r["行号"]: r for r in await _report(system, batch_id)}
+    assert (summary["counts"]["not_in_registry"], summary["counts"]["needs_review"]) == (1, 1)
+    assert by_row["2"]["比对结果"] == "监测库中无此人"
+    assert by_row["3"]["比对结果"] == "待人工比对"
+    rejected = await system.http.post(
+        f"{system.url('matching')}/v1/reviews/{by_row['3']['预警编号']}/reject",
+        json={"reason": "身份证号码录入错误，非本县人员"},
+    )
+    assert rejected.status_code == 200, rejected.text
+    async with asyncio.timeout(20):
+        while (await _batch(system, batch_id))["counts"]["not_in_registry"] != 2:
+            await asyncio.sleep(0.2)
+    by_row = {r["行号"]: r for r in await _report(system, batch_id)}
+    assert by_row["3"]["比对结果"] == "监测库中无此人"

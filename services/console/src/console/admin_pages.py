@@ -19,6 +19,7 @@ from console.views import percent, ranked_bars
 FEED_STATUS = {"on_time": "按时", "late": "逾期报送", "missing": "未报送", "pending": "未到期"}
 OUTCOME_NAMES = {
     "accepted": "待比对",
+    "needs_review": "待人工核对",
     "matched": "已比对",
     "not_in_registry": "库外人员",
     "case_opened": "已立案",

@@ -10,13 +10,14 @@ from shouwang_proto.events import (
     CaseOpenedV1,
     CaseSignalAttachedV1,
     WarningMatchedV1,
+    WarningNeedsReviewV1,
     WarningUnmatchedV1,
 )
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency_gateway.adapters.tables import warnings
-from agency_gateway.domain.outcomes import OUTCOME_RANK, unmatched_outcome
+from agency_gateway.domain.outcomes import OUTCOME_RANK
 
 
 async def _advance(
@@ -46,11 +47,18 @@ async def record_outcome(envelope: Envelope, *, session: AsyncSession, now: date
     event = envelope.parsed()
     if isinstance(event, WarningMatchedV1):
         await _advance(session, [event.warning.warning_id], "matched", now=now)
+    elif isinstance(event, WarningNeedsReviewV1):  # county staff decide who it is
+        await _advance(session, [event.warning.warning_id], "needs_review", now=now)
     elif isinstance(event, WarningUnmatchedV1):
+        # Whatever matching's reason — a valid ID not registered, a broken or missing ID and
+        # nobody found by name, county staff deciding in review — the agency is told "not in
+        # the registry", with matching's words as the detail. (Its reason code was taken as an
+        # outcome of its own when it was not `not_in_registry`: one without a rank, on which
+        # the feedback consumer failed, and every later outcome waited behind it.)
         await _advance(
             session,
             [event.warning.warning_id],
-            unmatched_outcome(event.reason_code),
+            "not_in_registry",
             now=now,
             detail=event.reason,
         )

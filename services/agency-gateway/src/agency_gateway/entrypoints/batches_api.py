@@ -100,6 +100,7 @@ async def _summary(runtime: RuntimeDep, batch_id: uuid.UUID, agency: str) -> dic
             "unchanged": counts.get("unchanged", 0),
             "removed": counts.get("removed", 0),
             "awaiting_match": outcomes.get("accepted", 0),
+            "needs_review": outcomes.get("needs_review", 0),
             "matched": outcomes.get("matched", 0),
             "not_in_registry": outcomes.get("not_in_registry", 0),
             "case_opened": outcomes.get("case_opened", 0),

@@ -13,7 +13,15 @@ from agency_gateway.adapters.tables import batch_rows, batches, warnings
 from agency_gateway.entrypoints.deps import RuntimeDep
 
 router = APIRouter(prefix="/v1/county", tags=["feeds"])
-OUTCOMES = ("accepted", "matched", "not_in_registry", "case_opened", "confirmed", "dismissed")
+OUTCOMES = (
+    "accepted",
+    "needs_review",
+    "matched",
+    "not_in_registry",
+    "case_opened",
+    "confirmed",
+    "dismissed",
+)
 
 
 @router.get("/batches")
