@@ -346,3 +346,41 @@ async def test_the_calendar_page_lists_provisional_deadlines_until_the_year_is_l
     finally:
         await connection.close()
     assert provisional is False  # computed again on the loaded year
+
+
+async def test_the_county_office_sees_the_people_the_registry_lacks(system: System) -> None:
+    from shouwang_kit.idnumber import check_char
+
+    first17 = "53292919800808" + "007"
+    stranger = first17 + check_char(first17)
+    answer = await system.post_warning(
+        {
+            "signal_type": "high_out_of_pocket",
+            "occurred_on": "2026-11-22",
+            "person": {"name": "库外丙", "id_number": stranger},
+            "details": {"amount": 41000},
+        },
+        headers=MEDICAL,
+    )
+    assert answer.status_code == 202, answer.text
+    warning_id = answer.json()["warning_id"]
+    matching = system.url("matching")
+    async with asyncio.timeout(20):
+        while (await system.http.get(f"{matching}/v1/decisions/{warning_id}")).status_code != 200:
+            await asyncio.sleep(0.1)
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await _login(page, base, "county-office")
+        await page.click("#nav-unmatched")
+        row = await page.wait_for_selector(f"#unmatched tr[data-warning='{warning_id}']")
+        assert row is not None
+        text = await row.inner_text()
+        assert "库外丙" in text and "县医疗保障局" in text and "身份证号码不在" in text
+        assert stranger not in text and stranger[:6] in text  # masked
+        await page.screenshot(path=str(SHOTS / "unmatched.png"), full_page=True)
+        town = await browser.new_page()
+        await _login(town, base, "town-nuodeng")
+        assert await town.query_selector("#nav-unmatched") is None  # the county office's page
+        await browser.close()

@@ -120,6 +120,67 @@ async def test_a_rejected_review_is_reported_as_not_in_the_registry(system: Syst
     assert rejected.status_code == 200, rejected.text
     decision = await _decision(system, warning_id)
     assert (decision["outcome"], decision["reason_code"]) == ("unmatched", "review_rejected")
+    # 库外人员: the county office sees it with the reviewer's reason
+    listed = (await system.http.get(f"{system.url('matching')}/v1/unmatched")).json()["items"]
+    (item,) = [i for i in listed if i["warning_id"] == warning_id]
+    assert item["reason_code"] == "review_rejected" and "非本县人员" in item["reason"]
+    assert item["person"]["name"] == "另一个人"
+
+
+async def test_warnings_about_people_the_registry_lacks_are_listed_for_the_county(
+    system: System,
+) -> None:
+    """Never dropped: a valid ID nobody registered holds, and no ID with nobody found by name,
+    are listed for the county office (库外人员), newest first, with the reason in words, ID
+    numbers masked, inside its county; other roles are refused."""
+    stranger_id = "53292919700101" + "009"
+    stranger_id += check_char(stranger_id)
+    first = await _warn(
+        system,
+        {
+            "signal_type": "new_dibao",
+            "occurred_on": "2026-11-20",
+            "person": {"name": "库外甲", "id_number": stranger_id, "region_code": "532929101001"},
+        },
+        CIVIL,
+    )
+    second = await _warn(
+        system,
+        {
+            "signal_type": "high_out_of_pocket",
+            "occurred_on": "2026-11-21",
+            "person": {"name": "库外乙", "birth_date": "1971-04-05"},
+            "details": {"amount": 30000},
+        },
+        MEDICAL,
+    )
+    for warning_id in (first, second):
+        assert (await _decision(system, warning_id))["outcome"] == "unmatched"
+    unmatched = f"{system.url('matching')}/v1/unmatched"
+    items = (await system.http.get(unmatched)).json()["items"]
+    by_id = {i["warning_id"]: i for i in items}
+    assert first in by_id and second in by_id
+    decided = [i["decided_at"] for i in items]
+    assert decided == sorted(decided, reverse=True)  # newest first
+    assert by_id[first]["reason_code"] == "not_in_registry"
+    assert "身份证号码不在" in by_id[first]["reason"]
+    assert by_id[first]["person"]["id_number"] == stranger_id[:6] + "*" * 11 + stranger_id[-1]
+    assert stranger_id not in str(items)
+    assert (by_id[second]["reason_code"], by_id[second]["agency_code"]) == (
+        "not_found",
+        "medical_insurance",
+    )
+    township = await system.http.get(unmatched, params={"region": "532929101000"})
+    assert first in {i["warning_id"] for i in township.json()["items"]}
+    assert second not in {i["warning_id"] for i in township.json()["items"]}  # no region named
+    medical_only = await system.http.get(unmatched, params={"agency": "medical_insurance"})
+    assert {i["agency_code"] for i in medical_only.json()["items"]} == {"medical_insurance"}
+    town = Officer("town-nuodeng", "诺邓镇", "township_officer", "532929101000")
+    refused = await system.http.get(unmatched, headers=_as(town))
+    assert refused.status_code == 403 and refused.json()["code"] == "review.forbidden"
+    other = Officer("county-2", "别县", "county_office", "532930000000")
+    elsewhere = (await system.http.get(unmatched, headers=_as(other))).json()["items"]
+    assert first not in {i["warning_id"] for i in elsewhere}
 
 
 def _as(officer: Officer | None) -> dict[str, str]:

@@ -674,6 +674,10 @@ async def test_a_warning_delivered_again_publishes_its_outcome_again_under_the_s
     decided = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.decisions")
     joined = await matching.fetch(f"SELECT count(*) AS n FROM {SCHEMA}.signal_warnings")
     assert (decided[0]["n"], joined[0]["n"]) == (4, 2)  # the confirmed review joined too
+    kept = await matching.fetch(f"SELECT warning_id, reason_code FROM {SCHEMA}.unmatched")
+    assert [(r["warning_id"], r["reason_code"]) for r in kept] == [  # once, for the county
+        (_warning_id(stranger), "not_in_registry")
+    ]
 
 
 def test_outcome_ids_are_the_same_for_one_warning_and_event_only() -> None:

@@ -49,6 +49,27 @@ def register(app: FastAPI, console: Console) -> None:
             total=listed.get("total", len(listed["items"])),
         )
 
+    @app.get("/unmatched", response_class=HTMLResponse)
+    async def unmatched(request: Request, offset: int = 0) -> Response:
+        who = console.county_only(request)
+        if not isinstance(who, tuple):
+            return who
+        answer = await console.matching.get(
+            "/v1/unmatched",
+            params={"offset": max(offset, 0), "limit": 100},
+            headers=console.bearer(who[1]),
+        )
+        if answer.status_code != 200:
+            return console.message(who[0], answer.json().get("message", "无法读取库外人员"), 502)
+        listed = answer.json()
+        return console.page(
+            "unmatched.html",
+            officer=who[0],
+            items=listed["items"],
+            total=listed.get("total", len(listed["items"])),
+            offset=max(offset, 0),
+        )
+
     @app.get("/reviews/{warning_id}", response_class=HTMLResponse)
     async def review(warning_id: str, request: Request, error: str = "") -> Response:
         who = console.county_only(request)

@@ -87,6 +87,23 @@ reviews = Table(
     Column("person_id", UUID(as_uuid=True), nullable=True),
 )
 
+# Warnings about someone the registry lacks (未在库), kept for the county office to see: a
+# household the registry does not have yet, an agency's wrong row, a stranger. Decided by the
+# linker or by county staff rejecting a review item (`reason_code` review_rejected).
+unmatched = Table(
+    "unmatched",
+    metadata,
+    Column("warning_id", UUID(as_uuid=True), primary_key=True),
+    Column("agency_code", String(40), nullable=False),
+    Column("signal_type", String(60), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("region_code", String(12), nullable=True),  # the warning's, if it named one
+    Column("reason_code", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("warning", JSONB, nullable=False),  # as received
+    Column("decided_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 # Append-only: who looked at or decided a review item, when, and why.
 review_actions = Table(
     "review_actions",

@@ -287,6 +287,7 @@ async def resolve_batch(
                 unjoined.append((item[1], resolution.household_id))
     joins = await _join_signals(raw, unjoined, now=now) if unjoined else {}
     review_rows = []
+    unmatched_rows: list[tuple[Any, ...]] = []
     out_rows: list[tuple[UUID | str, str, bytes]] = []
 
     def publish(
@@ -375,14 +376,30 @@ async def resolve_batch(
                 model_json(payload),
             )
         else:
-            body = unmatched_json(
-                warning_json=_warning_json(envelope, warning, value),
-                reason_code=resolution.reason_code or "unmatched",
-                reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
-            )
+            warning_json = _warning_json(envelope, warning, value)
+            reason_code = resolution.reason_code or "unmatched"
+            reason = resolution.reason_zh or "未在农户信息库中找到对应人员"
+            body = unmatched_json(warning_json=warning_json, reason_code=reason_code, reason=reason)
             publish(envelope, warning, WarningUnmatchedV1, str(warning.warning_id), body)
+            unmatched_rows.append(
+                (
+                    warning.warning_id,
+                    warning.agency_code,
+                    warning.signal_type,
+                    warning.occurred_on,
+                    warning.person.region_code,
+                    reason_code,
+                    reason,
+                    warning_json.decode(),
+                    now,
+                )
+            )
     if review_rows:
         await session.execute(insert(reviews), review_rows)
+    if unmatched_rows:  # kept for the county office (库外人员); COPY: a fifth of a poll's rows
+        await raw.copy_records_to_table(
+            "unmatched", schema_name=SCHEMA, columns=UNMATCHED_COLUMNS, records=unmatched_rows
+        )
     again = await _outcomes_again(raw, earlier, publish) if earlier else 0
     # Published by the consumer once this transaction commits (no outbox row: the decision is
     # the record, and a redelivered warning publishes its outcome again, see _outcomes_again).
@@ -391,6 +408,18 @@ async def resolve_batch(
         "warnings.decided", count=len(todo), published=len(out_rows) - again, published_again=again
     )
 
+
+UNMATCHED_COLUMNS = (
+    "warning_id",
+    "agency_code",
+    "signal_type",
+    "occurred_on",
+    "region_code",
+    "reason_code",
+    "reason",
+    "warning",
+    "decided_at",
+)
 
 _SELECT_DECIDED = f"""
 SELECT d.warning_id, d.outcome, d.reason_code, d.person_id, d.score, d.reasons::text,

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.adapters.tables import decisions, persons, review_actions, reviews
+from matching.adapters.tables import decisions, persons, review_actions, reviews, unmatched
 from matching.app.handlers import matched_event, publish_outcome
 
 
@@ -208,5 +208,18 @@ async def reject_review(
         warning=warning,
         reason_code="review_rejected",
         reason=f"人工核对认定不是库内人员：{reason}",
+    )
+    await session.execute(  # 库外人员: the county office sees it with the linker's
+        insert(unmatched).values(
+            warning_id=warning_id,
+            agency_code=warning.agency_code,
+            signal_type=warning.signal_type,
+            occurred_on=warning.occurred_on,
+            region_code=warning.person.region_code,
+            reason_code=payload.reason_code,
+            reason=payload.reason,
+            warning=row.envelope["payload"],
+            decided_at=now,
+        )
     )
     await publish_outcome(payload, envelope=envelope, outbox=outbox, now=now, message_id=new_id())

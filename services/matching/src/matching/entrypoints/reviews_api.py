@@ -31,6 +31,7 @@ from matching.adapters.tables import (
     review_actions,
     reviews,
     signal_warnings,
+    unmatched,
 )
 from matching.app.reviews import (
     ReviewError,
@@ -145,6 +146,60 @@ async def list_reviews(
                 "region_code": r.region_code,
                 "candidates": len(r.candidates),
                 "queued_at": r.queued_at.isoformat(),
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.get("/unmatched", tags=["not in the registry"])
+async def list_unmatched(
+    request: Request,
+    officer: Reviewer,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern="^[0-9]{2,12}$",
+            description="区划代码（12位）或其前缀，只在本人负责的区域内筛选",
+        ),
+    ] = None,
+    agency: Annotated[str | None, Query(max_length=40, description="报送部门代码")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, description="跳过最新的若干条（翻页）")] = 0,
+) -> dict[str, Any]:
+    """库外人员: warnings about someone the registry lacks, newest first — a household it does
+    not have yet, an agency's wrong row, a stranger — with the reason in words (the linker's,
+    or the reviewer's who rejected a review item). Inside the officer's region, as the review
+    queue; warnings that named no region are the county's. ID numbers and phones masked."""
+    scope = officer.scope
+    query = select(unmatched).where(
+        unmatched.c.region_code.startswith(scope) | unmatched.c.region_code.is_(None)
+    )
+    if region:
+        prefix = region_prefix(region) if len(region) == 12 else region
+        query = query.where(unmatched.c.region_code.startswith(prefix))
+    if agency:
+        query = query.where(unmatched.c.agency_code == agency)
+    async with _runtime(request).sessions() as session:
+        page = query.order_by(unmatched.c.decided_at.desc(), unmatched.c.warning_id)
+        rows = (await session.execute(page.offset(offset).limit(limit))).all()
+        total = offset + len(rows)
+        if len(rows) == limit or (offset and not rows):
+            counted = select(func.count()).select_from(query.order_by(None).subquery())
+            total = await session.scalar(counted) or 0
+    return {
+        "total": total,
+        "items": [
+            {
+                "warning_id": str(r.warning_id),
+                "agency_code": r.agency_code,
+                "signal_type": r.signal_type,
+                "occurred_on": r.occurred_on.isoformat(),
+                "region_code": r.region_code,
+                "reason_code": r.reason_code,
+                "reason": r.reason,
+                "person": _person_view(r.warning.get("person") or {}),
+                "decided_at": r.decided_at.isoformat(),
             }
             for r in rows
         ],
