@@ -9,6 +9,7 @@ officer whose region holds the household.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,7 +21,8 @@ from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_id_number, mask_phone
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.adapters.tables import (
     eligibility_flags,
@@ -100,6 +102,31 @@ def _actor(officer: Officer) -> str:
     return (f"{officer.name}（{officer.officer_id}）" if officer.name else officer.officer_id)[:100]
 
 
+def _in_region(query: Select[Any], column: Any, officer: Officer, region: str | None) -> Any:
+    """`query` narrowed to the officer's region (rows without a region are the county's, seen by
+    every reviewer) and, when given, to `region`: a full code stands for the division it names
+    (532929101000: the township), a shorter one is a prefix."""
+    query = query.where(column.startswith(officer.scope) | column.is_(None))
+    if region:
+        query = query.where(
+            column.startswith(region_prefix(region) if len(region) == 12 else region)
+        )
+    return query
+
+
+async def _page(
+    session: AsyncSession, query: Select[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[Sequence[Row[Any]], int]:
+    """One page of `query` in `order`, and how many rows it has in all (counted only when the
+    page does not tell: it is full, or empty past the first)."""
+    rows = (await session.execute(query.order_by(*order).offset(offset).limit(limit))).all()
+    total = offset + len(rows)
+    if len(rows) == limit or (offset and not rows):
+        counted = select(func.count()).select_from(query.subquery())
+        total = await session.scalar(counted) or 0
+    return rows, total
+
+
 @router.get("/reviews")
 async def list_reviews(
     request: Request,
@@ -118,22 +145,13 @@ async def list_reviews(
     """Review items inside the officer's region, oldest first (items whose warning named no
     region are the county's, listed for every reviewer); `total`: how many there are in all,
     `offset` pages on."""
-    scope = officer.scope
-    query = select(reviews).where(
-        reviews.c.state == state,
-        reviews.c.region_code.startswith(scope) | reviews.c.region_code.is_(None),
+    query = _in_region(
+        select(reviews).where(reviews.c.state == state), reviews.c.region_code, officer, region
     )
-    if region:
-        # A full code stands for the division it names (532929101000: the township).
-        prefix = region_prefix(region) if len(region) == 12 else region
-        query = query.where(reviews.c.region_code.startswith(prefix))
     async with _runtime(request).sessions() as session:
-        page = query.order_by(reviews.c.queued_at, reviews.c.warning_id)
-        rows = (await session.execute(page.offset(offset).limit(limit))).all()
-        total = offset + len(rows)
-        if len(rows) == limit or (offset and not rows):  # more, or fewer, than the page: count
-            counted = select(func.count()).select_from(query.order_by(None).subquery())
-            total = await session.scalar(counted) or 0
+        rows, total = await _page(
+            session, query, (reviews.c.queued_at, reviews.c.warning_id), offset, limit
+        )
     return {
         "total": total,
         "items": [
@@ -171,22 +189,13 @@ async def list_unmatched(
     not have yet, an agency's wrong row, a stranger — with the reason in words (the linker's,
     or the reviewer's who rejected a review item). Inside the officer's region, as the review
     queue; warnings that named no region are the county's. ID numbers and phones masked."""
-    scope = officer.scope
-    query = select(unmatched).where(
-        unmatched.c.region_code.startswith(scope) | unmatched.c.region_code.is_(None)
-    )
-    if region:
-        prefix = region_prefix(region) if len(region) == 12 else region
-        query = query.where(unmatched.c.region_code.startswith(prefix))
+    query = _in_region(select(unmatched), unmatched.c.region_code, officer, region)
     if agency:
         query = query.where(unmatched.c.agency_code == agency)
     async with _runtime(request).sessions() as session:
-        page = query.order_by(unmatched.c.decided_at.desc(), unmatched.c.warning_id)
-        rows = (await session.execute(page.offset(offset).limit(limit))).all()
-        total = offset + len(rows)
-        if len(rows) == limit or (offset and not rows):
-            counted = select(func.count()).select_from(query.order_by(None).subquery())
-            total = await session.scalar(counted) or 0
+        rows, total = await _page(
+            session, query, (unmatched.c.decided_at.desc(), unmatched.c.warning_id), offset, limit
+        )
     return {
         "total": total,
         "items": [
