@@ -382,24 +382,12 @@ async def resolve_batch(
             body = unmatched_json(warning_json=warning_json, reason_code=reason_code, reason=reason)
             publish(envelope, warning, WarningUnmatchedV1, str(warning.warning_id), body)
             unmatched_rows.append(
-                (
-                    warning.warning_id,
-                    warning.agency_code,
-                    warning.signal_type,
-                    warning.occurred_on,
-                    warning.person.region_code,
-                    reason_code,
-                    reason,
-                    warning_json.decode(),
-                    now,
-                )
+                unmatched_record(warning, reason_code, reason, warning_json.decode(), now)
             )
     if review_rows:
         await session.execute(insert(reviews), review_rows)
-    if unmatched_rows:  # kept for the county office (库外人员); COPY: a fifth of a poll's rows
-        await raw.copy_records_to_table(
-            "unmatched", schema_name=SCHEMA, columns=UNMATCHED_COLUMNS, records=unmatched_rows
-        )
+    if unmatched_rows:  # a fifth of a poll's rows
+        await keep_unmatched(raw, unmatched_rows)
     again = await _outcomes_again(raw, earlier, publish) if earlier else 0
     # Published by the consumer once this transaction commits (no outbox row: the decision is
     # the record, and a redelivered warning publishes its outcome again, see _outcomes_again).
@@ -409,7 +397,7 @@ async def resolve_batch(
     )
 
 
-UNMATCHED_COLUMNS = (
+_UNMATCHED_COLUMNS = (
     "warning_id",
     "agency_code",
     "signal_type",
@@ -420,6 +408,33 @@ UNMATCHED_COLUMNS = (
     "warning",
     "decided_at",
 )
+
+
+def unmatched_record(
+    warning: WarningReceivedV1, reason_code: str, reason: str, warning_json: str, now: datetime
+) -> tuple[Any, ...]:
+    """A warning about someone the registry lacks, as `keep_unmatched` writes it (the warning as
+    received, in JSON)."""
+    return (
+        warning.warning_id,
+        warning.agency_code,
+        warning.signal_type,
+        warning.occurred_on,
+        warning.person.region_code,
+        reason_code,
+        reason,
+        warning_json,
+        now,
+    )
+
+
+async def keep_unmatched(raw: Any, records: list[tuple[Any, ...]]) -> None:
+    """Keep them for the county office (库外人员, `GET /v1/unmatched`): one COPY, whether the
+    linker decided them in a poll or county staff rejected a review item."""
+    await raw.copy_records_to_table(
+        "unmatched", schema_name=SCHEMA, columns=_UNMATCHED_COLUMNS, records=records
+    )
+
 
 _SELECT_DECIDED = f"""
 SELECT d.warning_id, d.outcome, d.reason_code, d.person_id, d.score, d.reasons::text,

@@ -8,11 +8,13 @@ region is the county's, open to every reviewer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from shouwang_kit.db import driver_connection
 from shouwang_kit.idnumber import IdNumberError, validate_id_number
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import keyed_hash
@@ -22,8 +24,13 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.adapters.tables import decisions, persons, review_actions, reviews, unmatched
-from matching.app.handlers import matched_event, publish_outcome
+from matching.adapters.tables import decisions, persons, review_actions, reviews
+from matching.app.handlers import (
+    keep_unmatched,
+    matched_event,
+    publish_outcome,
+    unmatched_record,
+)
 
 
 class ReviewError(Exception):
@@ -209,17 +216,9 @@ async def reject_review(
         reason_code="review_rejected",
         reason=f"人工核对认定不是库内人员：{reason}",
     )
-    await session.execute(  # 库外人员: the county office sees it with the linker's
-        insert(unmatched).values(
-            warning_id=warning_id,
-            agency_code=warning.agency_code,
-            signal_type=warning.signal_type,
-            occurred_on=warning.occurred_on,
-            region_code=warning.person.region_code,
-            reason_code=payload.reason_code,
-            reason=payload.reason,
-            warning=row.envelope["payload"],
-            decided_at=now,
-        )
+    warning_json = json.dumps(row.envelope["payload"], ensure_ascii=False)
+    await keep_unmatched(  # 库外人员, beside the linker's
+        await driver_connection(session),
+        [unmatched_record(warning, payload.reason_code, payload.reason, warning_json, now)],
     )
     await publish_outcome(payload, envelope=envelope, outbox=outbox, now=now, message_id=new_id())
