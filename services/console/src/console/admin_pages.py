@@ -31,43 +31,46 @@ OUTCOME_NAMES = {
 def register(app: FastAPI, console: Console) -> None:
     """Add the county office's routes."""
 
-    @app.get("/reviews", response_class=HTMLResponse)
-    async def reviews(request: Request) -> Response:
+    async def matching_list(
+        request: Request,
+        path: str,
+        params: dict[str, Any],
+        template: str,
+        failed: str,
+        **extra: Any,
+    ) -> Response:
+        """A county page listing one of matching's queues (items and their total)."""
         who = console.county_only(request)
         if not isinstance(who, tuple):
             return who
-        answer = await console.matching.get(
-            "/v1/reviews", params={"state": "open"}, headers=console.bearer(who[1])
-        )
+        answer = await console.matching.get(path, params=params, headers=console.bearer(who[1]))
         if answer.status_code != 200:
-            return console.message(who[0], answer.json().get("message", "无法读取待核对预警"), 502)
+            return console.message(who[0], answer.json().get("message", failed), 502)
         listed = answer.json()
         return console.page(
-            "reviews.html",
+            template,
             officer=who[0],
             items=listed["items"],
             total=listed.get("total", len(listed["items"])),
+            **extra,
+        )
+
+    @app.get("/reviews", response_class=HTMLResponse)
+    async def reviews(request: Request) -> Response:
+        return await matching_list(
+            request, "/v1/reviews", {"state": "open"}, "reviews.html", "无法读取待核对预警"
         )
 
     @app.get("/unmatched", response_class=HTMLResponse)
     async def unmatched(request: Request, offset: int = 0) -> Response:
-        who = console.county_only(request)
-        if not isinstance(who, tuple):
-            return who
-        answer = await console.matching.get(
+        offset = max(offset, 0)
+        return await matching_list(
+            request,
             "/v1/unmatched",
-            params={"offset": max(offset, 0), "limit": 100},
-            headers=console.bearer(who[1]),
-        )
-        if answer.status_code != 200:
-            return console.message(who[0], answer.json().get("message", "无法读取库外人员"), 502)
-        listed = answer.json()
-        return console.page(
+            {"offset": offset, "limit": 100},
             "unmatched.html",
-            officer=who[0],
-            items=listed["items"],
-            total=listed.get("total", len(listed["items"])),
-            offset=max(offset, 0),
+            "无法读取库外人员",
+            offset=offset,
         )
 
     @app.get("/reviews/{warning_id}", response_class=HTMLResponse)
