@@ -10,15 +10,29 @@ from bench.linkage_data import LINK_ARGUMENTS, link_arguments, write_county
 CLI = [sys.executable, *LINK_ARGUMENTS]
 
 
+def _run(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`shouwang-match link` with these arguments, as a user runs it."""
+    return subprocess.run([*CLI, *arguments], capture_output=True, text=True, check=False)
+
+
+def _link(
+    directory: Path, *, registry: str = "R.csv", warnings: str = "W.csv"
+) -> subprocess.CompletedProcess[str]:
+    """Link two files of `directory` into its OUT.csv."""
+    return _run(
+        "--registry",
+        str(directory / registry),
+        "--warnings",
+        str(directory / warnings),
+        "--out",
+        str(directory / "OUT.csv"),
+    )
+
+
 def test_links_a_spreadsheet_and_writes_the_documented_columns(tmp_path: Path) -> None:
     rows = write_county(tmp_path, 2_000, 300, seeds=(3, 4))[1]
     out = tmp_path / "OUT.csv"
-    done = subprocess.run(
-        [*CLI, *link_arguments(tmp_path, out.name)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _run(*link_arguments(tmp_path, out.name))
     assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8") as handle:
         result = list(csv.DictReader(handle))
@@ -34,28 +48,10 @@ def test_links_a_spreadsheet_and_writes_the_documented_columns(tmp_path: Path) -
 def test_a_missing_column_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "R.csv").write_text("person_id,name\nP1,张三\n", encoding="utf-8")
     (tmp_path / "W.csv").write_text("warning_id,name\nW1,张三\n", encoding="utf-8")
-    done = subprocess.run(
-        [*CLI, *link_arguments(tmp_path, "OUT.csv")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _run(*link_arguments(tmp_path, "OUT.csv"))
     assert done.returncode == 2
     assert "file.columns" in done.stderr and "household_id" in done.stderr
-    missing = subprocess.run(
-        [
-            *CLI,
-            "--registry",
-            str(tmp_path / "nope.csv"),
-            "--warnings",
-            str(tmp_path / "W.csv"),
-            "--out",
-            str(tmp_path / "OUT.csv"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = _link(tmp_path, registry="nope.csv")
     assert missing.returncode == 2 and "file.unreadable" in missing.stderr
 
 
@@ -83,9 +79,7 @@ def test_rows_as_clerks_type_them(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "OUT.csv"
-    done = subprocess.run(
-        [*CLI, *link_arguments(tmp_path, out.name)], capture_output=True, text=True, check=False
-    )
+    done = _run(*link_arguments(tmp_path, out.name))
     assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8") as handle:
         result = {r["warning_id"]: (r["person_id"], r["decision"]) for r in csv.DictReader(handle)}
@@ -103,12 +97,7 @@ def test_thresholds_that_cannot_work_are_a_clear_error(tmp_path: Path) -> None:
         (["--margin", "-1"], "margin"),
         (["--auto-at", "nan"], "有限"),
     ]:
-        done = subprocess.run(
-            [*CLI, *link_arguments(tmp_path, "OUT.csv"), *flags],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _run(*link_arguments(tmp_path, "OUT.csv"), *flags)
         assert done.returncode == 2, flags
         assert "config.thresholds" in done.stderr and says in done.stderr, done.stderr
         assert not (tmp_path / "OUT.csv").exists()
@@ -123,18 +112,11 @@ def test_a_run_stopped_by_a_bad_row_leaves_no_half_written_result(tmp_path: Path
     (tmp_path / "W.csv").write_text(warnings + rows, encoding="utf-8")
     out = tmp_path / "OUT.csv"
     out.write_text("an earlier result\n", encoding="utf-8")
-    done = subprocess.run(
-        [*CLI, *link_arguments(tmp_path, out.name)], capture_output=True, text=True, check=False
-    )
+    done = _run(*link_arguments(tmp_path, out.name))
     assert done.returncode == 2 and "field.required" in done.stderr and "第4行" in done.stderr
     assert out.read_text(encoding="utf-8") == "an earlier result\n"  # untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["OUT.csv", "R.csv", "W.csv"]
-    nowhere = subprocess.run(
-        [*CLI, *link_arguments(tmp_path, "no-such-dir/OUT.csv")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    nowhere = _run(*link_arguments(tmp_path, "no-such-dir/OUT.csv"))
     assert nowhere.returncode == 2 and "file.unwritable" in nowhere.stderr
 
 
@@ -163,20 +145,7 @@ def test_a_gbk_csv_and_an_excel_workbook_as_staff_save_them(tmp_path: Path) -> N
     sheet.append(["W2", None, "张大山", datetime(1950, 1, 1), 532929101002, None])
     sheet.append(["W3", None, "李玉兰", datetime(1968, 3, 15), None, 13987650001])
     book.save(tmp_path / "W.xlsx")
-    done = subprocess.run(
-        [
-            *CLI,
-            "--registry",
-            str(tmp_path / "R.csv"),
-            "--warnings",
-            str(tmp_path / "W.xlsx"),
-            "--out",
-            str(tmp_path / "OUT.csv"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _link(tmp_path, warnings="W.xlsx")
     assert done.returncode == 0, done.stderr
     with (tmp_path / "OUT.csv").open(encoding="utf-8") as handle:
         result = {r["warning_id"]: (r["person_id"], r["decision"]) for r in csv.DictReader(handle)}
@@ -197,20 +166,7 @@ def test_a_file_that_is_neither_utf8_nor_gbk_or_not_a_workbook_is_a_clear_error(
                 "person_id,household_id,id_number,name,gender,birth_date,village_code,phone\n",
                 encoding="utf-8",
             )
-        done = subprocess.run(
-            [
-                *CLI,
-                "--registry",
-                str(tmp_path / "R.csv"),
-                "--warnings",
-                str(tmp_path / warnings),
-                "--out",
-                str(tmp_path / "OUT.csv"),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _link(tmp_path, warnings=warnings)
         assert done.returncode == 2 and f"[{code}]" in done.stderr, done.stderr
         assert not (tmp_path / "OUT.csv").exists()
 
@@ -231,19 +187,6 @@ def test_an_id_typed_into_a_number_cell_is_refused_with_its_row(tmp_path: Path) 
     sheet.append(["W1", None, "李玉兰", None, 532929101001, 13987650001])  # these fit
     sheet.append(["W2", 532922196803150020, "李玉兰", None, None, None])
     book.save(tmp_path / "W.xlsx")
-    done = subprocess.run(
-        [
-            *CLI,
-            "--registry",
-            str(tmp_path / "R.csv"),
-            "--warnings",
-            str(tmp_path / "W.xlsx"),
-            "--out",
-            str(tmp_path / "OUT.csv"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _link(tmp_path, warnings="W.xlsx")
     assert done.returncode == 2, done.stderr
     assert "[field.number_precision]" in done.stderr and "第3行" in done.stderr
