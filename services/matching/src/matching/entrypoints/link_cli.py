@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
+from shouwang_kit.cells import cell_text
 from shouwang_kit.gc_tuning import collection_paused
 from shouwang_kit.tabular import (
     HeaderTest,
@@ -85,20 +86,19 @@ class _Imprecise(ValueError):
 
 
 def _text(value: object) -> str:
-    """A cell as text: a spreadsheet's numbers and dates as they were typed."""
+    """A cell as text: a spreadsheet's numbers and dates as they were typed (kit `cell_text`:
+    Excel's 3.0 for a typed 3 is '3')."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15:
-        raise _Imprecise(value)  # an ID or a household number typed into a number cell
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time_of_day() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15:
+        raise _Imprecise(value)  # an ID or a household number typed into a number cell
+    return cell_text(value)
 
 
 def _rows(path: Path, columns: tuple[str, ...], label: str) -> Iterator[tuple[int, dict[str, str]]]:
