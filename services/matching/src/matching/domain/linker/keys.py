@@ -124,9 +124,6 @@ def normal_id(raw: str | None) -> tuple[str | None, bool]:
     return number, birth is not None
 
 
-_TEXT_MARKS = frozenset("'`")
-
-
 def normal_id_and_birth(raw: str | None) -> tuple[str | None, date | None]:
     """The ID in normal form (as `normal_id`) and, when it is valid, the birth date written
     in it (None for an invalid one): the date is read once, for the check and for the
@@ -134,8 +131,7 @@ def normal_id_and_birth(raw: str | None) -> tuple[str | None, date | None]:
     if not raw:
         return None, None
     text = normalise_id_number(raw).replace("-", "")
-    if text[:1] in _TEXT_MARKS:  # how a spreadsheet keeps a long number as text: '5329…
-        text = text.lstrip("'`")
+    text = text.lstrip("'`")  # how a spreadsheet keeps a long number as text: '5329…
     text = upgrade_15(text) or text
     if not text:
         return None, None
