@@ -102,6 +102,16 @@ def _actor(officer: Officer) -> str:
     return (f"{officer.name}（{officer.officer_id}）" if officer.name else officer.officer_id)[:100]
 
 
+# A region to narrow a list to, inside the officer's own (see `_in_region`).
+RegionFilter = Annotated[
+    str | None,
+    Query(
+        pattern="^[0-9]{2,12}$",
+        description="区划代码（12位）或其前缀，只在本人负责的区域内筛选",
+    ),
+]
+
+
 def _in_region(query: Select[Any], column: Any, officer: Officer, region: str | None) -> Any:
     """`query` narrowed to the officer's region (rows without a region are the county's, seen by
     every reviewer) and, when given, to `region`: a full code stands for the division it names
@@ -132,13 +142,7 @@ async def list_reviews(
     request: Request,
     officer: Reviewer,
     state: Annotated[str, Query(pattern="^(open|confirmed|rejected)$")] = "open",
-    region: Annotated[
-        str | None,
-        Query(
-            pattern="^[0-9]{2,12}$",
-            description="区划代码（12位）或其前缀，只在本人负责的区域内筛选",
-        ),
-    ] = None,
+    region: RegionFilter = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, description="跳过最早的若干条（翻页）")] = 0,
 ) -> dict[str, Any]:
@@ -174,13 +178,7 @@ async def list_reviews(
 async def list_unmatched(
     request: Request,
     officer: Reviewer,
-    region: Annotated[
-        str | None,
-        Query(
-            pattern="^[0-9]{2,12}$",
-            description="区划代码（12位）或其前缀，只在本人负责的区域内筛选",
-        ),
-    ] = None,
+    region: RegionFilter = None,
     agency: Annotated[str | None, Query(max_length=40, description="报送部门代码")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, description="跳过最新的若干条（翻页）")] = 0,
