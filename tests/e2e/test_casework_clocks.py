@@ -142,6 +142,9 @@ async def test_the_workflow_moves_step_by_step_and_refuses_what_is_not_allowed(
         "county_dismiss",
     ]
     assert detail["available_actions"] == []
+    # The dismissed case's clocks stopped with it: the 公示 would otherwise run out and escalate.
+    states = {c["kind"]: c["state"] for c in detail["clocks"]}
+    assert states == {"accept": "met", "compare": "met", "visit": "met", "village_notice": "closed"}
 
 
 async def test_queues_filter_by_clock_and_agency_and_reports_export(system: System) -> None:

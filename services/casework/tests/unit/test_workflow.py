@@ -29,6 +29,9 @@ PATH = [
 ]
 
 
+PLAN_STEPS = ("name_officer", "record_plan", "start_help")
+
+
 def test_the_whole_path_from_acceptance_to_rollback() -> None:
     state = "awaiting_acceptance"
     seen = []
@@ -41,7 +44,21 @@ def test_the_whole_path_from_acceptance_to_rollback() -> None:
     assert seen[-2] == ("risk_eliminated", True, False)
     assert seen[-1] == ("helping", False, True)
     assert BY_ACTION["accept"].starts == (("compare", "working_days:2"),)
-    assert BY_ACTION["record_plan"].starts == (("help", "calendar_month:1"),)
+
+
+def test_the_officer_plan_and_help_clocks_all_count_from_the_inclusion() -> None:
+    """seeds/002: officer and plan within 10 days 公告之日起; seeds/000: help within 1 month of
+    being listed — a late step does not move the next step's deadline."""
+    assert BY_ACTION["county_include"].starts == (
+        ("officer", "calendar_days:10"),
+        ("plan", "calendar_days:10"),
+        ("help", "calendar_month:1"),
+    )
+    assert [(a, BY_ACTION[a].stops, BY_ACTION[a].starts) for a in PLAN_STEPS] == [
+        ("name_officer", ("officer",), ()),
+        ("record_plan", ("plan",), ()),
+        ("start_help", ("help",), ()),
+    ]
 
 
 @pytest.mark.parametrize(

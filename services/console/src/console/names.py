@@ -28,6 +28,7 @@ CLOCK_STATES = {
     "breached": "已超时",
     "paused": "已暂停",
     "overridden": "县级核销",
+    "closed": "随案件办结停止",
 }
 ACTION_NAMES = {
     "accept": "受理",

@@ -86,7 +86,8 @@ clocks = Table(
     Column("due_at", DateTime(timezone=True), nullable=False, index=True),
     Column("provisional", Boolean, nullable=False),
     # running → met / met_late (stopped), breached (ran out; escalates by level), paused
-    # (stands still), overridden (stopped by the county, with a reason)
+    # (stands still), overridden (stopped by the county, with a reason), closed (stopped
+    # unfinished because its case closed)
     Column("stopped_at", DateTime(timezone=True), nullable=True),
     Column("alerted_due_soon", Boolean, nullable=False, server_default="false"),
     Column("paused_at", DateTime(timezone=True), nullable=True),

@@ -46,15 +46,12 @@ async def apply_action(
         raise CaseTransitionError(404, "case.not_found", "未找到该案件")
     if not officer.may_see(case.region_code):
         raise CaseTransitionError(403, "scope.forbidden", "该案件不在您负责的区域内")
-    running = {
-        r.kind: r
-        for r in (
-            await session.execute(
-                select(clocks).where(clocks.c.case_id == case_id, clocks.c.stopped_at.is_(None))
-            )
-        ).all()
-        if r.state in ("running", "breached")
-    }
+    unstopped = (
+        await session.execute(
+            select(clocks).where(clocks.c.case_id == case_id, clocks.c.stopped_at.is_(None))
+        )
+    ).all()
+    running = {r.kind: r for r in unstopped if r.state in ("running", "breached")}
     decision = decide(
         action,
         state=case.status,
@@ -85,6 +82,19 @@ async def apply_action(
                 .where(clocks.c.clock_id == row.clock_id)
                 .values(state=final, stopped_at=now)
             )
+    if decision.closes:
+        # A closed case's clocks stop with it (dismissed before the 信息比对 or a 公示 ran its
+        # course): left running they would breach and escalate a case nobody works on. One
+        # already run out keeps its state (it counts as late), stopped so it escalates no more.
+        for row in unstopped:
+            if row.kind not in stopped:
+                final = "breached" if row.state == "breached" else "closed"
+                stopped[row.kind] = final
+                await session.execute(
+                    update(clocks)
+                    .where(clocks.c.clock_id == row.clock_id)
+                    .values(state=final, stopped_at=now)
+                )
     started = []
     for kind, rule in decision.transition.starts:
         due = due_for(rule, now, calendar, tz)

@@ -4,9 +4,9 @@ who may take it, what it needs, and which clocks it stops and starts (DESIGN §4
 
 accepted → compared → visited → assessed (民主评议) → village notice (公示, 5 days) →
 township review and notice (5 days) → county review → included (by type) or dismissed (with
-the explanation given to the household) → officer named (10 days) → plan (一户一策, 10 days) →
-help started (1 month) → risk eliminated (风险消除, under the rules) → rollback (回退) when
-marked too early.
+the explanation given to the household) → officer named → plan (一户一策) → help started
+(within 10, 10 days and 1 month of the inclusion's announcement) → risk eliminated (风险消除,
+under the rules) → rollback (回退) when marked too early.
 """
 
 from __future__ import annotations
@@ -142,7 +142,14 @@ WORKFLOW: tuple[Transition, ...] = (
         ("county_review",),
         "included",
         frozenset({C}),
-        starts=(("officer", "calendar_days:10"),),
+        # All three counted from the announcement (公告之日起, seeds/002 注意事项: the officer
+        # and the plan within 10 days; seeds/000 (四): help started within 1 month of being
+        # listed), not one after the other: a late officer does not move the plan's day.
+        starts=(
+            ("officer", "calendar_days:10"),
+            ("plan", "calendar_days:10"),
+            ("help", "calendar_month:1"),
+        ),
         needs=("monitor_type",),
     ),
     Transition(
@@ -160,7 +167,6 @@ WORKFLOW: tuple[Transition, ...] = (
         "officer_named",
         frozenset({T, C}),
         stops=("officer",),
-        starts=(("plan", "calendar_days:10"),),
         needs=("officer",),
     ),
     Transition(
@@ -170,7 +176,6 @@ WORKFLOW: tuple[Transition, ...] = (
         "planned",
         frozenset({V, W, T}),
         stops=("plan",),
-        starts=(("help", "calendar_month:1"),),
         needs=("plan",),
     ),
     Transition(
