@@ -208,3 +208,54 @@ async def test_the_county_pauses_resumes_and_overrides_a_clock(system: System) -
     assert done.json()["state"] == "overridden"
     again = await system.http.post(f"{base}/pause", json={"reason": "x"})
     assert again.status_code == 404 and again.json()["code"] == "clock.not_found"
+
+
+async def test_a_household_found_by_screening_is_visited_the_same_day(system: System) -> None:
+    """seeds/000 三: a cadre's screening visit (intake's 一月一排查) that raises a warning opens a
+    case whose 入户核查 is due the same day as its 受理; the visit may then come before the
+    agencies' comparison answer."""
+    number = demo_registry()["households"][3]["household_number"]  # 功果桥镇, village 003
+    casework = f"{system.url('casework')}/v1/cases"
+    registry = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
+    household_id = registry.json()["household_id"]
+    earlier = await system.http.get(casework, params={"household_id": household_id, "is_open": 1})
+    for case in earlier.json()["items"]:  # the screening is to open a case of its own
+        base = f"{casework}/{case['case_id']}/actions"
+        if case["status"] == "awaiting_acceptance":
+            await system.http.post(f"{base}/accept", json={"reason": "e2e"})
+        closed = await system.http.post(
+            f"{base}/county_dismiss", json={"reason": "e2e", "details": {"explanation": "另案"}}
+        )
+        assert closed.status_code == 200, closed.text
+    visit = await system.http.post(
+        f"{system.url('intake')}/v1/visits",
+        json={
+            "household_number": number,
+            "visit_date": datetime.now(COUNTY).date().isoformat(),
+            "visitor": "杨建国",
+            "findings": "自来水管冻裂，全家饮水靠邻居",
+            "risk_flag": True,
+            "warning_reason": "water",
+        },
+    )
+    assert visit.status_code == 201, visit.text
+    case = await system.case_for(household_id, visit.json()["warning_id"])
+    clocks = {c["kind"]: (c["rule"], c["due_at"]) for c in case["clocks"]}
+    assert clocks.keys() == {"accept", "visit"}
+    assert clocks["visit"] == clocks["accept"] and clocks["visit"][0] == "same_working_day"
+    cadre = _auth(Officer("wt-003", "驻村队员", "work_team", "532929102003"))
+    base = f"{casework}/{case['case_id']}/actions"
+
+    async def act(action: str, who: dict[str, str], **details: str) -> Any:
+        answer = await system.http.post(
+            f"{base}/{action}", json={"reason": action, "details": details}, headers=who
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    await act("accept", cadre)
+    visited = await act("record_visit", cadre, findings="入户核实：饮水无保障")
+    assert (visited["status"], visited["clocks_stopped"]) == ("visit_done", {"visit": "met"})
+    compared = await act("record_comparison", {}, findings="水务比对：供水管网未覆盖")
+    assert (compared["status"], compared["clocks_started"]) == ("visited", [])
+    assert compared["clocks_stopped"] == {"compare": "met"}

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -40,6 +41,7 @@ def _ingest(url: str) -> BatchIngest:
         sessions=make_sessionmaker(engine),
         pseudonym_key="k",
         now=datetime.now(UTC),
+        tz=ZoneInfo("Asia/Shanghai"),
         max_rows=1000,
         chunk_size=50,
     )

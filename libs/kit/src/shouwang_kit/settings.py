@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The county's time zone: its days (today, working days, month ends) are "
+        "taken in it, whatever the server's clock is set to.",
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     consumer_max_attempts: int = Field(default=3, ge=1)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)

@@ -37,7 +37,6 @@ class Settings(ServiceSettings):
     # A chunk of a list builds and unpickles tens of thousands of objects: collect less often.
     gc_gen0_threshold: int = 50_000
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
-    timezone: str = "Asia/Shanghai"
 
 
 @cache

@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from agency_gateway.adapters.limits import RateLimiter
@@ -168,6 +169,7 @@ def _warning(name: str, amount: float, record_id: str | None = None) -> object:
         catalogue=load_catalogue(),
         warning_id=uuid.uuid4(),
         received_at=datetime(2026, 11, 2, tzinfo=UTC),
+        tz=ZoneInfo("Asia/Shanghai"),
     )
 
 

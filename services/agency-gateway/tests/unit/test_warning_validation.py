@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from agency_gateway.domain.warnings import (
@@ -21,13 +22,19 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 LI = PersonInput(name="李玉兰", id_number="532929196803150024")
 
 
-def build(submission: WarningSubmission, agency: str = "civil_affairs") -> WarningReceivedV1:
+COUNTY = ZoneInfo("Asia/Shanghai")
+
+
+def build(
+    submission: WarningSubmission, agency: str = "civil_affairs", received_at: datetime = NOW
+) -> WarningReceivedV1:
     return build_warning(
         submission,
         agency_code=agency,
         catalogue=load_catalogue(),
         warning_id=uuid.UUID(int=1),
-        received_at=NOW,
+        received_at=received_at,
+        tz=COUNTY,
     )
 
 
@@ -35,6 +42,18 @@ def rejected(submission: WarningSubmission, agency: str = "civil_affairs") -> di
     with pytest.raises(WarningRejected) as info:
         build(submission, agency)
     return {e.field: e.code for e in info.value.errors}
+
+
+def test_today_is_the_countys_day_not_utcs() -> None:
+    """At 00:30 in Yunnan it is still yesterday in UTC: a warning about something that
+    happened today, county time, is accepted; tomorrow's is refused."""
+    just_after_midnight = datetime(2026, 12, 7, 16, 30, tzinfo=UTC)  # 8 Dec 00:30 in the county
+    today = WarningSubmission(signal_type="new_dibao", occurred_on=date(2026, 12, 8), person=LI)
+    assert build(today, received_at=just_after_midnight).occurred_on == date(2026, 12, 8)
+    tomorrow = WarningSubmission(signal_type="new_dibao", occurred_on=date(2026, 12, 9), person=LI)
+    with pytest.raises(WarningRejected) as info:
+        build(tomorrow, received_at=just_after_midnight)
+    assert [(e.field, e.code) for e in info.value.errors] == [("occurred_on", "date.in_future")]
 
 
 def test_valid_warning_is_normalised() -> None:

@@ -15,7 +15,6 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CASEWORK_", extra="ignore")
 
     port: int = 8104
-    timezone: str = "Asia/Shanghai"
     case_number_prefix: str = "SW"
     scheduler_interval_s: float = Field(default=15.0, gt=0, description="Clock checks, seconds.")
     due_soon_hours: float = Field(default=4.0, ge=0, description="Alert this long before due.")

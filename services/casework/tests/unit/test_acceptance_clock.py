@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,15 +66,16 @@ def test_administrator_schedule_overrides_are_honoured() -> None:
     assert (due.at, due.provisional) == (local(2027, 1, 3), False)
 
 
-def _matched() -> WarningMatchedV1:
-    warning = WarningReceivedV1(
-        warning_id=uuid.UUID(int=1),
-        agency_code="civil_affairs",
-        signal_type="new_dibao",
-        occurred_on=date(2026, 11, 20),
-        person=PersonRef(name="李玉兰", id_number="532929196803150024"),
-        received_at=local(2026, 11, 28, 9),
-    )
+def _matched(**warning_fields: Any) -> WarningMatchedV1:
+    fields: dict[str, Any] = {
+        "warning_id": uuid.UUID(int=1),
+        "agency_code": "civil_affairs",
+        "signal_type": "new_dibao",
+        "occurred_on": date(2026, 11, 20),
+        "person": PersonRef(name="李玉兰", id_number="532929196803150024"),
+        "received_at": local(2026, 11, 28, 9),
+    }
+    warning = WarningReceivedV1(**(fields | warning_fields))
     return WarningMatchedV1(
         warning=warning,
         household_id=uuid.UUID(int=2),
@@ -105,6 +107,36 @@ def test_opened_case_starts_its_acceptance_clock_when_the_warning_arrived() -> N
     assert clock.started_at == local(2026, 11, 28, 9)
     assert clock.due_at == local(2026, 12, 1)  # Saturday arrival → end of Monday 30 Nov
     assert opened.masked_name == "李**"
+
+
+def test_a_household_the_cadres_screening_found_is_to_be_visited_the_same_day() -> None:
+    """seeds/000 三: 对主动排查发现的预警户，要在排查当天完成入户核查工作."""
+    found = _matched(source_kind="cadre_visit", agency_code="cadre_visit", signal_type="water")
+    opened = open_case(
+        found,
+        case_id=uuid.UUID(int=10),
+        number="SW-20261201-000001",
+        clock_id=uuid.UUID(int=11),
+        now=local(2026, 12, 1, 9, 1),
+        calendar=CALENDAR,
+        tz=TZ,
+        visit_clock_id=uuid.UUID(int=12),
+    )
+    assert [(c.clock_id.int, c.kind, c.rule, c.due_at) for c in opened.clocks] == [
+        (11, "accept", "same_working_day", local(2026, 12, 1)),  # Saturday → end of Monday
+        (12, "visit", "same_working_day", local(2026, 12, 1)),
+    ]
+    agency = open_case(
+        _matched(),
+        case_id=uuid.UUID(int=10),
+        number="SW-20261201-000002",
+        clock_id=uuid.UUID(int=11),
+        now=local(2026, 12, 1, 9, 1),
+        calendar=CALENDAR,
+        tz=TZ,
+        visit_clock_id=uuid.UUID(int=12),
+    )
+    assert [c.kind for c in agency.clocks] == ["accept"]  # an agency's: visit after comparing
 
 
 def test_a_second_warning_joins_the_open_case() -> None:

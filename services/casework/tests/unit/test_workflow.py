@@ -32,6 +32,31 @@ PATH = [
 PLAN_STEPS = ("name_officer", "record_plan", "start_help")
 
 
+def test_the_visit_may_come_before_the_comparison_answer() -> None:
+    """A screening's household is visited the same day; the agencies answer within 2 working
+    days: visit, then comparison, both stopping their clocks, end where the usual order does."""
+    state, stops = "accepted", []
+    for action, role in (("record_visit", "village_cadre"), ("record_comparison", "county_office")):
+        decision = decide(
+            action, state=state, role=role, details={"findings": "x"}, running_clocks={}, now=NOW
+        )
+        state = decision.target
+        stops.append((state, decision.transition.stops, decision.transition.starts))
+    assert stops == [("visit_done", ("visit",), ()), ("visited", ("compare",), ())]
+    assert "county_dismiss" in available("visit_done", "county_office")
+    with pytest.raises(CaseTransitionError) as refused:  # not twice
+        decide(
+            "record_visit",
+            state="visit_done",
+            role="village_cadre",
+            details={"findings": "x"},
+            running_clocks={},
+            now=NOW,
+        )
+    assert refused.value.code == "case.transition"
+    assert "已入户核查，待比对结果" in refused.value.message
+
+
 def test_the_whole_path_from_acceptance_to_rollback() -> None:
     state = "awaiting_acceptance"
     seen = []
@@ -129,7 +154,7 @@ def test_dismissal_is_possible_at_any_stage_before_the_decision() -> None:
         )
         assert decision.target == "dismissed" and decision.closes
     assert "county_dismiss" in available("accepted", "county_office")
-    assert available("accepted", "village_cadre") == []
+    assert available("accepted", "village_cadre") == ["record_visit"]  # no county_dismiss
 
 
 GOOD: dict[str, object] = {

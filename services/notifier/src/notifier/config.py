@@ -16,7 +16,6 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
 
     port: int = 8105
-    timezone: str = "Asia/Shanghai"
     channel: Literal["log", "wecom_robot"] = Field(
         default="log", description="Where township alerts go: the log, or a WeChat Work robot."
     )

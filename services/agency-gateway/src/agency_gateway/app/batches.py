@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from shouwang_kit.db import driver_connection
 from shouwang_proto.topics import WARNINGS
@@ -142,6 +143,7 @@ class BatchIngest:
         sessions: async_sessionmaker[AsyncSession],
         pseudonym_key: str,
         now: datetime,
+        tz: ZoneInfo,
         max_rows: int,
         chunk_size: int = 2000,
         executor: Executor | None = None,
@@ -165,6 +167,7 @@ class BatchIngest:
             default_signal_type=request.default_signal_type,
             pseudonym_key=pseudonym_key,
             now=now,
+            tz=tz,
         )
 
     async def open(self) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shouwang_kit.gc_tuning import collect_young_less_often
 from shouwang_kit.ids import uuid4_texts
@@ -31,6 +32,7 @@ class ParseContext:
     default_signal_type: str | None
     pseudonym_key: str
     now: datetime
+    tz: ZoneInfo  # the county's: whose "today" no date may be after
 
 
 @dataclass(slots=True)
@@ -86,12 +88,13 @@ def parse_row(
             catalogue=load_catalogue(),
             warning_id=warning_id,
             received_at=ctx.now,
+            tz=ctx.tz,
         )
     except (RowRejected, WarningRejected) as exc:
         errors = list(exc.errors)
         if isinstance(exc, RowRejected) and exc.person is not None:
             # Report the person's problems too, not only the unreadable cells.
-            check_person(exc.person, ctx.now.date(), errors)
+            check_person(exc.person, ctx.now.astimezone(ctx.tz).date(), errors)
         signal = record.get("signal_type", ctx.default_signal_type)
         return ParsedRow(number, "rejected", str(signal or ""), errors=[e.__dict__ for e in errors])
     person = person_ref(warning, ctx.pseudonym_key)
@@ -135,7 +138,9 @@ def warm_up(gc_gen0_threshold: int = 0) -> None:
     start and imports (about half a second) in the middle of its first chunk. With a threshold,
     the worker collects young garbage that much less often, as the service itself does."""
     collect_young_less_often(gc_gen0_threshold)
-    ctx = ParseContext("warm-up", "2026-01", None, "warm-up", datetime(2026, 1, 2, tzinfo=UTC))
+    ctx = ParseContext(
+        "warm-up", "2026-01", None, "warm-up", datetime(2026, 1, 2, tzinfo=UTC), ZoneInfo("UTC")
+    )
     record = {"name": "張三", "id_number": "11010519491231002X", "occurred_on": "2026-01-01"}
     parse_row(1, record, ctx)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import keyed_hash
@@ -60,6 +61,7 @@ async def submit_warning(
     catalogue: Catalogue,
     pseudonym_key: str,
     now: datetime,
+    tz: ZoneInfo,
     new_id: UUID,
     message_id: UUID,
 ) -> Accepted:
@@ -69,7 +71,12 @@ async def submit_warning(
         if previous is not None:
             return previous
     payload = build_warning(
-        submission, agency_code=agency_code, catalogue=catalogue, warning_id=new_id, received_at=now
+        submission,
+        agency_code=agency_code,
+        catalogue=catalogue,
+        warning_id=new_id,
+        received_at=now,
+        tz=tz,
     )
     inserted = await session.execute(
         insert(warnings)

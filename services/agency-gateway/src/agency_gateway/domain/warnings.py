@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from shouwang_kit.cells import is_valid_phone, normalise_phone
 from shouwang_kit.idnumber import IdNumberError, birth_date_of, validate_id_number
@@ -117,10 +118,12 @@ def build_warning(
     catalogue: Catalogue,
     warning_id: UUID | str,
     received_at: datetime,
+    tz: ZoneInfo,
 ) -> WarningReceivedV1:
-    """Validate a submission from `agency_code` and build the warning event payload."""
+    """Validate a submission from `agency_code` and build the warning event payload; "today"
+    (no date after it) is the county's (`tz`), not the server's or UTC's."""
     errors: list[FieldError] = []
-    today = received_at.date()
+    today = received_at.astimezone(tz).date()
     agency = catalogue.agency(agency_code)
     signal = agency.signal(submission.signal_type) if agency else None
     if signal is None:

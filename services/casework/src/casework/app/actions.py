@@ -97,6 +97,8 @@ async def apply_action(
                 )
     started = []
     for kind, rule in decision.transition.starts:
+        if any(r.kind == kind for r in unstopped):  # the earlier deadline stands (主动排查)
+            continue
         due = due_for(rule, now, calendar, tz)
         await session.execute(
             insert(clocks).values(

@@ -96,6 +96,7 @@ async def handle_matched_warning(
             now=now,
             calendar=calendar,
             tz=tz,
+            visit_clock_id=new_id(),
         )
         event, case_id = opened, opened.case_id
         await session.execute(
@@ -229,6 +230,7 @@ async def handle_matched_batch(
                 calendar=calendar,
                 tz=tz,
                 due=_acceptance_due(dues, warning.received_at, calendar, tz),
+                visit_clock_id=new_id(),
             )
             case_id, event = opened.case_id, opened
             open_cases[matched.household_id] = (case_id, number)

@@ -30,6 +30,7 @@ class ClockKind(StrEnum):
     """Which deadline a clock measures."""
 
     ACCEPT = "accept"  # 受理: same working day
+    VISIT = "visit"  # 入户核查: same working day for a household the cadres' screening found
 
 
 def case_number(prefix: str, opened_at: datetime, sequence: int, tz: ZoneInfo) -> str:
@@ -67,12 +68,22 @@ def open_case(
     calendar: WorkingDayCalendar,
     tz: ZoneInfo,
     due: Due | None = None,
+    visit_clock_id: UUID | None = None,
 ) -> CaseOpenedV1:
     """Open a case for the matched household, starting the acceptance clock at arrival
-    (`due`: its due time when the caller already worked it out for the arrival day)."""
+    (`due`: its due time when the caller already worked it out for the arrival day).
+
+    A household found by the cadres' own screening (主动排查, a `cadre_visit` warning) is
+    also to be verified at home the same day (seeds/000 三: 要在排查当天完成入户核查工作):
+    its visit clock starts with the case, due with the acceptance (`visit_clock_id`)."""
     started = matched.warning.received_at
     if due is None:
         due = same_working_day(started, calendar, tz)
+    kinds = [(clock_id, ClockKind.ACCEPT)]
+    if matched.warning.source_kind == "cadre_visit":
+        if visit_clock_id is None:
+            raise ValueError("a case from a cadre's screening needs its visit clock's id")
+        kinds.append((visit_clock_id, ClockKind.VISIT))
     return CaseOpenedV1(
         case_id=case_id,
         case_number=number,
@@ -86,13 +97,14 @@ def open_case(
         signals=[signal_of(matched.warning)],
         clocks=[
             ClockV1(
-                clock_id=clock_id,
-                kind=ClockKind.ACCEPT.value,
+                clock_id=id_,
+                kind=kind.value,
                 rule="same_working_day",
                 started_at=started,
                 due_at=due.at,
                 provisional=due.provisional,
             )
+            for id_, kind in kinds
         ],
     )
 

@@ -2,8 +2,9 @@
 who may take it, what it needs, and which clocks it stops and starts (DESIGN §4; seeds 000,
 002, 003).
 
-accepted → compared → visited → assessed (民主评议) → village notice (公示, 5 days) →
-township review and notice (5 days) → county review → included (by type) or dismissed (with
+accepted → compared → visited (or the visit first: accepted → visit_done → visited) →
+assessed (民主评议) → village notice (公示, 5 days) → township review and notice (5 days) →
+county review → included (by type) or dismissed (with
 the explanation given to the household) → officer named → plan (一户一策) → help started
 (within 10, 10 days and 1 month of the inclusion's announcement) → risk eliminated (风险消除,
 under the rules) → rollback (回退) when marked too early.
@@ -22,6 +23,7 @@ STATE_NAMES = {
     "awaiting_acceptance": "待受理",
     "accepted": "已受理，信息比对中",
     "compared": "比对完成，待入户核查",
+    "visit_done": "已入户核查，待比对结果",
     "visited": "已入户核查，待民主评议",
     "assessed": "已民主评议，待村公示",
     "village_notice": "村级公示中",
@@ -38,6 +40,7 @@ CLOSED = frozenset({"dismissed", "risk_eliminated"})
 BEFORE_DECISION = (
     "accepted",
     "compared",
+    "visit_done",
     "visited",
     "assessed",
     "village_notice",
@@ -98,6 +101,26 @@ WORKFLOW: tuple[Transition, ...] = (
         "visited",
         frozenset({V, W, T}),
         stops=("visit",),
+        needs=("findings",),
+    ),
+    # The visit before the comparison's answer: a household found by the cadres' own screening
+    # (主动排查) is verified the same day (seeds/000 三), while the agencies have 2 working days.
+    Transition(
+        "record_visit",
+        "入户核查",
+        ("accepted",),
+        "visit_done",
+        frozenset({V, W, T}),
+        stops=("visit",),
+        needs=("findings",),
+    ),
+    Transition(
+        "record_comparison",
+        "录入比对结果",
+        ("visit_done",),
+        "visited",
+        frozenset({T, C}),
+        stops=("compare",),
         needs=("findings",),
     ),
     Transition(
@@ -199,7 +222,7 @@ WORKFLOW: tuple[Transition, ...] = (
         needs=("reason_detail",),
     ),
 )
-BY_ACTION = {t.action: t for t in WORKFLOW}
+BY_ACTION = {t.action: t for t in reversed(WORKFLOW)}  # an action's first row: its name
 
 
 @dataclass(frozen=True)
@@ -222,14 +245,15 @@ def decide(
     now: datetime,
 ) -> Decision:
     """Check an action against the table; CaseTransitionError says why it is refused."""
-    transition = BY_ACTION.get(action)
-    if transition is None:
+    first = BY_ACTION.get(action)
+    if first is None:
         raise CaseTransitionError(404, "action.unknown", f"未知的操作“{action}”")
-    if state not in transition.sources:
+    transition = next((t for t in WORKFLOW if t.action == action and state in t.sources), None)
+    if transition is None:
         raise CaseTransitionError(
             409,
             "case.transition",
-            f"案件当前为“{STATE_NAMES.get(state, state)}”，不能{transition.name}",
+            f"案件当前为“{STATE_NAMES.get(state, state)}”，不能{first.name}",
         )
     if role not in transition.roles:
         raise CaseTransitionError(403, "role.forbidden", f"您的角色不能{transition.name}")

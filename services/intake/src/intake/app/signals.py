@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from shouwang_kit.messaging import Outbox
 from shouwang_proto import Envelope
@@ -74,10 +75,13 @@ async def submit_declaration(
     now: datetime,
     new_id: Callable[[], UUID],
     per_person_per_day: int,
+    tz: ZoneInfo,
 ) -> str:
-    """Store a declaration and queue its warning; returns the receipt number."""
+    """Store a declaration and queue its warning; returns the receipt number. The day (the
+    receipt's date, the limit per person and day, the warning's date) is the county's (`tz`)."""
     id_hash = keys.id_hash(declaration.id_number)
-    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    local = now.astimezone(tz)
+    start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     today_count = await session.scalar(
         select(func.count())
         .select_from(declarations)
@@ -86,7 +90,7 @@ async def submit_declaration(
     if (today_count or 0) >= per_person_per_day:
         raise TooManyDeclarations
     declaration_id, warning_id = new_id(), new_id()
-    receipt = receipt_number(now, declaration_id.hex)
+    receipt = receipt_number(local, declaration_id.hex)
     await session.execute(
         insert(declarations).values(
             declaration_id=declaration_id,
@@ -113,7 +117,7 @@ async def submit_declaration(
             phone=declaration.phone,
             region_code=declaration.village_code,
         ),
-        occurred_on=now.date(),
+        occurred_on=local.date(),
         received_at=now,
         source_record_id=receipt,
         description=declaration.description,

@@ -10,6 +10,7 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import segno
 from fastapi import APIRouter, Query, Request
@@ -175,7 +176,8 @@ async def post_form(
     async with runtime.sessions() as session:
         villages = set(await village_codes(session))
     try:
-        declaration = check_declaration(form, villages=villages, today=now.date())
+        today = now.astimezone(ZoneInfo(runtime.settings.timezone)).date()  # the county's
+        declaration = check_declaration(form, villages=villages, today=today)
     except DeclarationRejected as exc:
         return await _page(request, village=village, form=kept, problems=exc.problems, status=422)
     settings: Any = runtime.settings
@@ -199,6 +201,7 @@ async def post_form(
                 now=now,
                 new_id=uuid.uuid4,
                 per_person_per_day=settings.declarations_per_person_per_day,
+                tz=ZoneInfo(settings.timezone),
             )
     except TooManyDeclarations:
         return await _page(
