@@ -8,6 +8,7 @@ STATUS_NAMES = {
     "awaiting_acceptance": "待受理",
     "accepted": "信息比对中",
     "compared": "待入户核查",
+    "visit_done": "已入户核查，信息比对中",
     "visited": "待民主评议",
     "assessed": "待村公示",
     "village_notice": "村级公示中",
