@@ -355,3 +355,37 @@ async def test_every_way_matching_ends_reaches_the_agencys_report(system: System
             await asyncio.sleep(0.2)
     by_row = {r["行号"]: r for r in await _report(system, batch_id)}
     assert by_row["3"]["比对结果"] == "监测库中无此人"
+    assert by_row["3"]["结果说明"] == "人工核对认定不是库内人员：身份证号码录入错误，非本县人员"
+    assert "未提供身份证号码" in by_row["2"]["结果说明"]
+
+
+async def test_the_countys_decision_on_the_case_reaches_the_agencys_report(
+    system: System,
+) -> None:
+    """不予纳入 on the household's case: the agency's row says 核查排除 and the batch counts it
+    dismissed (casework's `case.decided`; the gateway used to stop at 已立案)."""
+    person = _member(4)  # 字秀英, alone in her household
+    answer = await system.post_batch(
+        _csv([_row(person, occurred="2026-04-03")]), period="2026-04", signal_type="new_dibao"
+    )
+    assert answer.status_code == 202, answer.text
+    batch_id = answer.json()["batch_id"]
+    async with asyncio.timeout(20):
+        while (await _batch(system, batch_id))["counts"]["case_opened"] != 1:
+            await asyncio.sleep(0.2)
+    (row,) = await _report(system, batch_id)
+    cases = f"{system.url('casework')}/v1/cases"
+    case = (await system.http.get(f"{cases}/{row['案件编号']}")).json()
+    base = f"{cases}/{case['case_id']}/actions"
+    if case["status"] == "awaiting_acceptance":
+        await system.http.post(f"{base}/accept", json={"reason": "e2e"})
+    dismissed = await system.http.post(
+        f"{base}/county_dismiss",
+        json={"reason": "e2e", "details": {"explanation": "经核查家庭收入稳定，不予纳入"}},
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    async with asyncio.timeout(20):
+        while (await _batch(system, batch_id))["counts"]["dismissed"] != 1:
+            await asyncio.sleep(0.2)
+    (row,) = await _report(system, batch_id)
+    assert (row["比对结果"], row["案件编号"]) == ("核查排除", case["case_number"])

@@ -218,6 +218,25 @@ class CaseSignalAttachedV1(EventPayload):
     signal: SignalV1
 
 
+class CaseDecidedV1(EventPayload):
+    """The county's decision on a case (县级审批): the household included as a monitored
+    household (纳入监测) or not (不予纳入) — told to the agencies whose warnings it carries."""
+
+    EVENT_TYPE: ClassVar[str] = "case.decided"
+    VERSION: ClassVar[int] = 1
+
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    region_code: RegionCode
+    decision: Literal["included", "dismissed"]
+    monitor_type: str | None = Field(
+        default=None, description="脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户 when included."
+    )
+    decided_at: AwareDatetime
+    warning_ids: list[UUID] = Field(description="Every warning the case carries.")
+
+
 class ClockAlertV1(EventPayload):
     """A response clock coming due, run out (超时) or escalated (督办) — for the notifier."""
 

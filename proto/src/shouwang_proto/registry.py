@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shouwang_proto.envelope import EventPayload, UnknownEventError
 from shouwang_proto.events import (
+    CaseDecidedV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
     ClockAlertV1,
@@ -25,6 +26,7 @@ _MODELS: tuple[type[EventPayload], ...] = (
     WarningNeedsReviewV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
+    CaseDecidedV1,
     ClockAlertV1,
     ComparisonRequestedV1,
     ComparisonAnsweredV1,

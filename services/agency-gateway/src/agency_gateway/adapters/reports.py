@@ -24,6 +24,7 @@ COLUMNS = (
     "身份证号码",
     "预警编号",
     "比对结果",
+    "结果说明",
     "案件编号",
     "错误字段",
     "错误代码",
@@ -50,7 +51,7 @@ OUTCOME_ZH = {
 async def report_rows(session: AsyncSession, batch_id: UUID) -> AsyncIterator[list[Any]]:
     """The report's rows, in file order (removed rows last), streamed from the database."""
     query = (
-        select(batch_rows, warnings.c.outcome, warnings.c.case_number)
+        select(batch_rows, warnings.c.outcome, warnings.c.outcome_detail, warnings.c.case_number)
         .outerjoin(warnings, warnings.c.warning_id == batch_rows.c.warning_id)
         .where(batch_rows.c.batch_id == batch_id)
         .order_by(batch_rows.c.row_number.asc().nulls_last(), batch_rows.c.id)
@@ -66,6 +67,7 @@ async def report_rows(session: AsyncSession, batch_id: UUID) -> AsyncIterator[li
             r.masked_id or "",
             str(r.warning_id) if r.warning_id else "",
             OUTCOME_ZH.get(r.outcome, r.outcome or "") if r.status != "rejected" else "",
+            (r.outcome_detail or "") if r.status != "rejected" else "",
             r.case_number or "",
             "；".join(e.get("field", "") for e in errors if e),
             "；".join(e.get("code", "") for e in errors if e),

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from shouwang_proto import Envelope
 from shouwang_proto.events import (
+    CaseDecidedV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
     WarningMatchedV1,
@@ -65,6 +66,15 @@ async def record_outcome(envelope: Envelope, *, session: AsyncSession, now: date
     elif isinstance(event, CaseOpenedV1):
         ids = [s.warning_id for s in event.signals]
         await _advance(session, ids, "case_opened", now=now, case_number=event.case_number)
+    elif isinstance(event, CaseDecidedV1):  # the county's decision on the household's case
+        await _advance(
+            session,
+            list(event.warning_ids),
+            "confirmed" if event.decision == "included" else "dismissed",
+            now=now,
+            detail=f"纳入监测：{event.monitor_type}" if event.monitor_type else None,
+            case_number=event.case_number,
+        )
     elif isinstance(event, CaseSignalAttachedV1):
         await _advance(
             session,

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from shouwang_kit.auth import Officer
+from shouwang_kit.messaging import Outbox
+from shouwang_proto import Envelope
+from shouwang_proto.events import CaseDecidedV1
+from shouwang_proto.topics import CASES
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework.adapters.tables import actions, cases, clocks
+from casework.adapters.tables import actions, cases, clocks, signals
 from casework.app.audit import append_audit
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
@@ -22,6 +26,53 @@ from casework.domain.risk_elimination import check_risk_elimination
 from casework.domain.workflow import CaseTransitionError, available, decide
 
 CaseActionError = CaseTransitionError
+DECISIONS: dict[str, Literal["included", "dismissed"]] = {
+    "county_include": "included",
+    "county_dismiss": "dismissed",
+}
+
+
+async def _publish_decision(
+    session: AsyncSession,
+    outbox: Outbox,
+    case: Any,
+    decision: Literal["included", "dismissed"],
+    details: Mapping[str, Any],
+    *,
+    now: datetime,
+    message_id: UUID,
+) -> None:
+    """`case.decided` with every warning the case carries, in the action's transaction."""
+    warning_ids = list(
+        (
+            await session.execute(
+                select(signals.c.warning_id)
+                .where(signals.c.case_id == case.case_id)
+                .order_by(signals.c.attached_at, signals.c.warning_id)
+            )
+        ).scalars()
+    )
+    payload = CaseDecidedV1(
+        case_id=case.case_id,
+        case_number=case.case_number,
+        household_id=case.household_id,
+        region_code=case.region_code,
+        decision=decision,
+        monitor_type=details.get("monitor_type") if decision == "included" else None,
+        decided_at=now,
+        warning_ids=warning_ids,
+    )
+    await outbox.add(
+        CASES.name,
+        Envelope.wrap(
+            payload,
+            id=message_id,
+            time=now,
+            source="casework",
+            subject=str(case.household_id),
+            correlation_id=message_id,
+        ),
+    )
 
 
 async def apply_action(
@@ -32,13 +83,15 @@ async def apply_action(
     reason: str,
     details: Mapping[str, Any],
     session: AsyncSession,
+    outbox: Outbox,
     calendar: WorkingDayCalendar,
     tz: ZoneInfo,
     now: datetime,
     new_id: Callable[[], UUID],
     income_threshold: float,
 ) -> dict[str, Any]:
-    """Take one workflow action; CaseTransitionError (status, code, message) when refused."""
+    """Take one workflow action; CaseTransitionError (status, code, message) when refused. The
+    county's decision (纳入监测 / 不予纳入) goes out as `case.decided` for the agencies."""
     case = (
         await session.execute(select(cases).where(cases.c.case_id == case_id).with_for_update())
     ).first()
@@ -134,6 +187,10 @@ async def apply_action(
             details=clean,
         )
     )
+    if action in DECISIONS:
+        await _publish_decision(
+            session, outbox, case, DECISIONS[action], details, now=now, message_id=new_id()
+        )
     await append_audit(
         session,
         actor=officer.officer_id,

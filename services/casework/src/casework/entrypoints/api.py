@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.auth import CurrentOfficer, Officer
+from shouwang_kit.messaging import Outbox
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from sqlalchemy import Row, and_, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.calendar_source import CalendarCache
-from casework.adapters.tables import actions, cases, clocks, signals
-from casework.app.actions import apply_action
+from casework.adapters.tables import actions, cases, clocks, outbox, signals
+from casework.app.actions import DECISIONS, apply_action
 from casework.app.clock_control import control_clock
 from casework.domain.workflow import CaseTransitionError, available
 
@@ -274,13 +275,14 @@ async def _act(
     calendars: CalendarCache = request.app.state.calendars
     try:
         async with runtime.sessions() as session, session.begin():
-            return await apply_action(
+            done = await apply_action(
                 case_id,
                 action,
                 officer=officer,
                 reason=body.reason,
                 details=body.details,
                 session=session,
+                outbox=Outbox(outbox, session),
                 calendar=await calendars.get(session),
                 tz=ZoneInfo(request.app.state.timezone),
                 now=datetime.now(UTC),
@@ -289,6 +291,9 @@ async def _act(
             )
     except CaseTransitionError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
+    if action in DECISIONS:  # `case.decided` is in the outbox
+        runtime.wake_outbox()
+    return done
 
 
 @router.post("/cases/{case_id}/actions/{action}")
