@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from shouwang_proto import EVENTS, Envelope, UnknownEventError, decode, encode, encode_event
+from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.envelope import model_json, payload_json
 from shouwang_proto.export import render
 from shouwang_proto.topics import ALL_TOPICS
@@ -164,3 +165,20 @@ def test_a_sliced_payload_keeps_what_a_newer_producer_added() -> None:
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     sliced = payload_json(raw)
     assert sliced is not None and json.loads(sliced) == data["payload"]
+
+
+def test_warnings_that_start_in_intake_are_named_for_messages_and_screens() -> None:
+    """A cadre's screening visit reached the township as "cadre_visit·water"."""
+    catalogue = load_catalogue()
+    assert catalogue.signal_name("cadre_visit", "water") == "干部走访排查·饮水安全没有保障"
+    assert catalogue.signal_name("self_declaration", "major_illness") == (
+        "农户自主申报·家中有大病病人，医疗自付支出较大"
+    )
+    channels = {a.code: a.channel for a in catalogue.agencies}
+    assert channels["civil_affairs"] == "agency"
+    assert {c for c, kind in channels.items() if kind == "intake"} == {
+        "self_declaration",
+        "cadre_visit",
+    }
+    intake = [a for a in catalogue.agencies if a.channel == "intake"]
+    assert all(a.monthly_list is None for a in intake)  # no feed to fall behind on

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache, cached_property
 from importlib import resources
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +48,11 @@ class Agency(BaseModel):
     code: str
     name_zh: str
     name_en: str
+    channel: Literal["agency", "intake"] = Field(
+        default="agency",
+        description="'intake': warnings that start in intake (农户自主申报, 干部走访排查), "
+        "named here for messages and screens; no API key may be issued for them.",
+    )
     signals: tuple[SignalType, ...] = ()
     monthly_list: MonthlyList | None = None
     comparisons: tuple[str, ...] = ()

@@ -20,8 +20,13 @@ async def _main(args: argparse.Namespace) -> None:
     try:
         async with sessions() as session, session.begin():
             if args.command == "create":
-                if load_catalogue().agency(args.agency) is None:
+                agency = load_catalogue().agency(args.agency)
+                if agency is None:
                     raise SystemExit(f"未知部门代码 {args.agency}：见预警信号目录")
+                if agency.channel != "agency":
+                    raise SystemExit(
+                        f"{args.agency}（{agency.name_zh}）由农户信息系统报送，不发放密钥"
+                    )
                 key_id, key = await create_key(
                     session, agency_code=args.agency, label=args.label, now=datetime.now(UTC)
                 )

@@ -97,6 +97,9 @@ def test_agency_may_only_send_its_own_signal_types() -> None:
     unknown = WarningSubmission(signal_type="made_up", occurred_on=date(2026, 11, 20), person=LI)
     assert rejected(unknown, "medical_insurance") == {"signal_type": "signal_type.not_allowed"}
     assert rejected(submission, "no_such_agency") == {"signal_type": "signal_type.not_allowed"}
+    # Intake's channels are in the catalogue for their names only: nobody posts as them here.
+    screening = WarningSubmission(signal_type="water", occurred_on=date(2026, 11, 20), person=LI)
+    assert rejected(screening, "cadre_visit") == {"signal_type": "signal_type.not_allowed"}
 
 
 def test_every_problem_is_reported_not_only_the_first() -> None:

@@ -125,7 +125,9 @@ def build_warning(
     errors: list[FieldError] = []
     today = received_at.astimezone(tz).date()
     agency = catalogue.agency(agency_code)
-    signal = agency.signal(submission.signal_type) if agency else None
+    # Intake's channels are in the catalogue for their names; they never post here.
+    sending = agency is not None and agency.channel == "agency"
+    signal = agency.signal(submission.signal_type) if agency and sending else None
     if signal is None:
         errors.append(
             FieldError(

@@ -9,22 +9,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
+from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import PersonRef, WarningReceivedV1
 
-REASONS: dict[str, str] = {
-    "low_income": "家庭人均纯收入较低或明显减少",
-    "new_dibao": "新识别为农村低保对象",
-    "new_tekun": "新识别为分散供养特困人员",
-    "major_illness": "家中有大病病人，医疗自付支出较大",
-    "new_disability": "家中有新致残人员",
-    "education_cost": "在读子女较多，教育支出较大",
-    "dangerous_house": "住房新增危房",
-    "sudden_hardship": "就业不稳、产业失败或受灾、意外事故影响较大",
-    "water": "饮水安全没有保障",
-    "other": "其他可能导致返贫致贫的困难",
-}
 SELF_DECLARATION = "self_declaration"
 CADRE_VISIT = "cadre_visit"
+
+
+def _reasons(channel: str) -> dict[str, str]:
+    agency = load_catalogue().agency(channel)
+    assert agency is not None and agency.channel == "intake", channel
+    return {s.code: s.name_zh for s in agency.signals}
+
+
+# From the shared catalogue, where the other services find their names (messages, screens).
+REASONS: dict[str, str] = _reasons(CADRE_VISIT)
+assert _reasons(SELF_DECLARATION) == REASONS, "both channels take the same reasons"
 
 
 def intake_warning(
