@@ -46,8 +46,11 @@ ACTION_NAMES = {
     "start_help": "落实帮扶",
     "eliminate_risk": "标注风险消除",
     "rollback": "风险消除回退",
-    "case_opened": "立案",
+    "opened": "立案",  # the trail's word for it (casework's `opened`)
     "signal_attached": "新增预警",
+    "clock_pause": "暂停时限",
+    "clock_resume": "恢复时限",
+    "clock_override": "县级调整时限",
 }
 DELIVERY_STATUS = {
     "pending": "待发送",
