@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from casework.adapters.calendar_source import CalendarCache
+from casework.adapters.calendar_source import CalendarCache, published_calendar
 from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.app.audit import verify_audit
 from casework.bootstrap import MIGRATIONS
@@ -44,12 +44,17 @@ TZ = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
+SIGNALS = {"civil_affairs": "new_dibao", "medical_insurance": "high_out_of_pocket"}
+
+
 def matched(household: uuid.UUID, agency: str, *, warning_id: uuid.UUID | None = None) -> bytes:
-    """A warning.matched event (a fresh message id each call)."""
+    """A warning.matched event (a fresh message id each call); agency `cadre_visit`: a cadre's
+    screening visit in intake."""
     warning = WarningReceivedV1(
         warning_id=warning_id or uuid.uuid4(),
         agency_code=agency,
-        signal_type="new_dibao" if agency == "civil_affairs" else "high_out_of_pocket",
+        source_kind="cadre_visit" if agency == "cadre_visit" else "agency",
+        signal_type=SIGNALS.get(agency, "water"),
         occurred_on=date(2026, 11, 20),
         person=PersonRef(name="李玉兰"),
         received_at=RECEIVED,
@@ -245,6 +250,47 @@ async def test_a_poll_mixing_new_households_joins_and_repeats(
     assert all(e.source == "casework" and e.causation_id for e in events)
 
 
+async def test_a_screening_warning_starts_the_same_day_visit_clock_once_per_case(
+    infra: Infra, casework: Casework
+) -> None:
+    """主动排查 (seeds/000 三): a cadre's screening warning gives the household's case a visit
+    clock due with the day's acceptance — on a case it opens, on one an agency's warning opened
+    earlier or in the same poll — and only one, however many screening warnings come."""
+    topic = await private_topic(infra)
+    earlier, together, screened = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    producer = make_producer(infra.bootstrap_servers)
+    await producer.start()
+    try:
+        consumer = casework.consumer("casework.outcomes", topic, producer)
+        async with running(consumer):
+            await send_all(producer, topic, [matched(earlier, "civil_affairs")])
+            await casework.wait_for_consumed("casework.outcomes", topic, 1)
+            values = [
+                matched(earlier, "cadre_visit"),  # joins the case an agency opened before
+                matched(together, "civil_affairs"),  # opens
+                matched(together, "cadre_visit"),  # joins it in the same poll
+                matched(screened, "cadre_visit"),  # opens, with its visit clock
+                matched(screened, "cadre_visit"),  # a second finding: no second clock
+            ]
+            await send_all(producer, topic, values)
+            await casework.wait_for_consumed("casework.outcomes", topic, 1 + 5)
+    finally:
+        await producer.stop()
+    homes = {
+        r["case_id"]: r["household_id"]
+        for r in await casework.fetch(f"SELECT case_id, household_id FROM {SCHEMA}.cases")
+    }
+    clocks = await casework.fetch(f"SELECT case_id, kind, rule, due_at FROM {SCHEMA}.clocks")
+    end_of_monday = datetime(2026, 11, 24, 0, 0, tzinfo=TZ)
+    kinds: dict[uuid.UUID, list[str]] = {}
+    for c in clocks:
+        kinds.setdefault(homes[c["case_id"]], []).append(c["kind"])
+        assert (c["rule"], c["due_at"]) == ("same_working_day", end_of_monday)
+    assert {h: sorted(k) for h, k in kinds.items()} == {
+        home: ["accept", "visit"] for home in (earlier, together, screened)
+    }
+
+
 async def test_two_instances_fed_the_same_households_open_one_case_each(
     infra: Infra, casework: Casework
 ) -> None:
@@ -275,3 +321,30 @@ async def test_two_instances_fed_the_same_households_open_one_case_each(
         f"SELECT count(*) FILTER (WHERE value LIKE '%\"case.opened\"%') FROM {SCHEMA}.outbox"
     )
     assert kinds[0][0] == 40
+
+
+async def test_one_record_alone_starts_the_screening_visit_clock_too(casework: Casework) -> None:
+    """The path a record takes alone (a batch failed, it is retried by itself) does the same."""
+    from casework.app.intake_signal import handle_matched_warning
+    from shouwang_kit.messaging import Outbox
+
+    household = uuid.uuid4()
+    calendar = published_calendar()
+    for agency in ("civil_affairs", "cadre_visit", "cadre_visit"):
+        async with casework.sessions() as session, session.begin():
+            await handle_matched_warning(
+                decode(matched(household, agency)),
+                session=session,
+                outbox=Outbox(outbox, session),
+                calendar=calendar,
+                tz=TZ,
+                number_prefix="SW",
+                now=RECEIVED,
+                new_id=uuid.uuid4,
+            )
+    clocks = await casework.fetch(f"SELECT kind, due_at FROM {SCHEMA}.clocks ORDER BY kind")
+    end_of_monday = datetime(2026, 11, 24, 0, 0, tzinfo=TZ)
+    assert [(c["kind"], c["due_at"]) for c in clocks] == [
+        ("accept", end_of_monday),
+        ("visit", end_of_monday),
+    ]

@@ -13,7 +13,7 @@ from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_proto import Envelope, EventPayload, encode_event
 from shouwang_proto.catalogue import load_catalogue
-from shouwang_proto.events import WarningMatchedV1
+from shouwang_proto.events import ClockV1, WarningMatchedV1
 from shouwang_proto.topics import CASES
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -24,12 +24,14 @@ from casework.adapters.tables import actions, case_number_seq, cases, clocks, si
 from casework.app.audit import append_audit, append_audit_many
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.cases import (
+    BEFORE_VISIT,
     CaseStatus,
     attach_signal,
     case_number,
     case_number_head,
     numbered,
     open_case,
+    screening_visit_clock,
 )
 from casework.domain.clocks import Due, same_working_day
 
@@ -50,6 +52,37 @@ async def _record_signal(
             attached_at=now,
         )
     )
+
+
+async def _wanting_visit_clock(session: AsyncSession, case_ids: set[UUID]) -> set[UUID]:
+    """Of these open cases, those a screening's warning starts the same-day visit clock on:
+    not yet visited, and no visit clock running."""
+    if not case_ids:
+        return set()
+    running = select(clocks.c.case_id).where(
+        clocks.c.case_id.in_(case_ids), clocks.c.kind == "visit", clocks.c.stopped_at.is_(None)
+    )
+    rows = await session.execute(
+        select(cases.c.case_id).where(
+            cases.c.case_id.in_(case_ids),
+            cases.c.status.in_(BEFORE_VISIT),
+            cases.c.case_id.not_in(running),
+        )
+    )
+    return set(rows.scalars())
+
+
+def _clock_row(clock: ClockV1, case_id: UUID) -> dict[str, Any]:
+    return {
+        "clock_id": clock.clock_id,
+        "case_id": case_id,
+        "kind": clock.kind,
+        "rule": clock.rule,
+        "state": "running",
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "provisional": clock.provisional,
+    }
 
 
 async def handle_matched_warning(
@@ -86,6 +119,13 @@ async def handle_matched_warning(
         case_id = open_row.case_id
         await _record_signal(session, matched, case_id, now)
         action, reason = "signal_attached", f"新增预警：{signal_name}"
+        visit = screening_visit_clock(
+            matched,
+            clock_id=new_id(),
+            due=same_working_day(warning.received_at, calendar, tz),
+        )
+        if visit is not None and case_id in await _wanting_visit_clock(session, {case_id}):
+            await session.execute(insert(clocks).values(**_clock_row(visit, case_id)))
     else:
         sequence = int(await session.scalar(case_number_seq.next_value()))
         opened = open_case(
@@ -116,18 +156,7 @@ async def handle_matched_warning(
         )
         await _record_signal(session, matched, case_id, now)
         for clock in opened.clocks:
-            await session.execute(
-                insert(clocks).values(
-                    clock_id=clock.clock_id,
-                    case_id=case_id,
-                    kind=clock.kind,
-                    rule=clock.rule,
-                    state="running",
-                    started_at=clock.started_at,
-                    due_at=clock.due_at,
-                    provisional=clock.provisional,
-                )
-            )
+            await session.execute(insert(clocks).values(**_clock_row(clock, case_id)))
         action, reason = "opened", f"预警匹配到本户，立案：{signal_name}"
     await session.execute(
         insert(actions).values(
@@ -207,6 +236,16 @@ async def handle_matched_batch(
     seen_warnings: set[UUID] = set()
     awaiting = CaseStatus.AWAITING_ACCEPTANCE.value
     head = case_number_head(number_prefix, now, tz)
+    # Open cases a screening's warning in this poll starts the same-day visit clock on (cases
+    # opened in the poll by another warning join them below).
+    wanting = await _wanting_visit_clock(
+        session,
+        {
+            open_cases[m.household_id][0]
+            for _e, m in todo
+            if m.warning.source_kind == "cadre_visit" and m.household_id in open_cases
+        },
+    )
     for envelope, matched in todo:
         warning = matched.warning
         if warning.warning_id in seen_warnings:
@@ -219,6 +258,15 @@ async def handle_matched_batch(
             case_id, number = open_cases[matched.household_id]
             event = attach_signal(matched, case_id=case_id, number=number)
             action, reason = "signal_attached", f"新增预警：{name}"
+            if case_id in wanting:
+                visit = screening_visit_clock(
+                    matched,
+                    clock_id=new_id(),
+                    due=_acceptance_due(dues, warning.received_at, calendar, tz),
+                )
+                if visit is not None:
+                    wanting.discard(case_id)
+                    clock_rows.append(tuple(_clock_row(visit, case_id).values()))
         else:
             number = numbered(head, next(numbers))
             opened = open_case(
@@ -234,6 +282,8 @@ async def handle_matched_batch(
             )
             case_id, event = opened.case_id, opened
             open_cases[matched.household_id] = (case_id, number)
+            if len(opened.clocks) == 1:  # no visit clock yet: a screening's warning may start it
+                wanting.add(case_id)
             case_rows.append(
                 (
                     case_id,
@@ -249,19 +299,7 @@ async def handle_matched_batch(
                     opened.opened_at,
                 )
             )
-            clock_rows.extend(
-                (
-                    c.clock_id,
-                    case_id,
-                    c.kind,
-                    c.rule,
-                    "running",
-                    c.started_at,
-                    c.due_at,
-                    c.provisional,
-                )
-                for c in opened.clocks
-            )
+            clock_rows.extend(tuple(_clock_row(c, case_id).values()) for c in opened.clocks)
             action, reason = "opened", f"预警匹配到本户，立案：{name}"
         signal_rows.append(
             (

@@ -79,11 +79,19 @@ def open_case(
     started = matched.warning.received_at
     if due is None:
         due = same_working_day(started, calendar, tz)
-    kinds = [(clock_id, ClockKind.ACCEPT)]
+    accept = ClockV1(
+        clock_id=clock_id,
+        kind=ClockKind.ACCEPT.value,
+        rule="same_working_day",
+        started_at=started,
+        due_at=due.at,
+        provisional=due.provisional,
+    )
+    visit = None
     if matched.warning.source_kind == "cadre_visit":
         if visit_clock_id is None:
             raise ValueError("a case from a cadre's screening needs its visit clock's id")
-        kinds.append((visit_clock_id, ClockKind.VISIT))
+        visit = screening_visit_clock(matched, clock_id=visit_clock_id, due=due)
     return CaseOpenedV1(
         case_id=case_id,
         case_number=number,
@@ -95,17 +103,27 @@ def open_case(
         masked_name=matched.masked_name,
         opened_at=now,
         signals=[signal_of(matched.warning)],
-        clocks=[
-            ClockV1(
-                clock_id=id_,
-                kind=kind.value,
-                rule="same_working_day",
-                started_at=started,
-                due_at=due.at,
-                provisional=due.provisional,
-            )
-            for id_, kind in kinds
-        ],
+        clocks=[accept] if visit is None else [accept, visit],
+    )
+
+
+# An open case still before its home visit: a screening's warning attached to it starts the
+# same-day visit clock (unless one is already running).
+BEFORE_VISIT = ("awaiting_acceptance", "accepted")
+
+
+def screening_visit_clock(matched: WarningMatchedV1, *, clock_id: UUID, due: Due) -> ClockV1 | None:
+    """The same-day home-visit clock a cadre's screening warning asks for (主动排查, seeds/000
+    三), due with the acceptance of its arrival day; None for any other warning."""
+    if matched.warning.source_kind != "cadre_visit":
+        return None
+    return ClockV1(
+        clock_id=clock_id,
+        kind=ClockKind.VISIT.value,
+        rule="same_working_day",
+        started_at=matched.warning.received_at,
+        due_at=due.at,
+        provisional=due.provisional,
     )
 
 
