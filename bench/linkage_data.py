@@ -326,15 +326,22 @@ def _noisy_birth(rng: random.Random, born: date) -> tuple[str, str]:
     if rng.random() < 0.03:
         if born.day <= 12 and born.day != born.month and rng.random() < 0.5:
             return date(born.year, born.day, born.month).isoformat(), "day_month"
+        swap = rng.random() < 0.3  # two adjacent digits typed the other way round (1968 → 1986)
         for _ in range(10):
             text = list(f"{born:%Y%m%d}")
-            i = rng.randrange(2, 8)
-            text[i] = rng.choice([d for d in "0123456789" if d != text[i]])
+            # a swap stays inside the year's last two digits, the month or the day
+            i = rng.choice((2, 4, 6)) if swap else rng.randrange(2, 8)
+            if swap:
+                if text[i] == text[i + 1]:
+                    continue
+                text[i], text[i + 1] = text[i + 1], text[i]
+            else:
+                text[i] = rng.choice([d for d in "0123456789" if d != text[i]])
             try:
                 wrong = date(
                     int("".join(text[:4])), int("".join(text[4:6])), int("".join(text[6:]))
                 )
-                return wrong.isoformat(), "digit"
+                return wrong.isoformat(), "digits_swapped" if swap else "digit"
             except ValueError:
                 continue
     return born.isoformat(), "same"
