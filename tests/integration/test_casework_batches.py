@@ -165,33 +165,43 @@ async def send_all(producer: AIOKafkaProducer, topic: str, values: list[bytes]) 
     await producer.flush()
 
 
-async def test_a_poll_mixing_new_households_joins_and_repeats(
-    infra: Infra, casework: Casework
+async def two_polls(
+    infra: Infra, casework: Casework, first: list[bytes], then: list[bytes]
 ) -> None:
+    """`first` consumed (committed), then `then`, through one casework consumer."""
     topic = await private_topic(infra)
-    earlier, new_twice, new_once = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     producer = make_producer(infra.bootstrap_servers)
     await producer.start()
     try:
         consumer = casework.consumer("casework.outcomes", topic, producer)
         async with running(consumer):
-            # An earlier poll opens a case for `earlier`.
-            await send_all(producer, topic, [matched(earlier, "civil_affairs")])
-            await casework.wait_for_consumed("casework.outcomes", topic, 1)
-            again = uuid.uuid4()
-            repeated = matched(new_once, "civil_affairs", warning_id=again)
-            values = [
-                matched(earlier, "medical_insurance"),  # joins the earlier case
-                matched(new_twice, "civil_affairs"),  # opens
-                matched(new_twice, "medical_insurance"),  # joins it, in the same poll
-                repeated,
-                repeated,  # the same message id again: a no-op
-                matched(new_once, "civil_affairs", warning_id=again),  # same warning, new id
-            ]
-            await send_all(producer, topic, values)
-            await casework.wait_for_consumed("casework.outcomes", topic, 1 + 6)
+            await send_all(producer, topic, first)
+            await casework.wait_for_consumed("casework.outcomes", topic, len(first))
+            await send_all(producer, topic, then)
+            await casework.wait_for_consumed("casework.outcomes", topic, len(first) + len(then))
     finally:
         await producer.stop()
+
+
+async def test_a_poll_mixing_new_households_joins_and_repeats(
+    infra: Infra, casework: Casework
+) -> None:
+    earlier, new_twice, new_once = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    again = uuid.uuid4()
+    repeated = matched(new_once, "civil_affairs", warning_id=again)
+    await two_polls(
+        infra,
+        casework,
+        [matched(earlier, "civil_affairs")],  # an earlier poll opens a case for `earlier`
+        [
+            matched(earlier, "medical_insurance"),  # joins the earlier case
+            matched(new_twice, "civil_affairs"),  # opens
+            matched(new_twice, "medical_insurance"),  # joins it, in the same poll
+            repeated,
+            repeated,  # the same message id again: a no-op
+            matched(new_once, "civil_affairs", warning_id=again),  # same warning, new id
+        ],
+    )
 
     inboxed = (await casework.fetch(f"SELECT count(*) FROM {SCHEMA}.inbox"))[0][0]
     assert inboxed == (1 + 5 if casework.inbox_rows else 0)  # the repeated id recorded once
@@ -256,26 +266,19 @@ async def test_a_screening_warning_starts_the_same_day_visit_clock_once_per_case
     """主动排查 (seeds/000 三): a cadre's screening warning gives the household's case a visit
     clock due with the day's acceptance — on a case it opens, on one an agency's warning opened
     earlier or in the same poll — and only one, however many screening warnings come."""
-    topic = await private_topic(infra)
     earlier, together, screened = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    producer = make_producer(infra.bootstrap_servers)
-    await producer.start()
-    try:
-        consumer = casework.consumer("casework.outcomes", topic, producer)
-        async with running(consumer):
-            await send_all(producer, topic, [matched(earlier, "civil_affairs")])
-            await casework.wait_for_consumed("casework.outcomes", topic, 1)
-            values = [
-                matched(earlier, "cadre_visit"),  # joins the case an agency opened before
-                matched(together, "civil_affairs"),  # opens
-                matched(together, "cadre_visit"),  # joins it in the same poll
-                matched(screened, "cadre_visit"),  # opens, with its visit clock
-                matched(screened, "cadre_visit"),  # a second finding: no second clock
-            ]
-            await send_all(producer, topic, values)
-            await casework.wait_for_consumed("casework.outcomes", topic, 1 + 5)
-    finally:
-        await producer.stop()
+    await two_polls(
+        infra,
+        casework,
+        [matched(earlier, "civil_affairs")],
+        [
+            matched(earlier, "cadre_visit"),  # joins the case an agency opened before
+            matched(together, "civil_affairs"),  # opens
+            matched(together, "cadre_visit"),  # joins it in the same poll
+            matched(screened, "cadre_visit"),  # opens, with its visit clock
+            matched(screened, "cadre_visit"),  # a second finding: no second clock
+        ],
+    )
     homes = {
         r["case_id"]: r["household_id"]
         for r in await casework.fetch(f"SELECT case_id, household_id FROM {SCHEMA}.cases")

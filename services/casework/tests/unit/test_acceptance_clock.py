@@ -12,7 +12,12 @@ from casework.adapters.calendar_source import published_calendar
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.cases import attach_signal, case_number, open_case
 from casework.domain.clocks import same_working_day
-from shouwang_proto.events import PersonRef, WarningMatchedV1, WarningReceivedV1
+from shouwang_proto.events import (
+    CaseOpenedV1,
+    PersonRef,
+    WarningMatchedV1,
+    WarningReceivedV1,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 CALENDAR = published_calendar()
@@ -91,18 +96,24 @@ def _matched(**warning_fields: Any) -> WarningMatchedV1:
     )
 
 
-def test_opened_case_starts_its_acceptance_clock_when_the_warning_arrived() -> None:
-    opened = open_case(
-        _matched(),
+def _open(matched: WarningMatchedV1) -> CaseOpenedV1:
+    """The case `matched` opens: clock ids 11 (acceptance) and 12 (a screening's visit)."""
+    return open_case(
+        matched,
         case_id=uuid.UUID(int=10),
         number="SW-20261128-000001",
         clock_id=uuid.UUID(int=11),
         now=local(2026, 11, 28, 9, 1),
         calendar=CALENDAR,
         tz=TZ,
+        visit_clock_id=uuid.UUID(int=12),
     )
+
+
+def test_opened_case_starts_its_acceptance_clock_when_the_warning_arrived() -> None:
+    opened = _open(_matched())
     assert [s.warning_id for s in opened.signals] == [uuid.UUID(int=1)]
-    (clock,) = opened.clocks
+    (clock,) = opened.clocks  # an agency's warning: the visit clock comes after comparing
     assert (clock.kind, clock.rule) == ("accept", "same_working_day")
     assert clock.started_at == local(2026, 11, 28, 9)
     assert clock.due_at == local(2026, 12, 1)  # Saturday arrival → end of Monday 30 Nov
@@ -112,31 +123,10 @@ def test_opened_case_starts_its_acceptance_clock_when_the_warning_arrived() -> N
 def test_a_household_the_cadres_screening_found_is_to_be_visited_the_same_day() -> None:
     """seeds/000 三: 对主动排查发现的预警户，要在排查当天完成入户核查工作."""
     found = _matched(source_kind="cadre_visit", agency_code="cadre_visit", signal_type="water")
-    opened = open_case(
-        found,
-        case_id=uuid.UUID(int=10),
-        number="SW-20261201-000001",
-        clock_id=uuid.UUID(int=11),
-        now=local(2026, 12, 1, 9, 1),
-        calendar=CALENDAR,
-        tz=TZ,
-        visit_clock_id=uuid.UUID(int=12),
-    )
-    assert [(c.clock_id.int, c.kind, c.rule, c.due_at) for c in opened.clocks] == [
+    assert [(c.clock_id.int, c.kind, c.rule, c.due_at) for c in _open(found).clocks] == [
         (11, "accept", "same_working_day", local(2026, 12, 1)),  # Saturday → end of Monday
         (12, "visit", "same_working_day", local(2026, 12, 1)),
     ]
-    agency = open_case(
-        _matched(),
-        case_id=uuid.UUID(int=10),
-        number="SW-20261201-000002",
-        clock_id=uuid.UUID(int=11),
-        now=local(2026, 12, 1, 9, 1),
-        calendar=CALENDAR,
-        tz=TZ,
-        visit_clock_id=uuid.UUID(int=12),
-    )
-    assert [c.kind for c in agency.clocks] == ["accept"]  # an agency's: visit after comparing
 
 
 def test_a_second_warning_joins_the_open_case() -> None:

@@ -11,15 +11,14 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import Outbox
-from shouwang_proto import Envelope
 from shouwang_proto.events import CaseDecidedV1
-from shouwang_proto.topics import CASES
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import actions, cases, clocks, signals
 from casework.app.audit import append_audit
+from casework.app.case_events import add_case_event
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
 from casework.domain.risk_elimination import check_risk_elimination
@@ -62,16 +61,8 @@ async def _publish_decision(
         decided_at=now,
         warning_ids=warning_ids,
     )
-    await outbox.add(
-        CASES.name,
-        Envelope.wrap(
-            payload,
-            id=message_id,
-            time=now,
-            source="casework",
-            subject=str(case.household_id),
-            correlation_id=message_id,
-        ),
+    await add_case_event(
+        outbox, payload, household_id=case.household_id, now=now, message_id=message_id
     )
 
 

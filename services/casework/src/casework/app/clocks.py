@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
-from shouwang_proto import Envelope
 from shouwang_proto.events import ClockAlertV1
-from shouwang_proto.topics import CASES
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import cases, clocks
+from casework.app.case_events import add_case_event
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for, working_days_late
 
@@ -73,17 +72,8 @@ async def _emit(
             provisional=row.provisional,
             working_days_late=(late or {}).get(row.clock_id, 0),
         )
-        message_id = new_id()
-        await outbox.add(
-            CASES.name,
-            Envelope.wrap(
-                payload,
-                id=message_id,
-                time=now,
-                source="casework",
-                subject=str(case.household_id),
-                correlation_id=message_id,
-            ),
+        await add_case_event(
+            outbox, payload, household_id=case.household_id, now=now, message_id=new_id()
         )
         log.info(
             "clock." + alert, case_number=case.case_number, clock=row.kind, level=payload.level
