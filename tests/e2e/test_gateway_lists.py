@@ -389,3 +389,14 @@ async def test_the_countys_decision_on_the_case_reaches_the_agencys_report(
             await asyncio.sleep(0.2)
     (row,) = await _report(system, batch_id)
     assert (row["比对结果"], row["案件编号"]) == ("核查排除", case["case_number"])
+    # ... and the village cadre and the township are told (the notifier's `case_decided`).
+    async with asyncio.timeout(20):
+        while True:
+            answer = await system.http.get(
+                f"{system.url('notifier')}/v1/deliveries", params={"case_id": case["case_id"]}
+            )
+            told = [d for d in answer.json()["items"] if "县级审批不予纳入" in d["message"]]
+            if told:
+                break
+            await asyncio.sleep(0.2)
+    assert {d["officer_id"] for d in told} >= {"cadre-jinhe", "town-gongguoqiao"}

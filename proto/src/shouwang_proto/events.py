@@ -229,12 +229,19 @@ class CaseDecidedV1(EventPayload):
     case_number: str
     household_id: UUID
     region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str
     decision: Literal["included", "dismissed"]
     monitor_type: str | None = Field(
         default=None, description="脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户 when included."
     )
     decided_at: AwareDatetime
     warning_ids: list[UUID] = Field(description="Every warning the case carries.")
+    clocks: list[ClockV1] = Field(
+        default_factory=list,
+        description="The clocks the decision started (included: officer, plan, help).",
+    )
 
 
 class ClockAlertV1(EventPayload):

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from notifier.adapters.channels import OutgoingMessage, WeComRobotChannel
-from notifier.domain.messages import alerts_for_case_opened, format_due
+from notifier.domain.messages import alerts_for_case_opened, case_decided_notice, format_due
 from shouwang_proto.catalogue import load_catalogue
-from shouwang_proto.events import CaseOpenedV1, ClockV1, SignalV1
+from shouwang_proto.events import CaseDecidedV1, CaseOpenedV1, ClockV1, SignalV1
 
 TZ = ZoneInfo("Asia/Shanghai")
 OPENED = CaseOpenedV1(
@@ -105,3 +105,51 @@ async def test_robot_server_error_is_retried() -> None:
         robot = WeComRobotChannel(client, "https://robot.example/send", "K")
         result = await robot.send("x", OutgoingMessage("y"))
     assert result.status == "retry"
+
+
+def _decided(decision: str, clocks: list[ClockV1]) -> CaseDecidedV1:
+    return CaseDecidedV1(
+        case_id=uuid.UUID(int=1),
+        case_number="SW-20261123-000001",
+        household_id=uuid.UUID(int=2),
+        region_code="532929101001",
+        village_name="诺邓村",
+        township_name="诺邓镇",
+        masked_name="李**",
+        decision=decision,
+        monitor_type="突发严重困难户" if decision == "included" else None,
+        decided_at=datetime(2026, 12, 7, 10, tzinfo=TZ),
+        warning_ids=[uuid.UUID(int=3)],
+        clocks=clocks,
+    )
+
+
+def test_the_countys_decision_tells_the_township_what_is_due_next() -> None:
+    def clock(kind: str, rule: str, due: datetime) -> ClockV1:
+        start = datetime(2026, 12, 7, 10, tzinfo=TZ)
+        return ClockV1(clock_id=uuid.uuid4(), kind=kind, rule=rule, started_at=start, due_at=due)
+
+    included = case_decided_notice(
+        _decided(
+            "included",
+            [
+                clock("help", "calendar_month:1", datetime(2027, 1, 8, tzinfo=TZ)),
+                clock("officer", "calendar_days:10", datetime(2026, 12, 18, tzinfo=TZ)),
+                clock("plan", "calendar_days:10", datetime(2026, 12, 18, tzinfo=TZ)),
+            ],
+        ),
+        TZ,
+    )
+    assert included.text == (
+        "【守望】案件 SW-20261123-000001（诺邓镇诺邓村 李**户）县级审批纳入监测（突发严重困难户）。"
+        "请于12月17日24:00前明确帮扶责任人；12月17日24:00前制定帮扶计划；1月7日24:00前落实帮扶。"
+    )
+    assert (included.rule, included.template) == ("case_decided", "case_decided")
+    assert included.params == {
+        "case": "SW-20261123-000001",
+        "decision": "纳入监测（突发严重困难户）",
+        "due": "12月17日24:00",
+    }
+    dismissed = case_decided_notice(_decided("dismissed", []), TZ)
+    assert dismissed.text.endswith("县级审批不予纳入，请向农户说明理由。")
+    assert dismissed.params["decision"] == "不予纳入" and "户主" not in dismissed.text

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import Outbox
-from shouwang_proto.events import CaseDecidedV1
+from shouwang_proto.events import CaseDecidedV1, ClockV1
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,7 @@ async def _publish_decision(
     case: Any,
     decision: Literal["included", "dismissed"],
     details: Mapping[str, Any],
+    started: list[ClockV1],
     *,
     now: datetime,
     message_id: UUID,
@@ -56,10 +57,14 @@ async def _publish_decision(
         case_number=case.case_number,
         household_id=case.household_id,
         region_code=case.region_code,
+        village_name=case.village_name,
+        township_name=case.township_name,
+        masked_name=case.masked_name,
         decision=decision,
         monitor_type=details.get("monitor_type") if decision == "included" else None,
         decided_at=now,
         warning_ids=warning_ids,
+        clocks=started,
     )
     await add_case_event(
         outbox, payload, household_id=case.household_id, now=now, message_id=message_id
@@ -139,24 +144,23 @@ async def apply_action(
                     .where(clocks.c.clock_id == row.clock_id)
                     .values(state=final, stopped_at=now)
                 )
-    started = []
+    started: list[ClockV1] = []
     for kind, rule in decision.transition.starts:
         if any(r.kind == kind for r in unstopped):  # the earlier deadline stands (主动排查)
             continue
         due = due_for(rule, now, calendar, tz)
-        await session.execute(
-            insert(clocks).values(
-                clock_id=new_id(),
-                case_id=case_id,
-                kind=kind,
-                rule=rule,
-                state="running",
-                started_at=now,
-                due_at=due.at,
-                provisional=due.provisional,
-            )
+        clock = ClockV1(
+            clock_id=new_id(),
+            kind=kind,
+            rule=rule,
+            started_at=now,
+            due_at=due.at,
+            provisional=due.provisional,
         )
-        started.append({"kind": kind, "rule": rule, "due_at": due.at.isoformat()})
+        await session.execute(
+            insert(clocks).values(case_id=case_id, state="running", **clock.model_dump())
+        )
+        started.append(clock)
     values: dict[str, Any] = {"status": decision.target}
     if decision.closes:
         values |= {"is_open": False, "closed_at": now}
@@ -180,7 +184,14 @@ async def apply_action(
     )
     if action in DECISIONS:
         await _publish_decision(
-            session, outbox, case, DECISIONS[action], details, now=now, message_id=new_id()
+            session,
+            outbox,
+            case,
+            DECISIONS[action],
+            details,
+            started,
+            now=now,
+            message_id=new_id(),
         )
     await append_audit(
         session,
@@ -195,6 +206,8 @@ async def apply_action(
         "status": decision.target,
         "is_open": values.get("is_open", case.is_open),
         "clocks_stopped": stopped,
-        "clocks_started": started,
+        "clocks_started": [
+            {"kind": c.kind, "rule": c.rule, "due_at": c.due_at.isoformat()} for c in started
+        ],
         "next_actions": available(decision.target, officer.role),
     }

@@ -12,7 +12,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from shouwang_proto.catalogue import Catalogue
-from shouwang_proto.events import CLOCK_KIND_NAMES, CaseOpenedV1, ClockAlertV1, FeedListOverdueV1
+from shouwang_proto.events import (
+    CLOCK_KIND_NAMES,
+    CaseDecidedV1,
+    CaseOpenedV1,
+    ClockAlertV1,
+    FeedListOverdueV1,
+)
 
 CLOCK_NAMES = CLOCK_KIND_NAMES
 
@@ -123,6 +129,33 @@ def list_overdue_notice(event: FeedListOverdueV1, catalogue: Catalogue, county_c
         text=f"【守望】{agency} {event.period} 月度名单{state}（应于{due}前报送），请督促。",
         template="list_overdue",
         params={"agency": agency, "period": event.period, "due": due},
+    )
+
+
+def case_decided_notice(event: CaseDecidedV1, tz: ZoneInfo) -> Notice:
+    """The county's decision, for the village cadre and the township officer: what is due next
+    (included: the officer, the plan and the help, each by its day) or what to tell the
+    household (dismissed)."""
+    place = f"{event.township_name}{event.village_name} {event.masked_name}户"
+    if event.decision == "included":
+        steps = "；".join(
+            f"{format_due(c.due_at, tz)}前{CLOCK_NAMES.get(c.kind, c.kind)}"
+            for c in sorted(event.clocks, key=lambda c: (c.due_at, c.kind))
+        )
+        outcome = f"纳入监测（{event.monitor_type}）"
+        text = f"【守望】案件 {event.case_number}（{place}）县级审批{outcome}。请于{steps}。"
+        due = format_due(min(c.due_at for c in event.clocks), tz) if event.clocks else ""
+    else:
+        outcome, due = "不予纳入", ""
+        text = f"【守望】案件 {event.case_number}（{place}）县级审批不予纳入，请向农户说明理由。"
+    return Notice(
+        rule="case_decided",
+        region_code=event.region_code,
+        case_id=event.case_id,
+        case_number=event.case_number,
+        text=text,
+        template="case_decided",
+        params={"case": event.case_number, "decision": outcome, "due": due},
     )
 
 
