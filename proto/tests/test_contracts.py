@@ -182,3 +182,9 @@ def test_warnings_that_start_in_intake_are_named_for_messages_and_screens() -> N
     }
     intake = [a for a in catalogue.agencies if a.channel == "intake"]
     assert all(a.monthly_list is None for a in intake)  # no feed to fall behind on
+
+
+def test_an_attachment_from_before_monitored_existed_reads_as_not_monitored() -> None:
+    data = json.loads((PROTO / "samples" / "case.signal_attached.v1.json").read_text())
+    del data["payload"]["monitored"]
+    assert decode(json.dumps(data).encode()).parsed().monitored is False  # type: ignore[attr-defined]

@@ -400,3 +400,96 @@ async def test_the_countys_decision_on_the_case_reaches_the_agencys_report(
                 break
             await asyncio.sleep(0.2)
     assert {d["officer_id"] for d in told} >= {"cadre-jinhe", "town-gongguoqiao"}
+
+
+async def test_an_inclusion_confirms_the_warnings_and_later_ones_about_the_household(
+    system: System,
+) -> None:
+    """The whole way to 纳入监测 (the 公示 cut short by the county's override): the agency's
+    rows say 核实纳入监测 with the type, a later list's row about the same household too, and
+    the township is told what is due by when."""
+    from shouwang_kit.auth import Officer, Role
+
+    from tests.e2e.conftest import officer_token
+
+    def auth(officer_id: str, role: Role, region: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {officer_token(Officer(officer_id, 'e2e', role, region))}"
+        }
+
+    cadre = auth("cadre-jinhe", "village_cadre", "532929102004")
+    township = auth("town-gongguoqiao", "township_officer", "532929102000")
+    cases = f"{system.url('casework')}/v1/cases"
+    registry = await system.http.get(
+        f"{system.url('intake')}/v1/registry/households/5329291020040006"
+    )
+    household_id = registry.json()["household_id"]
+    earlier = await system.http.get(cases, params={"household_id": household_id, "is_open": 1})
+    for case in earlier.json()["items"]:  # this household's own case from this list
+        if case["status"] == "awaiting_acceptance":
+            await system.http.post(f"{cases}/{case['case_id']}/accept", json={"reason": "e2e"})
+        await system.http.post(
+            f"{cases}/{case['case_id']}/actions/county_dismiss",
+            json={"reason": "e2e", "details": {"explanation": "另案"}},
+        )
+    head, other = _member(5, 0), _member(5, 1)
+    first = await system.post_batch(
+        _csv([_row(head, occurred="2026-03-03")]), period="2026-03", signal_type="new_dibao"
+    )
+    batch_id = first.json()["batch_id"]
+    async with asyncio.timeout(20):
+        while (await _batch(system, batch_id))["counts"]["case_opened"] != 1:
+            await asyncio.sleep(0.2)
+    (row,) = await _report(system, batch_id)
+    case_id = (await system.http.get(f"{cases}/{row['案件编号']}")).json()["case_id"]
+
+    async def act(action: str, who: dict[str, str] | None = None, **details: str) -> Any:
+        answer = await system.http.post(
+            f"{cases}/{case_id}/actions/{action}",
+            json={"reason": action, "details": details},
+            headers=who or {},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    async def cut_short(kind: str) -> None:
+        answer = await system.http.post(
+            f"{cases}/{case_id}/clocks/{kind}/override", json={"reason": "e2e：公示期按规定已满"}
+        )
+        assert answer.status_code == 200, answer.text
+
+    await act("accept")
+    await act("record_comparison", findings="民政、医保比对属实")
+    await act("record_visit", township, findings="入户核实")
+    await act("village_assessment", cadre, result="propose")
+    await act("start_village_notice", cadre)
+    await cut_short("village_notice")
+    await act("end_village_notice", cadre, objections="无异议")
+    await cut_short("township_notice")
+    await act("township_approve", township)
+    included = await act("county_include", monitor_type="突发严重困难户")
+    assert sorted(c["kind"] for c in included["clocks_started"]) == ["help", "officer", "plan"]
+    async with asyncio.timeout(20):
+        while (await _batch(system, batch_id))["counts"]["confirmed"] != 1:
+            await asyncio.sleep(0.2)
+    (row,) = await _report(system, batch_id)
+    assert (row["比对结果"], row["结果说明"]) == ("核实纳入监测", "纳入监测：突发严重困难户")
+    later = await system.post_batch(
+        _csv([_row(other, occurred="2026-02-14")]), period="2026-02", signal_type="new_dibao"
+    )
+    later_id = later.json()["batch_id"]
+    async with asyncio.timeout(20):
+        while (await _batch(system, later_id))["counts"]["confirmed"] != 1:
+            await asyncio.sleep(0.2)
+    (row,) = await _report(system, later_id)
+    assert (row["比对结果"], row["结果说明"]) == ("核实纳入监测", "该户已纳入监测")
+    async with asyncio.timeout(20):
+        while True:
+            answer = await system.http.get(
+                f"{system.url('notifier')}/v1/deliveries", params={"case_id": case_id}
+            )
+            told = [m["message"] for m in answer.json()["items"] if "纳入监测（" in m["message"]]
+            if told:
+                break
+            await asyncio.sleep(0.2)
+    assert "前明确帮扶责任人" in told[0] and "前落实帮扶" in told[0]

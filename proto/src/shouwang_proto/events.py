@@ -216,6 +216,11 @@ class CaseSignalAttachedV1(EventPayload):
     household_id: UUID
     region_code: RegionCode
     signal: SignalV1
+    monitored: bool = Field(
+        default=False,
+        description="The household is already included as a monitored household (纳入监测 "
+        "or a later step): the warning is confirmed with it.",
+    )
 
 
 class CaseDecidedV1(EventPayload):

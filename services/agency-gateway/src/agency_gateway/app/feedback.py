@@ -75,11 +75,12 @@ async def record_outcome(envelope: Envelope, *, session: AsyncSession, now: date
             detail=f"纳入监测：{event.monitor_type}" if event.monitor_type else None,
             case_number=event.case_number,
         )
-    elif isinstance(event, CaseSignalAttachedV1):
+    elif isinstance(event, CaseSignalAttachedV1):  # confirmed: the household is monitored
         await _advance(
             session,
             [event.signal.warning_id],
-            "case_opened",
+            "confirmed" if event.monitored else "case_opened",
             now=now,
+            detail="该户已纳入监测" if event.monitored else None,
             case_number=event.case_number,
         )

@@ -18,7 +18,7 @@ _KNOWN_SIGNALS = (
 # FOR UPDATE: a concurrent batch attaching to the same case waits for this one; a concurrent
 # *opening* is caught by the partial unique index (one open case per household) at COPY time.
 _OPEN_CASES = (
-    f"SELECT household_id, case_id, case_number FROM {SCHEMA}.{cases.name}"
+    f"SELECT household_id, case_id, case_number, status FROM {SCHEMA}.{cases.name}"
     " WHERE household_id = ANY($1::uuid[]) AND is_open FOR UPDATE"
 )
 _NUMBERS = f"SELECT nextval('{SCHEMA}.{case_number_seq.name}') FROM generate_series(1, $1)"
@@ -64,10 +64,10 @@ async def known_warnings(connection: Any, warning_ids: Sequence[UUID]) -> set[UU
 
 async def lock_open_cases(
     connection: Any, household_ids: Iterable[UUID]
-) -> dict[UUID, tuple[UUID, str]]:
-    """household → (case id, case number) of its open case, row-locked until commit."""
+) -> dict[UUID, tuple[UUID, str, str]]:
+    """household → (case id, case number, status) of its open case, row-locked until commit."""
     rows = await connection.fetch(_OPEN_CASES, list(household_ids))
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
 async def next_case_numbers(connection: Any, count: int) -> list[int]:

@@ -108,14 +108,19 @@ async def handle_matched_warning(
     signal_name = load_catalogue().signal_name(warning.agency_code, warning.signal_type)
     open_row = (
         await session.execute(
-            select(cases.c.case_id, cases.c.case_number)
+            select(cases.c.case_id, cases.c.case_number, cases.c.status)
             .where(cases.c.household_id == matched.household_id, cases.c.is_open)
             .with_for_update()
         )
     ).first()
     event: EventPayload
     if open_row is not None:
-        event = attach_signal(matched, case_id=open_row.case_id, number=open_row.case_number)
+        event = attach_signal(
+            matched,
+            case_id=open_row.case_id,
+            number=open_row.case_number,
+            status=open_row.status,
+        )
         case_id = open_row.case_id
         await _record_signal(session, matched, case_id, now)
         action, reason = "signal_attached", f"新增预警：{signal_name}"
@@ -255,8 +260,8 @@ async def handle_matched_batch(
         name = names.get(kind) or names.setdefault(kind, catalogue.signal_name(*kind))
         event: EventPayload
         if matched.household_id in open_cases:
-            case_id, number = open_cases[matched.household_id]
-            event = attach_signal(matched, case_id=case_id, number=number)
+            case_id, number, status = open_cases[matched.household_id]
+            event = attach_signal(matched, case_id=case_id, number=number, status=status)
             action, reason = "signal_attached", f"新增预警：{name}"
             if case_id in wanting:
                 visit = screening_visit_clock(
@@ -281,7 +286,7 @@ async def handle_matched_batch(
                 visit_clock_id=new_id(),
             )
             case_id, event = opened.case_id, opened
-            open_cases[matched.household_id] = (case_id, number)
+            open_cases[matched.household_id] = (case_id, number, awaiting)
             if len(opened.clocks) == 1:  # no visit clock yet: a screening's warning may start it
                 wanting.add(case_id)
             case_rows.append(

@@ -18,6 +18,7 @@ from shouwang_proto.events import (
 
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import Due, same_working_day
+from casework.domain.workflow import MONITORED
 
 
 class CaseStatus(StrEnum):
@@ -127,12 +128,16 @@ def screening_visit_clock(matched: WarningMatchedV1, *, clock_id: UUID, due: Due
     )
 
 
-def attach_signal(matched: WarningMatchedV1, *, case_id: UUID, number: str) -> CaseSignalAttachedV1:
-    """A further warning for a household that already has an open case joins that case."""
+def attach_signal(
+    matched: WarningMatchedV1, *, case_id: UUID, number: str, status: str = ""
+) -> CaseSignalAttachedV1:
+    """A further warning for a household that already has an open case joins that case (in
+    `status`: one past the county's inclusion confirms the warning with it)."""
     return CaseSignalAttachedV1(
         case_id=case_id,
         case_number=number,
         household_id=matched.household_id,
         region_code=matched.region_code,
         signal=signal_of(matched.warning),
+        monitored=status in MONITORED,
     )

@@ -37,6 +37,8 @@ STATE_NAMES = {
     "risk_eliminated": "风险消除",
 }
 CLOSED = frozenset({"dismissed", "risk_eliminated"})
+# The household included as a monitored household (纳入监测) and the steps after it.
+MONITORED = ("included", "officer_named", "planned", "helping", "risk_eliminated")
 BEFORE_DECISION = (
     "accepted",
     "compared",

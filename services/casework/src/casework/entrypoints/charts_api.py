@@ -15,11 +15,12 @@ from sqlalchemy import case, func, select
 
 from casework.adapters.tables import cases, clocks, signals
 from casework.domain.clocks import add_months
+from casework.domain.workflow import MONITORED
 from casework.entrypoints.reports_api import FORMAT, _answer, cached_rows
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 MONTHS = Query(ge=1, le=36, description="最近几个月（含本月）")
-CONFIRMED = ("included", "officer_named", "planned", "helping", "risk_eliminated")
+CONFIRMED = MONITORED
 
 
 def _since(months: int, tz: ZoneInfo) -> datetime:

@@ -22,6 +22,7 @@ from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.report_cache import ReportCache
 from casework.adapters.tables import cases, clocks, signals
 from casework.domain.clocks import add_months, working_days_late
+from casework.domain.workflow import MONITORED
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 MONTH = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
@@ -178,7 +179,7 @@ async def by_agency(
         bucket["total"] += count
         if status == "dismissed":
             bucket["dismissed"] += count
-        elif status in ("included", "officer_named", "planned", "helping", "risk_eliminated"):
+        elif status in MONITORED:
             bucket["included"] += count
         else:
             bucket["open"] += count
