@@ -13,6 +13,7 @@ from shouwang_kit.messaging import make_producer
 from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.events import ComparisonAnsweredV1, ComparisonRequestedV1, PersonRef
 from shouwang_proto.topics import COMPARISONS, FEEDS
+from shouwang_stack.demo import demo_registry
 
 from tests.e2e.conftest import System
 
@@ -152,3 +153,47 @@ async def test_feed_health_shows_each_agencys_list_for_last_month(system: System
             await consumer.stop()
     else:
         assert states["housing"]["status"] == "pending"
+
+
+async def test_accepting_a_case_asks_the_comparing_agencies_about_its_members(
+    system: System,
+) -> None:
+    """受理 → 信息比对: casework asks 公安 (户籍, vehicles), 市场监管 and 财政 about each member
+    of the household, due with the case's 2-working-day comparison clock (nothing asked them
+    before: the exchange only ever saw requests a test put on Kafka)."""
+    household = demo_registry()["households"][2]  # 天池村, three members
+    person = household["members"][0]
+    answer = await system.post_warning(
+        {
+            "signal_type": "temporary_assistance",
+            "occurred_on": "2026-11-25",
+            "person": {"name": person["name"], "id_number": person["id_number"]},
+        }
+    )
+    registry = await system.http.get(
+        f"{system.url('intake')}/v1/registry/households/{household['household_number']}"
+    )
+    case = await system.case_for(registry.json()["household_id"], answer.json()["warning_id"])
+    cases = f"{system.url('casework')}/v1/cases"
+    if case["status"] == "awaiting_acceptance":
+        accepted = await system.http.post(f"{cases}/{case['case_id']}/accept", json={})
+        assert accepted.status_code == 200, accepted.text
+    detail = (await system.http.get(f"{cases}/{case['case_id']}")).json()
+    compare = next(c for c in detail["clocks"] if c["kind"] == "compare")
+    base = f"{system.url('agency-gateway')}/v1/comparison-requests"
+    async with asyncio.timeout(20):
+        while True:
+            items = (await system.http.get(base, headers=POLICE)).json()["items"]
+            mine = [i for i in items if i["case_number"] == case["case_number"]]
+            if len(mine) == len(household["members"]):
+                break
+            await asyncio.sleep(0.2)
+    assert sorted(i["person"]["name"] for i in mine) == sorted(
+        m["name"] for m in household["members"]
+    )
+    assert all(i["checks"] == ["hukou", "vehicle"] for i in mine)
+    assert {datetime.fromisoformat(i["due_at"]) for i in mine} == {
+        datetime.fromisoformat(compare["due_at"])
+    }
+    water = (await system.http.get(base, headers={"X-Api-Key": "demo-water-key"})).json()
+    assert all(i["case_number"] != case["case_number"] for i in water["items"])  # 水务 checks none

@@ -18,6 +18,7 @@ from casework.config import get_settings
 from casework.entrypoints.api import router
 from casework.entrypoints.calendar_api import router as calendar_router
 from casework.entrypoints.charts_api import router as charts_router
+from casework.entrypoints.comparisons import comparison_loop, registry_members
 from casework.entrypoints.consumer import outcomes_batch_handler, outcomes_handler
 from casework.entrypoints.reports_api import router as reports_router
 from casework.entrypoints.scheduler import parse_escalation, scheduler
@@ -65,6 +66,18 @@ def build_app() -> FastAPI:
             ),
         )
     )
+    intake = httpx.AsyncClient(base_url=settings.intake_url, timeout=10)
+    runtime.loops.append(
+        (
+            "comparison-requests",
+            comparison_loop(
+                runtime.sessions,
+                registry_members(intake, settings.auth_key),
+                interval=settings.comparison_interval_s,
+                wake_outbox=runtime.wake_outbox,
+            ),
+        )
+    )
     app = create_app(
         runtime,
         title="Shouwang casework (案件与时限)",
@@ -73,6 +86,6 @@ def build_app() -> FastAPI:
     app.state.calendars = calendars
     app.state.timezone = settings.timezone
     app.state.income_threshold = settings.income_threshold
-    app.state.intake = httpx.AsyncClient(base_url=settings.intake_url, timeout=10)
+    app.state.intake = intake
     app.state.report_cache = ReportCache(ttl=settings.report_cache_s)
     return app

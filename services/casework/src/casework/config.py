@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     port: int = 8104
     case_number_prefix: str = "SW"
     scheduler_interval_s: float = Field(default=15.0, gt=0, description="Clock checks, seconds.")
+    comparison_interval_s: float = Field(
+        default=2.0, gt=0, description="Seconds between sends of queued comparison requests."
+    )
     due_soon_hours: float = Field(default=4.0, ge=0, description="Alert this long before due.")
     income_threshold: float = Field(
         default=10000.0, description="风险消除: income per head below this (yuan/year) refuses it."

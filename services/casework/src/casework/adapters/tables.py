@@ -149,4 +149,16 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# Accepted cases whose household's members the comparing agencies are yet to be asked about
+# (信息比对): queued in the acceptance's transaction, sent by the comparison loop.
+comparison_pending = Table(
+    "comparison_pending",
+    metadata,
+    Column("case_id", UUID(as_uuid=True), ForeignKey("casework.cases.case_id"), primary_key=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),  # the compare clock's
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+)
+
 outbox, inbox = messaging_tables(metadata)

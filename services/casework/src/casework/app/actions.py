@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casework.adapters.tables import actions, cases, clocks, signals
 from casework.app.audit import append_audit
 from casework.app.case_events import add_case_event
+from casework.app.comparisons import queue_comparison
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
 from casework.domain.risk_elimination import check_risk_elimination
@@ -161,6 +162,10 @@ async def apply_action(
             insert(clocks).values(case_id=case_id, state="running", **clock.model_dump())
         )
         started.append(clock)
+    if action == "accept":  # the agencies are asked to compare, due with the compare clock
+        compare = next((c for c in started if c.kind == "compare"), None)
+        if compare is not None:
+            await queue_comparison(session, case_id, due_at=compare.due_at, now=now)
     values: dict[str, Any] = {"status": decision.target}
     if decision.closes:
         values |= {"is_open": False, "closed_at": now}

@@ -28,8 +28,9 @@ class RevealIn(BaseModel):
 async def reveal_household(
     household_number: str, body: RevealIn, request: Request, officer: CurrentOfficer
 ) -> dict[str, object]:
-    """Members' ID numbers and phones in clear (township and county officers, in their region)."""
-    if not officer.may_reveal:
+    """Members' ID numbers and phones in clear (township and county officers, in their region;
+    casework's comparison loop as the system, to ask the agencies about them)."""
+    if not (officer.may_reveal or officer.role == "system"):
         raise ApiError(403, "role.forbidden", "您的角色不能查看未脱敏的身份证号和电话")
     if not body.reason.strip():
         raise ApiError(422, "reason.required", "请填写查看原因")

@@ -1,0 +1,98 @@
+"""Use case: ask the agencies to compare (信息比对) for accepted cases — queued with the
+acceptance, sent by a loop that reads the household's members from the registry (so that an
+unreachable registry delays the requests, never the acceptance, and loses none)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from uuid import UUID
+
+from shouwang_kit.logs import get_logger
+from shouwang_kit.messaging import Outbox
+from shouwang_proto import Envelope
+from shouwang_proto.catalogue import load_catalogue
+from shouwang_proto.topics import COMPARISONS
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casework.adapters.tables import cases, comparison_pending
+from casework.domain.comparisons import Member, comparison_requests
+
+log = get_logger(__name__)
+MembersOf = Callable[[str], Awaitable[list[Member]]]  # household number → its members
+
+
+async def queue_comparison(
+    session: AsyncSession, case_id: UUID, *, due_at: datetime, now: datetime
+) -> None:
+    """In the acceptance's transaction: the case's requests are to be sent."""
+    await session.execute(
+        insert(comparison_pending)
+        .values(case_id=case_id, due_at=due_at, queued_at=now)
+        .on_conflict_do_nothing()
+    )
+
+
+async def send_pending(
+    session: AsyncSession,
+    outbox: Outbox,
+    members_of: MembersOf,
+    *,
+    now: datetime,
+    limit: int = 20,
+) -> tuple[int, int]:
+    """Send the requests of up to `limit` queued cases; (cases sent, cases that failed and
+    stay queued with their error). Several instances may run: each row is taken once."""
+    rows = (
+        await session.execute(
+            select(comparison_pending, cases.c.case_number, cases.c.household_id)
+            .join(cases, cases.c.case_id == comparison_pending.c.case_id)
+            .add_columns(cases.c.household_number, cases.c.region_code)
+            .order_by(comparison_pending.c.queued_at)
+            .limit(limit)
+            .with_for_update(of=comparison_pending, skip_locked=True)
+        )
+    ).all()
+    sent = failed = 0
+    for row in rows:
+        try:
+            members = await members_of(row.household_number)
+        except Exception as exc:  # the registry unreachable or refusing: try again later
+            failed += 1
+            await session.execute(
+                update(comparison_pending)
+                .where(comparison_pending.c.case_id == row.case_id)
+                .values(attempts=comparison_pending.c.attempts + 1, last_error=str(exc)[:500])
+            )
+            log.warning("comparison.registry_unavailable", case_number=row.case_number)
+            continue
+        requests = comparison_requests(
+            case_id=row.case_id,
+            case_number=row.case_number,
+            household_id=row.household_id,
+            region_code=row.region_code,
+            members=members,
+            catalogue=load_catalogue(),
+            now=now,
+            due_at=row.due_at,
+        )
+        for request in requests:
+            await outbox.add(
+                COMPARISONS.name,
+                Envelope.wrap(
+                    request,
+                    id=request.request_id,
+                    time=now,
+                    source="casework",
+                    subject=str(row.household_id),
+                    correlation_id=row.case_id,
+                ),
+            )
+        await session.execute(
+            delete(comparison_pending).where(comparison_pending.c.case_id == row.case_id)
+        )
+        sent += 1
+        log.info("comparison.requested", case_number=row.case_number, requests=len(requests))
+    return sent, failed

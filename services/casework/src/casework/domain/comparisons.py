@@ -1,0 +1,57 @@
+"""Comparison requests (信息比对, pure): once a case is accepted, every agency that answers
+checks (the catalogue's `comparisons`: 公安 户籍 and vehicles, 市场监管 business registration,
+财政 public servants) is asked about each member of the household, due with the case's
+comparison clock (2 working days, seeds/000 二)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from shouwang_proto.catalogue import Catalogue
+from shouwang_proto.events import ComparisonRequestedV1, PersonRef
+
+_REQUESTS = UUID("5b0f3c52-8d1e-4c0a-9a51-6f1f2f8c3e10")  # namespace of request ids
+
+
+@dataclass(frozen=True)
+class Member:
+    """A household member as the registry gives them (the ID in clear: never logged)."""
+
+    name: str
+    id_number: str | None
+
+
+def comparison_requests(
+    *,
+    case_id: UUID,
+    case_number: str,
+    household_id: UUID,
+    region_code: str,
+    members: Sequence[Member],
+    catalogue: Catalogue,
+    now: datetime,
+    due_at: datetime,
+) -> list[ComparisonRequestedV1]:
+    """One request per comparing agency and member with an ID number (an agency cannot check
+    a name alone). Ids follow from the case, the agency and the member's place, so sending
+    again after a failure gives the same requests (the gateway keeps each once)."""
+    agencies = [a for a in catalogue.agencies if a.channel == "agency" and a.comparisons]
+    return [
+        ComparisonRequestedV1(
+            request_id=uuid5(_REQUESTS, f"{case_id}|{agency.code}|{n}"),
+            case_id=case_id,
+            case_number=case_number,
+            household_id=household_id,
+            agency_code=agency.code,
+            person=PersonRef(name=m.name, id_number=m.id_number, region_code=region_code),
+            checks=list(agency.comparisons),
+            requested_at=now,
+            due_at=due_at,
+        )
+        for agency in agencies
+        for n, m in enumerate(members)
+        if m.id_number
+    ]

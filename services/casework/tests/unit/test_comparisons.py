@@ -1,0 +1,53 @@
+"""信息比对 requests for an accepted case: who is asked, about whom, for what, by when."""
+
+import uuid
+from datetime import UTC, datetime
+
+from casework.domain.comparisons import Member, comparison_requests
+from shouwang_proto.catalogue import load_catalogue
+
+NOW = datetime(2026, 12, 7, 2, tzinfo=UTC)
+DUE = datetime(2026, 12, 9, 16, tzinfo=UTC)
+
+
+def _requests(members: list[Member]) -> list[tuple[str, str, tuple[str, ...]]]:
+    made = comparison_requests(
+        case_id=uuid.UUID(int=1),
+        case_number="SW-20261207-000001",
+        household_id=uuid.UUID(int=2),
+        region_code="532929101001",
+        members=members,
+        catalogue=load_catalogue(),
+        now=NOW,
+        due_at=DUE,
+    )
+    assert all(r.due_at == DUE and r.case_number == "SW-20261207-000001" for r in made)
+    return [(r.agency_code, r.person.name, tuple(r.checks)) for r in made]
+
+
+def test_every_comparing_agency_is_asked_about_every_member_with_an_id() -> None:
+    members = [Member("李玉兰", "532929196803150024"), Member("杨小明", None)]
+    assert sorted(_requests(members)) == [
+        ("finance", "李玉兰", ("public_servant",)),
+        ("market_regulation", "李玉兰", ("business",)),
+        ("public_security", "李玉兰", ("hukou", "vehicle")),
+    ]  # a member without an ID number cannot be checked; intake's channels answer nothing
+
+
+def test_sending_again_gives_the_same_request_ids() -> None:
+    def ids() -> list[uuid.UUID]:
+        return [
+            r.request_id
+            for r in comparison_requests(
+                case_id=uuid.UUID(int=1),
+                case_number="SW-1",
+                household_id=uuid.UUID(int=2),
+                region_code="532929101001",
+                members=[Member("李玉兰", "532929196803150024")],
+                catalogue=load_catalogue(),
+                now=NOW,
+                due_at=DUE,
+            )
+        ]
+
+    assert ids() == ids() and len(set(ids())) == 3
