@@ -195,5 +195,8 @@ async def test_accepting_a_case_asks_the_comparing_agencies_about_its_members(
     assert {datetime.fromisoformat(i["due_at"]) for i in mine} == {
         datetime.fromisoformat(compare["due_at"])
     }
+    trail = (await system.http.get(f"{cases}/{case['case_id']}")).json()["actions"]
+    (sent,) = [a for a in trail if a["action"] == "comparison_requested"]
+    assert sent["reason"].startswith("已向") and "公安" in sent["reason"]
     water = (await system.http.get(base, headers={"X-Api-Key": "demo-water-key"})).json()
     assert all(i["case_number"] != case["case_number"] for i in water["items"])  # 水务 checks none

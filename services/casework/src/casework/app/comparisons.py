@@ -17,7 +17,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework.adapters.tables import cases, comparison_pending
+from casework.adapters.tables import actions, cases, comparison_pending
+from casework.app.audit import append_audit
 from casework.domain.comparisons import Member, comparison_requests
 
 log = get_logger(__name__)
@@ -56,6 +57,7 @@ async def send_pending(
         )
     ).all()
     sent = failed = 0
+    catalogue = load_catalogue()
     for row in rows:
         try:
             members = await members_of(row.household_number)
@@ -74,7 +76,7 @@ async def send_pending(
             household_id=row.household_id,
             region_code=row.region_code,
             members=members,
-            catalogue=load_catalogue(),
+            catalogue=catalogue,
             now=now,
             due_at=row.due_at,
         )
@@ -92,6 +94,31 @@ async def send_pending(
             )
         await session.execute(
             delete(comparison_pending).where(comparison_pending.c.case_id == row.case_id)
+        )
+        # In the case's trail and the responsibility trace: who was sent whose data.
+        asked = sorted({r.agency_code for r in requests})
+        names = "、".join(a.name_zh for a in catalogue.agencies if a.code in asked)
+        reason = (
+            f"已向{names}发送信息比对请求（{len(requests)}项）"
+            if requests
+            else "家庭成员均无身份证号码，未能发送信息比对请求"
+        )
+        await session.execute(
+            insert(actions).values(
+                case_id=row.case_id,
+                action="comparison_requested",
+                actor="system",
+                at=now,
+                reason=reason,
+            )
+        )
+        await append_audit(
+            session,
+            actor="system",
+            action="comparison_requested",
+            subject=f"case:{row.case_id}",
+            detail={"agencies": asked, "requests": len(requests), "members": len(members)},
+            now=now,
         )
         sent += 1
         log.info("comparison.requested", case_number=row.case_number, requests=len(requests))
