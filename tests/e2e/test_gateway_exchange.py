@@ -200,3 +200,23 @@ async def test_accepting_a_case_asks_the_comparing_agencies_about_its_members(
     assert sent["reason"].startswith("已向") and "公安" in sent["reason"]
     water = (await system.http.get(base, headers={"X-Api-Key": "demo-water-key"})).json()
     assert all(i["case_number"] != case["case_number"] for i in water["items"])  # 水务 checks none
+    # 公安 answers one member's request: the answer is on the case for the township to read.
+    answered = await system.http.post(
+        f"{base}/{mine[0]['request_id']}/result",
+        json={
+            "findings": [
+                {"check": "hukou", "found": True, "detail": "户籍在本村"},
+                {"check": "vehicle", "found": False},
+            ]
+        },
+        headers=POLICE,
+    )
+    assert answered.status_code == 200, answered.text
+    async with asyncio.timeout(20):
+        while True:
+            trail = (await system.http.get(f"{cases}/{case['case_id']}")).json()["actions"]
+            said = [a["reason"] for a in trail if a["action"] == "comparison_answered"]
+            if said:
+                break
+            await asyncio.sleep(0.2)
+    assert said == ["县公安局比对结果：户籍信息 有（户籍在本村）；家庭成员名下车辆 无"]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
-from shouwang_proto.topics import MATCHING_OUTCOMES
+from shouwang_proto.topics import COMPARISONS, MATCHING_OUTCOMES
 
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.report_cache import ReportCache
@@ -19,7 +19,11 @@ from casework.entrypoints.api import router
 from casework.entrypoints.calendar_api import router as calendar_router
 from casework.entrypoints.charts_api import router as charts_router
 from casework.entrypoints.comparisons import comparison_loop, registry_members
-from casework.entrypoints.consumer import outcomes_batch_handler, outcomes_handler
+from casework.entrypoints.consumer import (
+    comparisons_handler,
+    outcomes_batch_handler,
+    outcomes_handler,
+)
 from casework.entrypoints.reports_api import router as reports_router
 from casework.entrypoints.scheduler import parse_escalation, scheduler
 from casework.entrypoints.sensitive_api import router as sensitive_router
@@ -49,7 +53,9 @@ def build_app() -> FastAPI:
                 batch_handler=outcomes_batch_handler(calendars, tz, settings.case_number_prefix),
                 # A warning attaches once (signals' unique warning id): repeats are no-ops.
                 handler_deduplicates=True,
-            )
+            ),
+            # Agencies' answers (信息比对) into the trail, once each (the inbox).
+            ConsumerSpec("casework.comparisons", [COMPARISONS.name], comparisons_handler()),
         ],
     )
     runtime.loops.append(

@@ -3,8 +3,9 @@
 import uuid
 from datetime import UTC, datetime
 
-from casework.domain.comparisons import Member, comparison_requests
+from casework.domain.comparisons import Member, answer_text, comparison_requests
 from shouwang_proto.catalogue import load_catalogue
+from shouwang_proto.events import ComparisonAnsweredV1, ComparisonFindingV1
 
 NOW = datetime(2026, 12, 7, 2, tzinfo=UTC)
 DUE = datetime(2026, 12, 9, 16, tzinfo=UTC)
@@ -51,3 +52,20 @@ def test_sending_again_gives_the_same_request_ids() -> None:
         ]
 
     assert ids() == ids() and len(set(ids())) == 3
+
+
+def test_an_agencys_answer_reads_in_words_in_the_trail() -> None:
+    answer = ComparisonAnsweredV1(
+        request_id=uuid.UUID(int=5),
+        case_id=uuid.UUID(int=1),
+        household_id=uuid.UUID(int=2),
+        agency_code="public_security",
+        answered_at=NOW,
+        findings=[
+            ComparisonFindingV1(check="vehicle", found=True, detail="小型轿车，2019年登记"),
+            ComparisonFindingV1(check="hukou", found=False),
+        ],
+    )
+    assert answer_text(answer, load_catalogue()) == (
+        "县公安局比对结果：家庭成员名下车辆 有（小型轿车，2019年登记）；户籍信息 无"
+    )

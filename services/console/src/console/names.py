@@ -49,6 +49,7 @@ ACTION_NAMES = {
     "opened": "立案",  # the trail's word for it (casework's `opened`)
     "signal_attached": "新增预警",
     "comparison_requested": "信息比对请求",
+    "comparison_answered": "比对结果",
     "clock_pause": "暂停时限",
     "clock_resume": "恢复时限",
     "clock_override": "县级调整时限",

@@ -12,6 +12,7 @@ from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
 from shouwang_proto import Envelope
 from shouwang_proto.catalogue import load_catalogue
+from shouwang_proto.events import ComparisonAnsweredV1
 from shouwang_proto.topics import COMPARISONS
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import actions, cases, comparison_pending
 from casework.app.audit import append_audit
-from casework.domain.comparisons import Member, comparison_requests
+from casework.domain.comparisons import Member, answer_text, comparison_requests
 
 log = get_logger(__name__)
 MembersOf = Callable[[str], Awaitable[list[Member]]]  # household number → its members
@@ -123,3 +124,34 @@ async def send_pending(
         sent += 1
         log.info("comparison.requested", case_number=row.case_number, requests=len(requests))
     return sent, failed
+
+
+async def record_answer(answer: ComparisonAnsweredV1, *, session: AsyncSession) -> bool:
+    """An agency's answer in its case's trail and the responsibility trace; False when the case
+    is not casework's (a request made elsewhere)."""
+    known = await session.scalar(select(cases.c.case_id).where(cases.c.case_id == answer.case_id))
+    if known is None:
+        return False
+    text = answer_text(answer, load_catalogue())
+    actor = f"agency:{answer.agency_code}"
+    await session.execute(
+        insert(actions).values(
+            case_id=answer.case_id,
+            action="comparison_answered",
+            actor=actor,
+            at=answer.answered_at,
+            reason=text,
+        )
+    )
+    await append_audit(
+        session,
+        actor=actor,
+        action="comparison_answered",
+        subject=f"case:{answer.case_id}",
+        detail={
+            "request_id": str(answer.request_id),
+            "findings": [{"check": f.check, "found": f.found} for f in answer.findings],
+        },
+        now=answer.answered_at,
+    )
+    return True

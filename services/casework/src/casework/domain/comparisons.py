@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from shouwang_proto.catalogue import Catalogue
-from shouwang_proto.events import ComparisonRequestedV1, PersonRef
+from shouwang_proto.events import ComparisonAnsweredV1, ComparisonRequestedV1, PersonRef
 
 _REQUESTS = UUID("5b0f3c52-8d1e-4c0a-9a51-6f1f2f8c3e10")  # namespace of request ids
 
@@ -55,3 +55,16 @@ def comparison_requests(
         for n, m in enumerate(members)
         if m.id_number
     ]
+
+
+def answer_text(answer: ComparisonAnsweredV1, catalogue: Catalogue) -> str:
+    """An agency's answer as the case's trail says it: 县公安局比对结果：家庭成员名下车辆 有
+    （小型轿车，2019年登记）；户籍信息 无."""
+    agency = catalogue.agency(answer.agency_code)
+    checks = {c.code: c.name_zh for c in catalogue.comparison_checks}
+    parts = [
+        f"{checks.get(f.check, f.check)} {'有' if f.found else '无'}"
+        + (f"（{f.detail}）" if f.detail else "")
+        for f in answer.findings
+    ]
+    return f"{agency.name_zh if agency else answer.agency_code}比对结果：" + "；".join(parts)

@@ -9,10 +9,24 @@ from zoneinfo import ZoneInfo
 from shouwang_kit.ids import FreshIds
 from shouwang_kit.messaging import BatchHandler, Handler, Outbox
 from shouwang_proto import Envelope
+from shouwang_proto.events import ComparisonAnsweredV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.calendar_source import CalendarCache
+from casework.app.comparisons import record_answer
 from casework.app.intake_signal import handle_matched_batch, handle_matched_warning
+
+
+def comparisons_handler() -> Handler:
+    """Agencies' answers to casework's comparison requests go into their cases' trails."""
+
+    async def handle(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
+        if envelope.type == ComparisonAnsweredV1.EVENT_TYPE:
+            answer = envelope.parsed()
+            assert isinstance(answer, ComparisonAnsweredV1)
+            await record_answer(answer, session=session)
+
+    return handle
 
 
 def outcomes_handler(calendars: CalendarCache, tz: ZoneInfo, number_prefix: str) -> Handler:
