@@ -72,7 +72,7 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
         assert "信息比对中" in await page.inner_text("#status")
         trail = await page.inner_text("#trail")
         assert "已电话联系户主" in trail
-        assert "立案 预警匹配到本户" in trail and "opened" not in trail  # in words, not codes
+        assert "系统：立案 预警匹配到本户" in trail and "opened" not in trail  # in words, not codes
         await page.screenshot(path=str(SHOTS / "case-accepted.png"), full_page=True)
         await page.goto(f"{base}/?clock=overdue")
         assert mine not in await page.inner_text("#queue")

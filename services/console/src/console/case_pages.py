@@ -84,6 +84,10 @@ def register(app: FastAPI, console: Console) -> None:
             views,
             action_names=ACTION_NAMES,
             delivery_status=DELIVERY_STATUS,
+            actor_names={
+                "system": "系统",
+                **{f"agency:{code}": name for code, name in console.agency_names.items()},
+            },
         )
         response = console.page(
             "case.html",

@@ -64,14 +64,16 @@ def timeline(
     *,
     action_names: Mapping[str, str],
     delivery_status: Mapping[str, str],
+    actor_names: Mapping[str, str] | None = None,
 ) -> list[TimelineEntry]:
     """Actions, notifications and sensitive-data views in time order (recipients as given:
-    the notifier masks phones)."""
+    the notifier masks phones; actors that are no officer by name: 系统, 县公安局 …)."""
+    names = actor_names or {}
     out = [
         TimelineEntry(
             datetime.fromisoformat(a["at"]),
             "action",
-            str(a["actor"]),
+            names.get(str(a["actor"]), str(a["actor"])),
             f"{action_names.get(a['action'], a['action'])} {a.get('reason') or ''}".strip(),
         )
         for a in actions

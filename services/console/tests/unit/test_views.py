@@ -104,3 +104,24 @@ def test_trend_chart_fills_missing_months_with_zero() -> None:
 
 def test_percent() -> None:
     assert percent(0.8571) == "85.7%" and percent(None) == "—"
+
+
+def test_the_trail_names_the_system_and_agencies_in_words() -> None:
+    entries = timeline(
+        [
+            {"action": "opened", "actor": "system", "at": "2026-11-21T01:00:00+00:00"},
+            {
+                "action": "comparison_answered",
+                "actor": "agency:public_security",
+                "at": "2026-11-21T02:00:00+00:00",
+                "reason": "县公安局比对结果：户籍信息 有",
+            },
+            {"action": "accept", "actor": "town-nuodeng", "at": "2026-11-21T03:00:00+00:00"},
+        ],
+        [],
+        [],
+        action_names={"opened": "立案", "comparison_answered": "比对结果", "accept": "受理"},
+        delivery_status={},
+        actor_names={"system": "系统", "agency:public_security": "县公安局"},
+    )
+    assert [e.who for e in entries] == ["系统", "县公安局", "town-nuodeng"]
