@@ -219,4 +219,6 @@ async def test_accepting_a_case_asks_the_comparing_agencies_about_its_members(
             if said:
                 break
             await asyncio.sleep(0.2)
-    assert said == ["县公安局比对结果：户籍信息 有（户籍在本村）；家庭成员名下车辆 无"]
+    assert said == ["户籍信息 有（户籍在本村）；家庭成员名下车辆 无"]
+    (answer,) = [a for a in trail if a["action"] == "comparison_answered"]
+    assert answer["actor"] == "agency:public_security"

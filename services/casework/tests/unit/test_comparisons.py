@@ -67,5 +67,5 @@ def test_an_agencys_answer_reads_in_words_in_the_trail() -> None:
         ],
     )
     assert answer_text(answer, load_catalogue()) == (
-        "县公安局比对结果：家庭成员名下车辆 有（小型轿车，2019年登记）；户籍信息 无"
+        "家庭成员名下车辆 有（小型轿车，2019年登记）；户籍信息 无"
     )

@@ -58,13 +58,12 @@ def comparison_requests(
 
 
 def answer_text(answer: ComparisonAnsweredV1, catalogue: Catalogue) -> str:
-    """An agency's answer as the case's trail says it: 县公安局比对结果：家庭成员名下车辆 有
-    （小型轿车，2019年登记）；户籍信息 无."""
-    agency = catalogue.agency(answer.agency_code)
+    """An agency's answer as the case's trail says it beside the agency (its actor): 家庭成员
+    名下车辆 有（小型轿车，2019年登记）；户籍信息 无."""
     checks = {c.code: c.name_zh for c in catalogue.comparison_checks}
     parts = [
         f"{checks.get(f.check, f.check)} {'有' if f.found else '无'}"
         + (f"（{f.detail}）" if f.detail else "")
         for f in answer.findings
     ]
-    return f"{agency.name_zh if agency else answer.agency_code}比对结果：" + "；".join(parts)
+    return "；".join(parts)
