@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import actions, cases, clocks, signals
 from casework.app.audit import append_audit
-from casework.app.case_events import add_case_event
+from casework.app.case_events import add_case_event, case_place
 from casework.app.comparisons import queue_comparison
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
@@ -54,13 +54,7 @@ async def _publish_decision(
         ).scalars()
     )
     payload = CaseDecidedV1(
-        case_id=case.case_id,
-        case_number=case.case_number,
-        household_id=case.household_id,
-        region_code=case.region_code,
-        village_name=case.village_name,
-        township_name=case.township_name,
-        masked_name=case.masked_name,
+        **case_place(case),
         decision=decision,
         monitor_type=details.get("monitor_type") if decision == "included" else None,
         decided_at=now,

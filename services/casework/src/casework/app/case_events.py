@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from shouwang_kit.messaging import Outbox
@@ -26,3 +27,16 @@ async def add_case_event(
             correlation_id=message_id,
         ),
     )
+
+
+def case_place(case: Any) -> dict[str, Any]:
+    """The fields every case event names its case and household by (from a `cases` row)."""
+    return {
+        "case_id": case.case_id,
+        "case_number": case.case_number,
+        "household_id": case.household_id,
+        "region_code": case.region_code,
+        "village_name": case.village_name,
+        "township_name": case.township_name,
+        "masked_name": case.masked_name,
+    }

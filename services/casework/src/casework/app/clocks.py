@@ -18,7 +18,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import cases, clocks
-from casework.app.case_events import add_case_event
+from casework.app.case_events import add_case_event, case_place
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for, working_days_late
 
@@ -59,13 +59,7 @@ async def _emit(
         payload = ClockAlertV1(
             alert=alert,
             level=(levels or {}).get(row.clock_id, 0),
-            case_id=case.case_id,
-            case_number=case.case_number,
-            household_id=case.household_id,
-            region_code=case.region_code,
-            village_name=case.village_name,
-            township_name=case.township_name,
-            masked_name=case.masked_name,
+            **case_place(case),
             clock_id=row.clock_id,
             clock_kind=row.kind,
             due_at=row.due_at,
