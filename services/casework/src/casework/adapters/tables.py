@@ -157,6 +157,7 @@ comparison_pending = Table(
     Column("case_id", UUID(as_uuid=True), ForeignKey("casework.cases.case_id"), primary_key=True),
     Column("due_at", DateTime(timezone=True), nullable=False),  # the compare clock's
     Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("next_at", DateTime(timezone=True), nullable=False),  # after a failure: backing off
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
 )

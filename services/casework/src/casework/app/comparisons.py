@@ -5,7 +5,7 @@ unreachable registry delays the requests, never the acceptance, and loses none).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from shouwang_kit.logs import get_logger
@@ -24,6 +24,7 @@ from casework.domain.comparisons import Member, answer_text, comparison_requests
 
 log = get_logger(__name__)
 MembersOf = Callable[[str], Awaitable[list[Member]]]  # household number → its members
+MAX_BACKOFF_S = 600  # a case whose members cannot be read is tried again at most this often
 
 
 async def queue_comparison(
@@ -32,7 +33,7 @@ async def queue_comparison(
     """In the acceptance's transaction: the case's requests are to be sent."""
     await session.execute(
         insert(comparison_pending)
-        .values(case_id=case_id, due_at=due_at, queued_at=now)
+        .values(case_id=case_id, due_at=due_at, queued_at=now, next_at=now)
         .on_conflict_do_nothing()
     )
 
@@ -52,7 +53,8 @@ async def send_pending(
             select(comparison_pending, cases.c.case_number, cases.c.household_id)
             .join(cases, cases.c.case_id == comparison_pending.c.case_id)
             .add_columns(cases.c.household_number, cases.c.region_code)
-            .order_by(comparison_pending.c.queued_at)
+            .where(comparison_pending.c.next_at <= now)
+            .order_by(comparison_pending.c.next_at)
             .limit(limit)
             .with_for_update(of=comparison_pending, skip_locked=True)
         )
@@ -64,10 +66,15 @@ async def send_pending(
             members = await members_of(row.household_number)
         except Exception as exc:  # the registry unreachable or refusing: try again later
             failed += 1
+            wait = timedelta(seconds=min(2 ** (row.attempts + 1), MAX_BACKOFF_S))
             await session.execute(
                 update(comparison_pending)
                 .where(comparison_pending.c.case_id == row.case_id)
-                .values(attempts=comparison_pending.c.attempts + 1, last_error=str(exc)[:500])
+                .values(
+                    attempts=comparison_pending.c.attempts + 1,
+                    last_error=str(exc)[:500],
+                    next_at=now + wait,
+                )
             )
             log.warning("comparison.registry_unavailable", case_number=row.case_number)
             continue

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column('case_id', sa.UUID(), sa.ForeignKey('casework.cases.case_id'), primary_key=True),
         sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('next_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'),
         sa.Column('last_error', sa.Text(), nullable=True),
         schema='casework',
