@@ -200,6 +200,9 @@ async def test_accepting_a_case_asks_the_comparing_agencies_about_its_members(
     assert sent["reason"].startswith("已向") and "公安" in sent["reason"]
     water = (await system.http.get(base, headers={"X-Api-Key": "demo-water-key"})).json()
     assert all(i["case_number"] != case["case_number"] for i in water["items"])  # 水务 checks none
+    finance = (await system.http.get(base, headers={"X-Api-Key": "demo-finance-key"})).json()
+    asked = [i["checks"] for i in finance["items"] if i["case_number"] == case["case_number"]]
+    assert asked == [["public_servant"]] * len(household["members"])  # 财政供养人员
     # 公安 answers one member's request: the answer is on the case for the township to read.
     answered = await system.http.post(
         f"{base}/{mine[0]['request_id']}/result",
