@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,3 +100,12 @@ class ServiceSettings(BaseSettings):
         if self.database_pool_size is not None:
             return self.database_pool_size
         return 4 + 2 * (2 * self.consumer_batch_concurrency - 1)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The county's time zone (`timezone`)."""
+        return ZoneInfo(self.timezone)
+
+    def today(self, now: datetime | None = None) -> date:
+        """The county's date at `now` (default: now) — what "today" means for dates sent in."""
+        return (now or datetime.now(UTC)).astimezone(self.tz).date()

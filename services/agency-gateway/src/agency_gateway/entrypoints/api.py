@@ -7,7 +7,6 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
@@ -115,7 +114,7 @@ async def post_warning(
                 catalogue=load_catalogue(),
                 pseudonym_key=runtime.settings.pseudonym_key,
                 now=datetime.now(UTC),
-                tz=ZoneInfo(runtime.settings.timezone),
+                tz=runtime.settings.tz,
                 new_id=uuid.uuid4(),
                 message_id=uuid.uuid4(),
             )

@@ -231,7 +231,7 @@ async def post_batch(
             sessions=runtime.sessions,
             pseudonym_key=settings.pseudonym_key,
             now=datetime.now(UTC),
-            tz=ZoneInfo(settings.timezone),
+            tz=settings.tz,
             max_rows=settings.max_rows,
             executor=request.app.state.parse_pool,
             parallel=max(1, settings.parse_workers),

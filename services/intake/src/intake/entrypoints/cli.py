@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -76,7 +75,7 @@ async def _import(sessions: Sessions, keys: Keys, *, path: Path, actor: str) -> 
             sessions=sessions,
             outbox_table=outbox,
             keys=keys,
-            today=datetime.now(ZoneInfo(get_settings().timezone)).date(),
+            today=get_settings().today(),
             now=lambda: datetime.now(UTC),
             new_id=uuid.uuid4,
             progress=report,

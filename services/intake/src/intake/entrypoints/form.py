@@ -10,7 +10,6 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import segno
 from fastapi import APIRouter, Query, Request
@@ -176,8 +175,7 @@ async def post_form(
     async with runtime.sessions() as session:
         villages = set(await village_codes(session))
     try:
-        today = now.astimezone(ZoneInfo(runtime.settings.timezone)).date()  # the county's
-        declaration = check_declaration(form, villages=villages, today=today)
+        declaration = check_declaration(form, villages=villages, today=runtime.settings.today(now))
     except DeclarationRejected as exc:
         return await _page(request, village=village, form=kept, problems=exc.problems, status=422)
     settings: Any = runtime.settings
@@ -201,7 +199,7 @@ async def post_form(
                 now=now,
                 new_id=uuid.uuid4,
                 per_person_per_day=settings.declarations_per_person_per_day,
-                tz=ZoneInfo(settings.timezone),
+                tz=runtime.settings.tz,
             )
     except TooManyDeclarations:
         return await _page(

@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -62,7 +61,7 @@ def import_context(runtime: ServiceRuntime) -> ImportContext:
         sessions=runtime.sessions,
         outbox_table=outbox,
         keys=registry_keys(runtime),
-        today=datetime.now(ZoneInfo(runtime.settings.timezone)).date(),
+        today=runtime.settings.today(),
         now=lambda: datetime.now(UTC),
         new_id=uuid.uuid4,
         progress=lambda _phase, _done: runtime.wake_outbox(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,8 +50,7 @@ async def post_visit(body: VisitIn, request: Request) -> dict[str, str | None]:
     runtime = _runtime(request)
     now = datetime.now(UTC)
     try:
-        today = now.astimezone(ZoneInfo(runtime.settings.timezone)).date()  # the county's
-        visit = check_visit(Visit(**body.model_dump()), today=today)
+        visit = check_visit(Visit(**body.model_dump()), today=runtime.settings.today(now))
         async with runtime.sessions() as session, session.begin():
             visit_id, warning_id = await record_visit(
                 visit,
