@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from shouwang_kit.logs import get_logger
@@ -25,6 +26,25 @@ from casework.domain.comparisons import Member, answer_text, comparison_requests
 log = get_logger(__name__)
 MembersOf = Callable[[str], Awaitable[list[Member]]]  # household number → its members
 MAX_BACKOFF_S = 600  # a case whose members cannot be read is tried again at most this often
+
+
+async def _in_trail(
+    session: AsyncSession,
+    case_id: UUID,
+    action: str,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str,
+    detail: dict[str, Any],
+) -> None:
+    """A step in the case's trail (what staff read) and in the responsibility trace."""
+    await session.execute(
+        insert(actions).values(case_id=case_id, action=action, actor=actor, at=at, reason=reason)
+    )
+    await append_audit(
+        session, actor=actor, action=action, subject=f"case:{case_id}", detail=detail, now=at
+    )
 
 
 async def queue_comparison(
@@ -88,9 +108,9 @@ async def send_pending(
             now=now,
             due_at=row.due_at,
         )
-        for request in requests:
-            await outbox.add(
-                COMPARISONS.name,
+        await outbox.add_many(
+            COMPARISONS.name,
+            [
                 Envelope.wrap(
                     request,
                     id=request.request_id,
@@ -98,8 +118,10 @@ async def send_pending(
                     source="casework",
                     subject=str(row.household_id),
                     correlation_id=row.case_id,
-                ),
-            )
+                )
+                for request in requests
+            ],
+        )
         await session.execute(
             delete(comparison_pending).where(comparison_pending.c.case_id == row.case_id)
         )
@@ -111,22 +133,14 @@ async def send_pending(
             if requests
             else "家庭成员均无身份证号码，未能发送信息比对请求"
         )
-        await session.execute(
-            insert(actions).values(
-                case_id=row.case_id,
-                action="comparison_requested",
-                actor="system",
-                at=now,
-                reason=reason,
-            )
-        )
-        await append_audit(
+        await _in_trail(
             session,
+            row.case_id,
+            "comparison_requested",
             actor="system",
-            action="comparison_requested",
-            subject=f"case:{row.case_id}",
+            at=now,
+            reason=reason,
             detail={"agencies": asked, "requests": len(requests), "members": len(members)},
-            now=now,
         )
         sent += 1
         log.info("comparison.requested", case_number=row.case_number, requests=len(requests))
@@ -139,26 +153,16 @@ async def record_answer(answer: ComparisonAnsweredV1, *, session: AsyncSession) 
     known = await session.scalar(select(cases.c.case_id).where(cases.c.case_id == answer.case_id))
     if known is None:
         return False
-    text = answer_text(answer, load_catalogue())
-    actor = f"agency:{answer.agency_code}"
-    await session.execute(
-        insert(actions).values(
-            case_id=answer.case_id,
-            action="comparison_answered",
-            actor=actor,
-            at=answer.answered_at,
-            reason=text,
-        )
-    )
-    await append_audit(
+    await _in_trail(
         session,
-        actor=actor,
-        action="comparison_answered",
-        subject=f"case:{answer.case_id}",
+        answer.case_id,
+        "comparison_answered",
+        actor=f"agency:{answer.agency_code}",
+        at=answer.answered_at,
+        reason=answer_text(answer, load_catalogue()),
         detail={
             "request_id": str(answer.request_id),
             "findings": [{"check": f.check, "found": f.found} for f in answer.findings],
         },
-        now=answer.answered_at,
     )
     return True
