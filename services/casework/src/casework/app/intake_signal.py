@@ -26,6 +26,7 @@ from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.cases import (
     BEFORE_VISIT,
     CaseStatus,
+    asks_same_day_visit,
     attach_signal,
     case_number,
     case_number_head,
@@ -72,17 +73,22 @@ async def _wanting_visit_clock(session: AsyncSession, case_ids: set[UUID]) -> se
     return set(rows.scalars())
 
 
+def _clock_record(clock: ClockV1, case_id: UUID) -> tuple[Any, ...]:
+    """A new clock's row, in `bulk.CLOCK_COLUMNS` order."""
+    return (
+        clock.clock_id,
+        case_id,
+        clock.kind,
+        clock.rule,
+        "running",
+        clock.started_at,
+        clock.due_at,
+        clock.provisional,
+    )
+
+
 def _clock_row(clock: ClockV1, case_id: UUID) -> dict[str, Any]:
-    return {
-        "clock_id": clock.clock_id,
-        "case_id": case_id,
-        "kind": clock.kind,
-        "rule": clock.rule,
-        "state": "running",
-        "started_at": clock.started_at,
-        "due_at": clock.due_at,
-        "provisional": clock.provisional,
-    }
+    return dict(zip(bulk.CLOCK_COLUMNS, _clock_record(clock, case_id), strict=True))
 
 
 async def handle_matched_warning(
@@ -124,12 +130,14 @@ async def handle_matched_warning(
         case_id = open_row.case_id
         await _record_signal(session, matched, case_id, now)
         action, reason = "signal_attached", f"新增预警：{signal_name}"
-        visit = screening_visit_clock(
-            matched,
-            clock_id=new_id(),
-            due=same_working_day(warning.received_at, calendar, tz),
-        )
-        if visit is not None and case_id in await _wanting_visit_clock(session, {case_id}):
+        if asks_same_day_visit(matched) and case_id in await _wanting_visit_clock(
+            session, {case_id}
+        ):
+            visit = screening_visit_clock(
+                matched,
+                clock_id=new_id(),
+                due=same_working_day(warning.received_at, calendar, tz),
+            )
             await session.execute(insert(clocks).values(**_clock_row(visit, case_id)))
     else:
         sequence = int(await session.scalar(case_number_seq.next_value()))
@@ -141,7 +149,7 @@ async def handle_matched_warning(
             now=now,
             calendar=calendar,
             tz=tz,
-            visit_clock_id=new_id(),
+            visit_clock_id=new_id() if asks_same_day_visit(matched) else None,
         )
         event, case_id = opened, opened.case_id
         await session.execute(
@@ -248,7 +256,7 @@ async def handle_matched_batch(
         {
             open_cases[m.household_id][0]
             for _e, m in todo
-            if m.warning.source_kind == "cadre_visit" and m.household_id in open_cases
+            if asks_same_day_visit(m) and m.household_id in open_cases
         },
     )
     for envelope, matched in todo:
@@ -263,15 +271,14 @@ async def handle_matched_batch(
             case_id, number, status = open_cases[matched.household_id]
             event = attach_signal(matched, case_id=case_id, number=number, status=status)
             action, reason = "signal_attached", f"新增预警：{name}"
-            if case_id in wanting:
+            if case_id in wanting and asks_same_day_visit(matched):
+                wanting.discard(case_id)
                 visit = screening_visit_clock(
                     matched,
                     clock_id=new_id(),
                     due=_acceptance_due(dues, warning.received_at, calendar, tz),
                 )
-                if visit is not None:
-                    wanting.discard(case_id)
-                    clock_rows.append(tuple(_clock_row(visit, case_id).values()))
+                clock_rows.append(_clock_record(visit, case_id))
         else:
             number = numbered(head, next(numbers))
             opened = open_case(
@@ -283,7 +290,7 @@ async def handle_matched_batch(
                 calendar=calendar,
                 tz=tz,
                 due=_acceptance_due(dues, warning.received_at, calendar, tz),
-                visit_clock_id=new_id(),
+                visit_clock_id=new_id() if asks_same_day_visit(matched) else None,
             )
             case_id, event = opened.case_id, opened
             open_cases[matched.household_id] = (case_id, number, awaiting)
@@ -304,7 +311,7 @@ async def handle_matched_batch(
                     opened.opened_at,
                 )
             )
-            clock_rows.extend(tuple(_clock_row(c, case_id).values()) for c in opened.clocks)
+            clock_rows.extend(_clock_record(c, case_id) for c in opened.clocks)
             action, reason = "opened", f"预警匹配到本户，立案：{name}"
         signal_rows.append(
             (

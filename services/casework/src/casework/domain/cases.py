@@ -89,7 +89,7 @@ def open_case(
         provisional=due.provisional,
     )
     visit = None
-    if matched.warning.source_kind == "cadre_visit":
+    if asks_same_day_visit(matched):
         if visit_clock_id is None:
             raise ValueError("a case from a cadre's screening needs its visit clock's id")
         visit = screening_visit_clock(matched, clock_id=visit_clock_id, due=due)
@@ -113,11 +113,14 @@ def open_case(
 BEFORE_VISIT = ("awaiting_acceptance", "accepted")
 
 
-def screening_visit_clock(matched: WarningMatchedV1, *, clock_id: UUID, due: Due) -> ClockV1 | None:
-    """The same-day home-visit clock a cadre's screening warning asks for (主动排查, seeds/000
-    三), due with the acceptance of its arrival day; None for any other warning."""
-    if matched.warning.source_kind != "cadre_visit":
-        return None
+def asks_same_day_visit(matched: WarningMatchedV1) -> bool:
+    """A cadre's screening found the household (主动排查): it is to be verified the same day."""
+    return matched.warning.source_kind == "cadre_visit"
+
+
+def screening_visit_clock(matched: WarningMatchedV1, *, clock_id: UUID, due: Due) -> ClockV1:
+    """The same-day home-visit clock a screening's warning asks for (`asks_same_day_visit`,
+    seeds/000 三), due with the acceptance of its arrival day."""
     return ClockV1(
         clock_id=clock_id,
         kind=ClockKind.VISIT.value,
