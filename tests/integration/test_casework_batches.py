@@ -351,3 +351,75 @@ async def test_one_record_alone_starts_the_screening_visit_clock_too(casework: C
         ("accept", end_of_monday),
         ("visit", end_of_monday),
     ]
+
+
+@pytest.mark.parametrize("path", ["poll", "one record"])
+async def test_a_screening_brings_forward_a_visit_already_due_later(
+    casework: Casework, path: str
+) -> None:
+    """A case past its comparison has 3 working days for the home visit; a cadre's screening
+    finding the household then is to be verified that same day (seeds/000 三): the running
+    visit clock is brought forward to the day's end — once, and never put back."""
+    from casework.app.actions import apply_action
+    from casework.app.intake_signal import handle_matched_batch, handle_matched_warning
+    from shouwang_kit.auth import Officer
+    from shouwang_kit.messaging import Outbox
+
+    household = uuid.uuid4()
+    calendar = published_calendar()
+    officer = Officer("t-1", "乡镇干部", "township_officer", "532929101000")
+
+    async def consume(agency: str) -> None:
+        envelope = decode(matched(household, agency))
+        async with casework.sessions() as session, session.begin():
+            box = Outbox(outbox, session)
+            if path == "poll":
+                await handle_matched_batch(
+                    [envelope], session=session, outbox=box, calendar=calendar, tz=TZ,
+                    number_prefix="SW", now=RECEIVED, new_id=uuid.uuid4,
+                )  # fmt: skip
+            else:
+                await handle_matched_warning(
+                    envelope, session=session, outbox=box, calendar=calendar, tz=TZ,
+                    number_prefix="SW", now=RECEIVED, new_id=uuid.uuid4,
+                )  # fmt: skip
+
+    await consume("civil_affairs")
+    (case,) = await casework.fetch(
+        f"SELECT case_id FROM {SCHEMA}.cases WHERE household_id = '{household}'"
+    )
+    for action, details in (("accept", {}), ("record_comparison", {"findings": "无"})):
+        async with casework.sessions() as session, session.begin():
+            await apply_action(
+                case["case_id"],
+                action,
+                officer=officer,
+                reason="",
+                details=details,
+                session=session,
+                outbox=Outbox(outbox, session),
+                calendar=calendar,
+                tz=TZ,
+                now=RECEIVED,
+                new_id=uuid.uuid4,
+                income_threshold=10000,
+            )
+    visit_sql = (
+        f"SELECT rule, state, due_at FROM {SCHEMA}.clocks "
+        f"WHERE case_id = '{case['case_id']}' AND kind = 'visit'"
+    )
+    thursday = datetime(2026, 11, 27, 0, 0, tzinfo=TZ)  # 3 working days after Monday
+    assert [tuple(r) for r in await casework.fetch(visit_sql)] == [
+        ("working_days:3", "running", thursday)
+    ]
+    await consume("cadre_visit")
+    await consume("cadre_visit")  # a second finding changes nothing more
+    end_of_monday = datetime(2026, 11, 24, 0, 0, tzinfo=TZ)
+    assert [tuple(r) for r in await casework.fetch(visit_sql)] == [
+        ("same_working_day", "running", end_of_monday)
+    ]
+    trail = await casework.fetch(
+        f"SELECT reason FROM {SCHEMA}.actions WHERE case_id = '{case['case_id']}' "
+        "AND action = 'signal_attached' ORDER BY seq"
+    )
+    assert [r["reason"].endswith("入户核查时限提前至当日）") for r in trail] == [True, False]

@@ -3,7 +3,12 @@
 import uuid
 from datetime import UTC, datetime
 
-from casework.domain.comparisons import Member, answer_text, comparison_requests
+from casework.domain.comparisons import (
+    Member,
+    answer_text,
+    comparison_requests,
+    requested_text,
+)
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import ComparisonAnsweredV1, ComparisonFindingV1
 
@@ -69,3 +74,29 @@ def test_an_agencys_answer_reads_in_words_in_the_trail() -> None:
     assert answer_text(answer, load_catalogue()) == (
         "家庭成员名下车辆 有（小型轿车，2019年登记）；户籍信息 无"
     )
+
+
+def test_the_trail_names_the_members_nobody_could_be_asked_about() -> None:
+    """A member without an ID number is not compared: the officer is told whom to check by hand
+    (masked, as the trail shows names)."""
+    catalogue = load_catalogue()
+    with_id, without = Member("李玉兰", "532929196803150024"), Member("杨小明", None)
+
+    def text(members: list[Member]) -> str:
+        made = comparison_requests(
+            case_id=uuid.UUID(int=1),
+            case_number="SW-1",
+            household_id=uuid.UUID(int=2),
+            region_code="532929101001",
+            members=members,
+            catalogue=catalogue,
+            now=NOW,
+            due_at=DUE,
+        )
+        return requested_text(made, members, catalogue)
+
+    assert text([with_id]) == "已向县公安局、县市场监督管理局、县财政局发送信息比对请求（3项）"
+    assert text([with_id, without]) == (
+        "已向县公安局、县市场监督管理局、县财政局发送信息比对请求（3项）；杨**无身份证号码，未能比对，请人工核实"
+    )
+    assert text([without]) == "家庭成员均无身份证号码，未能发送信息比对请求，请人工核实"

@@ -21,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.tables import actions, cases, comparison_pending
 from casework.app.audit import append_audit
-from casework.domain.comparisons import Member, answer_text, comparison_requests
+from casework.domain.comparisons import (
+    Member,
+    answer_text,
+    comparison_requests,
+    requested_text,
+)
 
 log = get_logger(__name__)
 MembersOf = Callable[[str], Awaitable[list[Member]]]  # household number → its members
@@ -127,12 +132,7 @@ async def send_pending(
         )
         # In the case's trail and the responsibility trace: who was sent whose data.
         asked = sorted({r.agency_code for r in requests})
-        names = "、".join(a.name_zh for a in catalogue.agencies if a.code in asked)
-        reason = (
-            f"已向{names}发送信息比对请求（{len(requests)}项）"
-            if requests
-            else "家庭成员均无身份证号码，未能发送信息比对请求"
-        )
+        reason = requested_text(requests, members, catalogue)
         await _in_trail(
             session,
             row.case_id,
@@ -140,7 +140,12 @@ async def send_pending(
             actor="system",
             at=now,
             reason=reason,
-            detail={"agencies": asked, "requests": len(requests), "members": len(members)},
+            detail={
+                "agencies": asked,
+                "requests": len(requests),
+                "members": len(members),
+                "without_id": sum(not m.id_number for m in members),
+            },
         )
         sent += 1
         log.info("comparison.requested", case_number=row.case_number, requests=len(requests))

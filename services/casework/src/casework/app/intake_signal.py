@@ -15,7 +15,7 @@ from shouwang_proto import Envelope, EventPayload, encode_event
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import ClockV1, WarningMatchedV1
 from shouwang_proto.topics import CASES
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,9 @@ from casework.domain.clocks import Due, same_working_day
 
 log = get_logger(__name__)
 SYSTEM_ACTOR = "system"
+# What the trail adds when a screening's warning joins an open case (seeds/000 三).
+SAME_DAY_VISIT = "（干部排查发现，须于当日完成入户核查）"
+VISIT_BROUGHT_FORWARD = "（干部排查发现，入户核查时限提前至当日）"
 
 
 async def _record_signal(
@@ -71,6 +74,30 @@ async def _wanting_visit_clock(session: AsyncSession, case_ids: set[UUID]) -> se
         )
     )
     return set(rows.scalars())
+
+
+async def _bring_visit_forward(session: AsyncSession, case_id: UUID, due: Due) -> bool:
+    """A screening's warning on a case whose home visit is already due later (3 working days
+    from the comparison): its running visit clock is to be met the same day (seeds/000 三,
+    排查当天完成入户核查) — brought forward to `due`, never put back; True when it was."""
+    moved = await session.execute(
+        update(clocks)
+        .where(
+            clocks.c.case_id == case_id,
+            clocks.c.kind == "visit",
+            clocks.c.state == "running",
+            clocks.c.stopped_at.is_(None),
+            clocks.c.due_at > due.at,
+        )
+        .values(
+            due_at=due.at,
+            rule="same_working_day",
+            provisional=due.provisional,
+            alerted_due_soon=False,
+        )
+        .returning(clocks.c.clock_id)
+    )
+    return moved.first() is not None
 
 
 def _clock_record(clock: ClockV1, case_id: UUID) -> tuple[Any, ...]:
@@ -130,15 +157,14 @@ async def handle_matched_warning(
         case_id = open_row.case_id
         await _record_signal(session, matched, case_id, now)
         action, reason = "signal_attached", f"新增预警：{signal_name}"
-        if asks_same_day_visit(matched) and case_id in await _wanting_visit_clock(
-            session, {case_id}
-        ):
-            visit = screening_visit_clock(
-                matched,
-                clock_id=new_id(),
-                due=same_working_day(warning.received_at, calendar, tz),
-            )
-            await session.execute(insert(clocks).values(**_clock_row(visit, case_id)))
+        if asks_same_day_visit(matched):
+            due = same_working_day(warning.received_at, calendar, tz)
+            if case_id in await _wanting_visit_clock(session, {case_id}):
+                visit = screening_visit_clock(matched, clock_id=new_id(), due=due)
+                await session.execute(insert(clocks).values(**_clock_row(visit, case_id)))
+                reason += SAME_DAY_VISIT
+            elif await _bring_visit_forward(session, case_id, due):
+                reason += VISIT_BROUGHT_FORWARD
     else:
         sequence = int(await session.scalar(case_number_seq.next_value()))
         opened = open_case(
@@ -271,14 +297,15 @@ async def handle_matched_batch(
             case_id, number, status = open_cases[matched.household_id]
             event = attach_signal(matched, case_id=case_id, number=number, status=status)
             action, reason = "signal_attached", f"新增预警：{name}"
-            if case_id in wanting and asks_same_day_visit(matched):
-                wanting.discard(case_id)
-                visit = screening_visit_clock(
-                    matched,
-                    clock_id=new_id(),
-                    due=_acceptance_due(dues, warning.received_at, calendar, tz),
-                )
-                clock_rows.append(_clock_record(visit, case_id))
+            if asks_same_day_visit(matched):
+                due = _acceptance_due(dues, warning.received_at, calendar, tz)
+                if case_id in wanting:
+                    wanting.discard(case_id)
+                    visit = screening_visit_clock(matched, clock_id=new_id(), due=due)
+                    clock_rows.append(_clock_record(visit, case_id))
+                    reason += SAME_DAY_VISIT
+                elif await _bring_visit_forward(session, case_id, due):
+                    reason += VISIT_BROUGHT_FORWARD
         else:
             number = numbered(head, next(numbers))
             opened = open_case(

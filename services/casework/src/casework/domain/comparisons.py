@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid5
 
+from shouwang_kit.pii import mask_name
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import ComparisonAnsweredV1, ComparisonRequestedV1, PersonRef
 
@@ -55,6 +56,23 @@ def comparison_requests(
         for n, m in enumerate(members)
         if m.id_number
     ]
+
+
+def requested_text(
+    requests: Sequence[ComparisonRequestedV1], members: Sequence[Member], catalogue: Catalogue
+) -> str:
+    """What the case's trail says of the requests sent: to whom, how many, and which members
+    could not be asked (no ID number: to be checked by hand, names masked as in the trail)."""
+    asked = {r.agency_code for r in requests}
+    names = "、".join(a.name_zh for a in catalogue.agencies if a.code in asked)
+    unasked = [m for m in members if not m.id_number]
+    if not requests:
+        return "家庭成员均无身份证号码，未能发送信息比对请求，请人工核实"
+    text = f"已向{names}发送信息比对请求（{len(requests)}项）"
+    if unasked:
+        who = "、".join(mask_name(m.name) or "（未填姓名）" for m in unasked)
+        text += f"；{who}无身份证号码，未能比对，请人工核实"
+    return text
 
 
 def answer_text(answer: ComparisonAnsweredV1, catalogue: Catalogue) -> str:
