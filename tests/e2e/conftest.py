@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,6 +42,11 @@ class System:
 
     def url(self, service: str) -> str:
         return self.infra.stack.url(service)
+
+    @staticmethod
+    def today() -> date:
+        """The county's date now (what the services take "today" to be)."""
+        return ServiceSettings().today()
 
     async def post_warning(
         self, body: dict[str, Any], headers: dict[str, str] | None = None

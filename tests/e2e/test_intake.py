@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import io
+import uuid
 from datetime import date
 from typing import Any
 
 import asyncpg
 import pytest
 from openpyxl import Workbook
+from shouwang_kit.auth import Officer
 from shouwang_kit.idnumber import check_char
 from shouwang_proto.topics import HOUSEHOLDS
+from shouwang_stack.demo import demo_registry
 
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, officer_token
 
 pytestmark = pytest.mark.e2e
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -284,3 +287,86 @@ async def test_coverage_shows_who_is_not_yet_visited_and_a_visit_can_raise_a_war
         json={"household_number": "nope", "visit_date": date.today().isoformat(), "visitor": "x"},
     )
     assert missing.status_code == 404 and missing.json()["code"] == "household.not_found"
+
+
+async def test_only_officers_of_the_region_use_the_registry_and_record_visits(
+    system: System,
+) -> None:
+    """DESIGN §5: officers see and act only inside their region; the registry is the county
+    office's; households (the declaration form) need no account."""
+    intake = system.url("intake")
+    month = system.today().strftime("%Y-%m")
+    for method, path in (
+        ("GET", "/v1/registry/households/5329291020040005"),
+        ("PUT", "/v1/registry/households/5329291020040005"),
+        ("POST", "/v1/registry/imports"),
+        ("POST", "/v1/registry/republish"),
+        ("PUT", "/v1/registry/regions"),
+        ("POST", "/v1/visits"),
+        ("GET", f"/v1/visits/coverage?region=532929102004&month={month}"),
+    ):
+        answer = await system.http.request(
+            method, f"{intake}{path}", headers={"Authorization": ""}, json={}
+        )
+        assert answer.status_code in (401, 422), (path, answer.text)
+        if answer.status_code == 422:  # the body is checked first: no token is still refused
+            answer = await system.http.request(
+                method, f"{intake}{path}", headers={"Authorization": ""}
+            )
+        assert (answer.status_code, answer.json()["code"]) == (401, "auth.required"), path
+    for path in ("/declare?village=532929102004", "/v1/registry/regions"):
+        assert (await system.http.get(f"{intake}{path}", headers={"Authorization": ""})).is_success
+
+    cadre = Officer("cadre-jinhe", "字建国", "village_cadre", "532929102004")  # 金和村
+    as_cadre = {"Authorization": f"Bearer {officer_token(cadre)}"}
+    own = await system.http.get(
+        f"{intake}/v1/registry/households/5329291020040005", headers=as_cadre
+    )
+    assert own.status_code == 200 and own.json()["members"][0]["name"].endswith("*")
+    other = await system.http.get(
+        f"{intake}/v1/registry/households/5329291010020003", headers=as_cadre
+    )
+    assert (other.status_code, other.json()["code"]) == (403, "scope.forbidden")
+    household = next(
+        h for h in demo_registry()["households"] if h["household_number"] == "5329291020040005"
+    )
+    put = await system.http.put(
+        f"{intake}/v1/registry/households/5329291020040005", json=household, headers=as_cadre
+    )
+    assert (put.status_code, put.json()["code"]) == (403, "role.forbidden")
+
+    today = system.today().isoformat()
+    elsewhere = await system.http.post(
+        f"{intake}/v1/visits",
+        json={"household_number": "5329291010020003", "visit_date": today},
+        headers=as_cadre,
+    )
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "scope.forbidden")
+    visit = await system.http.post(
+        f"{intake}/v1/visits",
+        json={"household_number": "5329291020040005", "visit_date": today, "findings": "正常"},
+        headers=as_cadre,
+    )
+    assert visit.status_code == 201, visit.text
+    connection = await asyncpg.connect(system.infra.database_url)
+    try:
+        row = await connection.fetchrow(
+            "SELECT visitor, recorded_by FROM intake.visits WHERE visit_id = $1",
+            uuid.UUID(visit.json()["visit_id"]),
+        )
+    finally:
+        await connection.close()
+    assert tuple(row) == ("字建国", "cadre-jinhe")  # who went (by default: who recorded it)
+    county = await system.http.get(
+        f"{intake}/v1/visits/coverage",
+        params={"region": "532929000000", "month": month},
+        headers=as_cadre,
+    )
+    assert (county.status_code, county.json()["code"]) == (403, "scope.forbidden")
+    village = await system.http.get(
+        f"{intake}/v1/visits/coverage",
+        params={"region": "532929102004", "month": month},
+        headers=as_cadre,
+    )
+    assert village.status_code == 200
+    assert "5329291020040005" not in village.json()["villages"][0]["not_visited"]

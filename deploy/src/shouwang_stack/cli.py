@@ -9,7 +9,7 @@ import json
 import os
 import signal
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shouwang_kit.auth import ROLES, Officer, issue_token
 from shouwang_kit.settings import ServiceSettings
@@ -69,7 +69,7 @@ async def _run(with_services: bool) -> None:
             _say(f"logs: {config.data_dir / 'logs'}")
             example = {
                 "signal_type": "new_dibao",
-                "occurred_on": date.today().isoformat(),
+                "occurred_on": ServiceSettings().today().isoformat(),
                 "person": {"name": person["name"], "id_number": person["id_number"]},
             }
             _say("\ntry it (a civil-affairs warning → a case → a notification):")
@@ -96,9 +96,11 @@ async def _run(with_services: bool) -> None:
             _say("\na household's own declaration (一码通, open it on a phone or in a browser):")
             _say(f"  {intake}/declare?village=532929101001")
             _say(f"  QR code to print for the village: {intake}/v1/villages/532929101001/qr.svg")
+            month = datetime.now(ServiceSettings().tz).strftime("%Y-%m")  # the county's
             _say(
-                f"  visit coverage: curl -s '{intake}/v1/visits/coverage?region=532929101000"
-                "&month=$(date +%Y-%m)'"
+                "  visit coverage (一月一排查): "
+                f'curl -s -H "Authorization: Bearer $TOKEN" '
+                f"'{intake}/v1/visits/coverage?region=532929101000&month={month}'"
             )
         _say("\nrunning — press Ctrl-C to stop everything")
         await _wait_for_signal()

@@ -1,11 +1,14 @@
-"""The demo county: a small registry loaded into intake over its public API."""
+"""The demo county: a small registry loaded into intake over its API (as the county office)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from shouwang_kit.auth import Officer, issue_token
+from shouwang_kit.settings import ServiceSettings
 
 from shouwang_stack.paths import DEPLOY_DIR
 
@@ -37,10 +40,22 @@ def demo_regions() -> list[dict[str, str]]:
     return [{"code": code, "name": name} for code, name in sorted(regions.items())]
 
 
-async def seed_registry(intake_url: str) -> int:
-    """PUT the demo regions and every demo household to intake (idempotent); returns households."""
+def loader_token() -> str:
+    """A county office's token for the demo county (the registry is the county office's),
+    signed with the key the services read (`SHOUWANG_AUTH_KEY`, else the development one)."""
+    county = demo_registry()["county"]["code"].ljust(12, "0")
+    loader = Officer("demo-loader", "演示数据导入", "county_office", county)
+    return issue_token(
+        loader, ServiceSettings().auth_key, now=datetime.now(UTC), ttl=timedelta(minutes=10)
+    )
+
+
+async def seed_registry(intake_url: str, token: str | None = None) -> int:
+    """PUT the demo regions and every demo household to intake (idempotent), as the county
+    office (`token`, else `loader_token()`); returns households."""
     households = demo_registry()["households"]
-    async with httpx.AsyncClient(base_url=intake_url, timeout=10) as client:
+    headers = {"Authorization": f"Bearer {token or loader_token()}"}
+    async with httpx.AsyncClient(base_url=intake_url, timeout=10, headers=headers) as client:
         (await client.put("/v1/registry/regions", json=demo_regions())).raise_for_status()
         for household in households:
             response = await client.put(

@@ -70,7 +70,11 @@ def register(app: FastAPI, console: Console) -> None:
         case = answer.json()
         cid = case["case_id"]
         household, deliveries, trace, clocks = await asyncio.gather(
-            _json(console.intake, f"/v1/registry/households/{quote(case['household_number'])}"),
+            _json(
+                console.intake,
+                f"/v1/registry/households/{quote(case['household_number'])}",
+                headers=console.bearer(token),
+            ),
             _json(console.notifier, "/v1/deliveries", params={"case_id": cid, "limit": 100}),
             _json(console.casework, f"/v1/cases/{cid}/trace", headers=console.bearer(token)),
             _clock_rows(console, case["clocks"]),

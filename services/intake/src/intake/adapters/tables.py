@@ -169,6 +169,8 @@ visits = Table(
     Column("findings", Text, nullable=False),
     Column("risk_flag", Boolean, nullable=False),
     Column("warning_id", UUID(as_uuid=True), nullable=True),
+    # The signed-in officer who recorded it (`visitor` is who went; NULL before 2026-12-07).
+    Column("recorded_by", String(100), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("visits_region_month", "region_code", "month"),
     Index("visits_household_month", "household_id", "month"),

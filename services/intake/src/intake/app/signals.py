@@ -134,8 +134,12 @@ async def record_visit(
     keys: Keys,
     now: datetime,
     new_id: Callable[[], UUID],
+    recorded_by: str | None = None,
+    scope: str = "",
 ) -> tuple[UUID, UUID | None]:
-    """Store a home visit; with a warning reason, queue a warning about the household's head."""
+    """Store a home visit; with a warning reason, queue a warning about the household's head.
+    `scope`: the region prefix the recording officer answers for (a household outside it is
+    refused); `recorded_by`: their id."""
     household = (
         await session.execute(
             select(households.c.household_id, households.c.region_code).where(
@@ -145,6 +149,8 @@ async def record_visit(
     ).first()
     if household is None:
         raise VisitError("household_number", "household.not_found", "未找到该户编号的农户")
+    if not household.region_code.startswith(scope):
+        raise VisitError("household_number", "scope.forbidden", "该农户不在您负责的区域内")
     visit_id = new_id()
     warning_id = new_id() if visit.warning_reason else None
     await session.execute(
@@ -159,6 +165,7 @@ async def record_visit(
             risk_flag=visit.risk_flag,
             warning_id=warning_id,
             recorded_at=now,
+            recorded_by=recorded_by,
         )
     )
     if visit.warning_reason and warning_id is not None:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from intake.adapters.tables import households, outbox
 from intake.app.registry import Keys, load_household, republish_all, upsert_household
 from intake.domain.registry import HouseholdRecord, MemberRecord, RegistryError
+from intake.entrypoints.access import in_scope, registry_keeper
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/registry", tags=["registry"])
@@ -74,8 +76,12 @@ def registry_keys(runtime: ServiceRuntime) -> Keys:
 
 
 @router.put("/households/{household_number}", response_model=UpsertOut)
-async def put_household(household_number: str, body: HouseholdIn, request: Request) -> UpsertOut:
-    """Create or update one household by its number (idempotent)."""
+async def put_household(
+    household_number: str, body: HouseholdIn, request: Request, officer: CurrentOfficer
+) -> UpsertOut:
+    """Create or update one household by its number (idempotent; the county office)."""
+    registry_keeper(officer)
+    in_scope(officer, body.region_code)
     if body.household_number != household_number:
         raise ApiError(422, "household_number.mismatch", "路径中的户编号与请求内容不一致")
     runtime = _runtime(request)
@@ -126,9 +132,13 @@ async def household_by_number(
 
 
 @router.get("/households/{household_number}")
-async def get_household(household_number: str, request: Request) -> dict[str, object]:
-    """One household with members; ID numbers, names and phones masked."""
+async def get_household(
+    household_number: str, request: Request, officer: CurrentOfficer
+) -> dict[str, object]:
+    """One household with members; ID numbers, names and phones masked (officers of its
+    region)."""
     household_id, record = await household_by_number(_runtime(request), household_number)
+    in_scope(officer, record.region_code)
     return {
         "household_id": str(household_id),
         "household_number": record.household_number,
@@ -160,8 +170,10 @@ async def get_household(household_number: str, request: Request) -> dict[str, ob
 
 
 @router.post("/republish")
-async def post_republish(request: Request) -> dict[str, int]:
-    """Re-publish every household snapshot so other services can rebuild their read models."""
+async def post_republish(request: Request, officer: CurrentOfficer) -> dict[str, int]:
+    """Re-publish every household snapshot so other services can rebuild their read models
+    (the county office)."""
+    registry_keeper(officer)
     runtime = _runtime(request)
     async with runtime.sessions() as session, session.begin():
         count = await republish_all(

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.logs import get_logger
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
@@ -29,6 +30,7 @@ from intake.app.imports import (
     run_import,
 )
 from intake.domain.regions import Region, RegionCodeError, region
+from intake.entrypoints.access import registry_keeper
 from intake.entrypoints.api import registry_keys
 
 log = get_logger(__name__)
@@ -69,8 +71,12 @@ def import_context(runtime: ServiceRuntime) -> ImportContext:
 
 
 @router.put("/regions")
-async def put_regions(items: list[RegionIn], request: Request) -> dict[str, int]:
-    """Load or rename divisions (province … village); the import finds villages by 镇 + 村."""
+async def put_regions(
+    items: list[RegionIn], request: Request, officer: CurrentOfficer
+) -> dict[str, int]:
+    """Load or rename divisions (province … village); the import finds villages by 镇 + 村
+    (the county office)."""
+    registry_keeper(officer)
     checked: list[Region] = []
     errors: list[dict[str, object]] = []
     for index, item in enumerate(items):
@@ -103,14 +109,16 @@ async def get_regions(
 @router.post("/imports", status_code=202)
 async def post_import(
     request: Request,
+    officer: CurrentOfficer,
     file_name: Annotated[str, Query(max_length=200, description="原文件名")] = "upload",
-    actor: Annotated[str, Query(max_length=100, description="操作人")] = "api",
 ) -> dict[str, str]:
     """Upload a registry export (CSV in UTF-8 or GBK, or XLSX) as the request body.
 
     Answers 202 at once with the import id; `GET /v1/registry/imports/{id}` shows progress,
-    the summary (new, updated, unchanged, rejected) and the per-row errors.
+    the summary (new, updated, unchanged, rejected) and the per-row errors. The county
+    office; the import is recorded as the officer's.
     """
+    registry_keeper(officer)
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     suffix = SUFFIXES.get(content_type)
     if suffix is None:
@@ -129,7 +137,9 @@ async def post_import(
             handle.write(chunk)
     import_id = uuid.uuid4()
     ctx = import_context(runtime)
-    summary = await begin_import(spool, ctx=ctx, actor=actor, import_id=import_id, name=file_name)
+    summary = await begin_import(
+        spool, ctx=ctx, actor=officer.officer_id, import_id=import_id, name=file_name
+    )
 
     async def run() -> None:
         try:
@@ -153,9 +163,12 @@ async def post_import(
 async def get_import(
     import_id: uuid.UUID,
     request: Request,
+    officer: CurrentOfficer,
     format: Annotated[str, Query(pattern="^(json|csv)$", description="json 或 csv")] = "json",
 ) -> Any:
-    """An import's state, counts and per-row errors (row number, field, code, message)."""
+    """An import's state, counts and per-row errors (row number, field, code, message); the
+    county office."""
+    registry_keeper(officer)
     async with _runtime(request).sessions() as session:
         head, errors = await import_report(session, import_id)
     if head is None:
