@@ -384,3 +384,37 @@ async def test_the_county_office_sees_the_people_the_registry_lacks(system: Syst
         await _login(town, base, "town-nuodeng")
         assert await town.query_selector("#nav-unmatched") is None  # the county office's page
         await browser.close()
+
+
+async def test_a_village_cadre_records_the_months_visits_in_the_console(system: System) -> None:
+    """一月一排查 in the browser: the cadre sees their village's households not yet visited this
+    month, records a visit from the list, and a mistake is told in Chinese by the form."""
+    base = system.url("console")
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        page = await browser.new_page()
+        await _login(page, base, "cadre-tianchi")  # 李正华, 天池村
+        await page.click("#nav-visits")
+        await page.wait_for_selector("#coverage")
+        rows = await page.locator("#coverage tr").all_inner_texts()
+        assert len(rows) == 2 and "天池村" in rows[1], rows  # their village only
+        await page.click("a.not-visited:text('5329291010020003')")
+        assert await page.input_value("#household_number") == "5329291010020003"
+        await page.evaluate("document.querySelector('#visit_date').removeAttribute('max')")
+        await page.fill("#visit_date", "2999-01-01")
+        await page.fill("#findings", "家中正常，户主外出务工")
+        await page.click("#visit-form button[type=submit]")
+        await page.wait_for_selector("#error")
+        assert "走访日期不能晚于今天" in await page.inner_text("#error")
+        # The form again as typed, and the month's coverage still shown.
+        assert await page.input_value("#household_number") == "5329291010020003"
+        assert await page.input_value("#findings") == "家中正常，户主外出务工"
+        assert "5329291010020003" in (await page.locator("#coverage tr").all_inner_texts())[1]
+
+        await page.fill("#visit_date", system.today().isoformat())
+        await page.click("#visit-form button[type=submit]")
+        await page.wait_for_selector("#done")
+        assert "已登记户 5329291010020003 的走访" in await page.inner_text("#done")
+        assert "全部已走访" in (await page.locator("#coverage tr").all_inner_texts())[1]
+        await page.screenshot(path=str(SHOTS / "visits.png"), full_page=True)
+        await browser.close()

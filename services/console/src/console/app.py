@@ -15,7 +15,7 @@ from fastapi import FastAPI, Form
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from shouwang_kit.auth import Officer, issue_token
 
-from console import admin_pages, case_pages, queue_pages, report_pages
+from console import admin_pages, case_pages, queue_pages, report_pages, visit_pages
 from console.config import Settings
 from console.core import COOKIE, Console
 from console.passwords import check_password
@@ -73,7 +73,7 @@ def build_app(settings: Settings) -> FastAPI:
         response.delete_cookie(COOKIE)
         return response
 
-    for module in (queue_pages, case_pages, admin_pages, report_pages):
+    for module in (queue_pages, case_pages, admin_pages, report_pages, visit_pages):
         module.register(app, console)
     app.state.console = console
     app.state.client = console.casework
