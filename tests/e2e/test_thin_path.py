@@ -11,11 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from shouwang_kit.auth import Officer
 from shouwang_stack.demo import demo_registry
 from shouwang_stack.kafka import records_so_far
 from shouwang_stack.services import SERVICES
 
-from tests.e2e.conftest import CIVIL, MEDICAL, System
+from tests.e2e.conftest import CIVIL, MEDICAL, System, officer_token
 
 pytestmark = pytest.mark.e2e
 
@@ -99,6 +100,30 @@ async def test_a_warning_becomes_a_case_and_a_robot_message(system: System) -> N
             await asyncio.sleep(0.1)
     (delivery,) = robot
     assert (delivery["status"], delivery["channel"]) == ("sent", "wecom_robot")
+
+    # Who may read it: officers of 诺邓村's region, not another village's; operators' calls are
+    # the county office's; nobody without a token.
+    notifier = system.url("notifier")
+    params = {"case_id": case["case_id"]}
+
+    def as_officer(officer: Officer) -> dict[str, str]:
+        return {"Authorization": f"Bearer {officer_token(officer)}"}
+
+    nuodeng = as_officer(Officer("cadre-nuodeng", "杨春梅", "village_cadre", "532929101001"))
+    tianchi = as_officer(Officer("cadre-tianchi", "李正华", "village_cadre", "532929101002"))
+    own = await system.http.get(f"{notifier}/v1/deliveries", params=params, headers=nuodeng)
+    assert delivery["delivery_key"] in {d["delivery_key"] for d in own.json()["items"]}
+    other = await system.http.get(f"{notifier}/v1/deliveries", params=params, headers=tianchi)
+    assert other.status_code == 200 and other.json()["items"] == []
+    nobody = await system.http.get(f"{notifier}/v1/deliveries", headers={"Authorization": ""})
+    assert (nobody.status_code, nobody.json()["code"]) == (401, "auth.required")
+    for answer in (
+        await system.http.get(f"{notifier}/v1/dead-letters", headers=nuodeng),
+        await system.http.post(
+            f"{notifier}/v1/deliveries/{delivery['delivery_key']}/replay", headers=nuodeng
+        ),
+    ):
+        assert (answer.status_code, answer.json()["code"]) == (403, "role.forbidden")
 
 
 async def test_more_warnings_for_the_household_join_its_open_case(system: System) -> None:

@@ -91,7 +91,9 @@ async def _run(with_services: bool) -> None:
                 f"  curl -s -H 'X-Api-Key: {DEMO_API_KEY}' "
                 f"'{stack.url('agency-gateway')}/v1/batches/<batch_id>/report?format=csv'"
             )
-            _say(f"  curl -s {stack.url('notifier')}/v1/deliveries")
+            _say(
+                f'  curl -s -H "Authorization: Bearer $TOKEN" {stack.url("notifier")}/v1/deliveries'
+            )
             intake = stack.url("intake")
             _say("\na household's own declaration (一码通, open it on a phone or in a browser):")
             _say(f"  {intake}/declare?village=532929101001")

@@ -75,7 +75,12 @@ def register(app: FastAPI, console: Console) -> None:
                 f"/v1/registry/households/{quote(case['household_number'])}",
                 headers=console.bearer(token),
             ),
-            _json(console.notifier, "/v1/deliveries", params={"case_id": cid, "limit": 100}),
+            _json(
+                console.notifier,
+                "/v1/deliveries",
+                params={"case_id": cid, "limit": 100},
+                headers=console.bearer(token),
+            ),
             _json(console.casework, f"/v1/cases/{cid}/trace", headers=console.bearer(token)),
             _clock_rows(console, case["clocks"]),
         )

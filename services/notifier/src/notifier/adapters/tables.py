@@ -41,6 +41,9 @@ deliveries = Table(
     Column("provider_code", String(80), nullable=True),
     Column("provider_id", String(80), nullable=True, index=True),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
+    # The region it is about: the case's village, a digest's officer's region (who may see it;
+    # NULL before 2026-12-07: the county office's only).
+    Column("region_code", String(12), nullable=True),
 )
 
 outbox, inbox = messaging_tables(metadata)

@@ -106,7 +106,9 @@ async def record_alerts(
     count = 0
     event = envelope.parsed()
     group: list[Alert] = []
+    region: str | None = None
     if isinstance(event, CaseOpenedV1) and routing.group_channel:
+        region = event.region_code
         group = alerts_for_case_opened(
             event,
             event_id=envelope.id,
@@ -122,6 +124,7 @@ async def record_alerts(
                 "event_id": alert.event_id,
                 "case_id": alert.case_id,
                 "case_number": alert.case_number,
+                "region_code": region,
                 "channel": alert.channel,
                 "recipient": alert.recipient,
                 "message": alert.text,
@@ -154,6 +157,7 @@ async def record_alerts(
                 "event_id": envelope.id,
                 "case_id": notice.case_id,
                 "case_number": notice.case_number,
+                "region_code": notice.region_code,
                 "channel": first["channel"],
                 "recipient": first["recipient"],
                 "message": notice.text,
@@ -245,6 +249,7 @@ async def _record(
                 "event_id": row.event_id,
                 "case_id": row.case_id,
                 "case_number": row.case_number,
+                "region_code": row.region_code,
                 "channel": step["channel"],
                 "recipient": step["recipient"],
                 "message": row.message,
@@ -357,6 +362,7 @@ async def record_digests(
             {
                 "delivery_key": delivery_key(event_id, officer.officer_id, channels[0]),
                 "event_id": event_id,
+                "region_code": officer.region_code,
                 "channel": channels[0],
                 "recipient": steps[0]["recipient"],
                 "message": digest_text(day, items, tz),
