@@ -249,6 +249,31 @@ class CaseDecidedV1(EventPayload):
     )
 
 
+class CaseComparedV1(EventPayload):
+    """The comparison's results recorded for a case (信息比对结果): what the township passes to
+    the village (seeds/000 二: within 2 working days), whose home visit is then due (三: within
+    3 working days) — told to the village cadre. The findings stay in the case."""
+
+    EVENT_TYPE: ClassVar[str] = "case.compared"
+    VERSION: ClassVar[int] = 1
+
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str
+    compared_at: AwareDatetime
+    visited: bool = Field(
+        default=False,
+        description="The home visit was already recorded (a screening's case): nothing is due.",
+    )
+    clocks: list[ClockV1] = Field(
+        default_factory=list, description="The clocks the results started (the home visit)."
+    )
+
+
 class ClockAlertV1(EventPayload):
     """A response clock coming due, run out (超时) or escalated (督办) — for the notifier."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shouwang_proto.envelope import EventPayload, UnknownEventError
 from shouwang_proto.events import (
+    CaseComparedV1,
     CaseDecidedV1,
     CaseOpenedV1,
     CaseSignalAttachedV1,
@@ -27,6 +28,7 @@ _MODELS: tuple[type[EventPayload], ...] = (
     CaseOpenedV1,
     CaseSignalAttachedV1,
     CaseDecidedV1,
+    CaseComparedV1,
     ClockAlertV1,
     ComparisonRequestedV1,
     ComparisonAnsweredV1,

@@ -10,9 +10,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from notifier.adapters.channels import OutgoingMessage, WeComRobotChannel
-from notifier.domain.messages import alerts_for_case_opened, case_decided_notice, format_due
+from notifier.domain.messages import (
+    alerts_for_case_opened,
+    case_compared_notice,
+    case_decided_notice,
+    format_due,
+)
 from shouwang_proto.catalogue import load_catalogue
-from shouwang_proto.events import CaseDecidedV1, CaseOpenedV1, ClockV1, SignalV1
+from shouwang_proto.events import CaseComparedV1, CaseDecidedV1, CaseOpenedV1, ClockV1, SignalV1
 
 TZ = ZoneInfo("Asia/Shanghai")
 OPENED = CaseOpenedV1(
@@ -153,3 +158,43 @@ def test_the_countys_decision_tells_the_township_what_is_due_next() -> None:
     dismissed = case_decided_notice(_decided("dismissed", []), TZ)
     assert dismissed.text.endswith("县级审批不予纳入，请向农户说明理由。")
     assert dismissed.params["decision"] == "不予纳入" and "户主" not in dismissed.text
+
+
+def test_the_comparisons_results_tell_the_village_when_the_visit_is_due() -> None:
+    """seeds/000 二、三: the township passes the results to the village, whose home visit is
+    then due within 3 working days; a household visited already goes on to the assessment."""
+
+    def compared(clocks: list[ClockV1], *, visited: bool = False) -> CaseComparedV1:
+        return CaseComparedV1(
+            case_id=uuid.UUID(int=1),
+            case_number="SW-20261123-000001",
+            household_id=uuid.UUID(int=2),
+            region_code="532929101001",
+            village_name="诺邓村",
+            township_name="诺邓镇",
+            masked_name="李**",
+            compared_at=datetime(2026, 11, 25, 10, tzinfo=TZ),
+            visited=visited,
+            clocks=clocks,
+        )
+
+    visit = ClockV1(
+        clock_id=uuid.UUID(int=9),
+        kind="visit",
+        rule="working_days:3",
+        started_at=datetime(2026, 11, 25, 10, tzinfo=TZ),
+        due_at=datetime(2026, 11, 29, tzinfo=TZ),
+    )
+    due = case_compared_notice(compared([visit]), TZ)
+    assert due.text == (
+        "【守望】案件 SW-20261123-000001（诺邓镇诺邓村 李**户）信息比对结果已反馈，"
+        "请于11月28日24:00前完成入户核查。"
+    )
+    assert (due.rule, due.template, due.region_code) == (
+        "case_compared",
+        "case_compared",
+        "532929101001",
+    )
+    assert due.params == {"case": "SW-20261123-000001", "village": "诺邓村", "due": "11月28日24:00"}
+    done = case_compared_notice(compared([], visited=True), TZ)
+    assert done.text.endswith("信息比对结果已反馈，已入户核查，请组织民主评议。")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import Outbox
-from shouwang_proto.events import CaseDecidedV1, ClockV1
+from shouwang_proto.events import CaseComparedV1, CaseDecidedV1, ClockV1
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -191,6 +191,16 @@ async def apply_action(
             started,
             now=now,
             message_id=new_id(),
+        )
+    if action == "record_comparison":  # the results go to the village (seeds/000 二, 三)
+        compared = CaseComparedV1(
+            **case_place(case),
+            compared_at=now,
+            visited=decision.target == "visited",
+            clocks=started,
+        )
+        await add_case_event(
+            outbox, compared, household_id=case.household_id, now=now, message_id=new_id()
         )
     await append_audit(
         session,

@@ -23,7 +23,13 @@ from zoneinfo import ZoneInfo
 from shouwang_kit.logs import get_logger
 from shouwang_proto import Envelope
 from shouwang_proto.catalogue import load_catalogue
-from shouwang_proto.events import CaseDecidedV1, CaseOpenedV1, ClockAlertV1, FeedListOverdueV1
+from shouwang_proto.events import (
+    CaseComparedV1,
+    CaseDecidedV1,
+    CaseOpenedV1,
+    ClockAlertV1,
+    FeedListOverdueV1,
+)
 from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +47,7 @@ from notifier.domain.messages import (
     Alert,
     Notice,
     alerts_for_case_opened,
+    case_compared_notice,
     case_decided_notice,
     case_opened_notice,
     clock_alert_notice,
@@ -86,6 +93,8 @@ def notice_for(envelope: Envelope, routing: Routing, tz: ZoneInfo) -> Notice | N
         return clock_alert_notice(event, tz)
     if isinstance(event, CaseDecidedV1):
         return case_decided_notice(event, tz)
+    if isinstance(event, CaseComparedV1):
+        return case_compared_notice(event, tz)
     return None
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import (
     CLOCK_KIND_NAMES,
+    CaseComparedV1,
     CaseDecidedV1,
     CaseOpenedV1,
     ClockAlertV1,
@@ -156,6 +157,29 @@ def case_decided_notice(event: CaseDecidedV1, tz: ZoneInfo) -> Notice:
         text=text,
         template="case_decided",
         params={"case": event.case_number, "decision": outcome, "due": due},
+    )
+
+
+def case_compared_notice(event: CaseComparedV1, tz: ZoneInfo) -> Notice:
+    """The comparison's results reach the village (乡镇反馈至村, seeds/000 二): the home visit is
+    due (三: within 3 working days) — or, visited already, the village's assessment is next."""
+    place = f"{event.township_name}{event.village_name} {event.masked_name}户"
+    visit = next((c for c in event.clocks if c.kind == "visit"), None)
+    due = format_due(visit.due_at, tz) if visit else ""
+    if visit is not None:
+        ask = f"请于{due}前完成入户核查"
+    elif event.visited:
+        ask = "已入户核查，请组织民主评议"
+    else:
+        ask = "请按时完成入户核查"
+    return Notice(
+        rule="case_compared",
+        region_code=event.region_code,
+        case_id=event.case_id,
+        case_number=event.case_number,
+        text=f"【守望】案件 {event.case_number}（{place}）信息比对结果已反馈，{ask}。",
+        template="case_compared",
+        params={"case": event.case_number, "village": event.village_name, "due": due},
     )
 
 

@@ -99,6 +99,7 @@ class Rule:
 
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("case_opened", (("village_cadre", 5), ("township_officer", 4))),
+    Rule("case_compared", (("village_cadre", 5), ("work_team", 5))),
     Rule("case_decided", (("village_cadre", 5), ("township_officer", 4))),
     Rule("clock_due_soon", (("village_cadre", 5),)),
     Rule("clock_breached", (("village_cadre", 5), ("township_officer", 4)), urgent=True),
