@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 from openpyxl import Workbook
+from PIL import Image
 from shouwang_kit.auth import Officer
 from shouwang_kit.idnumber import check_char
 from shouwang_proto.topics import HOUSEHOLDS
@@ -181,7 +182,7 @@ async def test_a_split_household_moves_the_member_without_duplicating_them(syste
 
 
 async def test_self_declaration_in_a_browser_becomes_a_warning_and_a_case(system: System) -> None:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import FilePayload, async_playwright
 
     intake = system.url("intake")
     village = "532929101001"
@@ -210,6 +211,18 @@ async def test_self_declaration_in_a_browser_becomes_a_warning_and_a_case(system
         a, b = (int(x) for x in question.split("：")[1].split("=")[0].split("+"))
         await page.fill("#answer", str(a + b))
         await page.check("#consent")
+        # A photo from the phone, with the place it was taken (seeds/001: 上传照片).
+        image, exif = Image.new("RGB", (3000, 4000), (90, 120, 60)), Image.Exif()
+        exif[0x010F] = "PhoneMaker"
+        exif[0x8825] = {1: "N", 2: (25.0, 53.0, 10.0), 3: "E", 4: (99.0, 24.0, 5.0)}
+        shot = io.BytesIO()
+        image.save(shot, format="JPEG", exif=exif)
+        photo_file: FilePayload = {
+            "name": "房屋.jpg",
+            "mimeType": "image/jpeg",
+            "buffer": shot.getvalue(),
+        }
+        await page.set_input_files("#photos", files=[photo_file])
         await asyncio.sleep(2.1)
         await page.click("#submit")
         receipt = await page.inner_text("#receipt-number")
@@ -228,6 +241,27 @@ async def test_self_declaration_in_a_browser_becomes_a_warning_and_a_case(system
             if "self_declaration" in sources:
                 break
             await asyncio.sleep(0.2)
+    # The officers working the case read what was declared, and the photo — upright, smaller,
+    # without what the phone wrote into it.
+    signal = next(
+        s for case in cases for s in case["signals"] if s["agency_code"] == "self_declaration"
+    )
+    found = await system.http.get(
+        f"{intake}/v1/declarations", params={"warning_id": signal["warning_id"]}
+    )
+    assert found.status_code == 200, found.text
+    declared = found.json()
+    assert declared["receipt_number"] == receipt and declared["reason"] == "major_illness"
+    (photo,) = declared["photos"]
+    assert (photo["width"], photo["height"]) == (1536, 2048)
+    kept = await system.http.get(f"{intake}{photo['url']}")
+    assert kept.headers["content-type"] == "image/jpeg" and b"PhoneMaker" not in kept.content
+    assert not Image.open(io.BytesIO(kept.content)).getexif()
+    elsewhere = Officer("cadre-jinhe", "字建国", "village_cadre", "532929102004")
+    refused = await system.http.get(
+        f"{intake}{photo['url']}", headers={"Authorization": f"Bearer {officer_token(elsewhere)}"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "scope.forbidden")
 
 
 async def test_malformed_declarations_get_clear_errors(system: System) -> None:

@@ -41,3 +41,19 @@ def test_rotation_new_key_encrypts_old_key_still_decrypts() -> None:
 def test_bad_key_specs_are_refused(spec: str) -> None:
     with pytest.raises(FieldCipherError):
         FieldCipher(spec)
+
+
+def test_binary_values_round_trip_rotate_and_refuse_tampering() -> None:
+    photo = bytes(range(256)) * 100 + b"\xff\xd8 ... GPS 25.04N"
+    cipher = FieldCipher(DEV_DATA_KEYS)
+    stored = cipher.encrypt_bytes(photo, field="photo")
+    assert b"GPS 25.04N" not in stored and stored.startswith(b"dev:")
+    assert cipher.decrypt_bytes(stored, field="photo") == photo
+    rotated = FieldCipher(f"{OTHER},{DEV_DATA_KEYS}")
+    assert rotated.decrypt_bytes(stored, field="photo") == photo
+    with pytest.raises(FieldCipherError):
+        cipher.decrypt_bytes(stored, field="id_number")  # another column's
+    with pytest.raises(FieldCipherError):
+        cipher.decrypt_bytes(stored[:-1] + bytes([stored[-1] ^ 1]), field="photo")
+    with pytest.raises(FieldCipherError):
+        FieldCipher(OTHER).decrypt_bytes(stored, field="photo")

@@ -10,6 +10,7 @@ from shouwang_kit.runtime import ServiceRuntime, create_app
 from intake.adapters.tables import SCHEMA, inbox, outbox
 from intake.config import get_settings
 from intake.entrypoints.api import router
+from intake.entrypoints.declarations_api import router as declarations_router
 from intake.entrypoints.form import router as form_router
 from intake.entrypoints.imports_api import router as imports_router
 from intake.entrypoints.sensitive_api import router as sensitive_router
@@ -32,5 +33,12 @@ def build_app() -> FastAPI:
     return create_app(
         runtime,
         title="Shouwang intake (农户信息库)",
-        routers=[router, imports_router, visits_router, sensitive_router, form_router],
+        routers=[
+            router,
+            imports_router,
+            visits_router,
+            sensitive_router,
+            form_router,
+            declarations_router,
+        ],
     )

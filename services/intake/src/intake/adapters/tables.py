@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -142,6 +143,23 @@ declarations = Table(
     Column("consent_version", String(20), nullable=False),
     Column("warning_id", UUID(as_uuid=True), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
+)
+
+# Photos sent with a declaration (seeds/001: 上传照片), re-encoded without metadata and
+# encrypted (`FieldCipher.encrypt_bytes`, field "photo").
+declaration_photos = Table(
+    "declaration_photos",
+    metadata,
+    Column(
+        "declaration_id",
+        UUID(as_uuid=True),
+        ForeignKey("intake.declarations.declaration_id"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),  # 1, 2, 3 as the person chose them
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("data_enc", LargeBinary, nullable=False),
 )
 
 # One-time form challenges already answered (replays are refused).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,9 +15,17 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters.tables import declarations, households, regions, used_challenges, visits
+from intake.adapters.tables import (
+    declaration_photos,
+    declarations,
+    households,
+    regions,
+    used_challenges,
+    visits,
+)
 from intake.app.registry import Keys, load_household
 from intake.domain.declarations import Declaration, receipt_number
+from intake.domain.photos import Photo
 from intake.domain.regions import scope_prefix
 from intake.domain.signals import CADRE_VISIT, SELF_DECLARATION, intake_warning
 from intake.domain.visits import VillageCoverage, Visit, VisitError, coverage, month_of
@@ -76,9 +84,11 @@ async def submit_declaration(
     new_id: Callable[[], UUID],
     per_person_per_day: int,
     tz: ZoneInfo,
+    photos: Sequence[Photo] = (),
 ) -> str:
-    """Store a declaration and queue its warning; returns the receipt number. The day (the
-    receipt's date, the limit per person and day, the warning's date) is the county's (`tz`)."""
+    """Store a declaration (with its photos, checked: `prepare_photo`) and queue its warning;
+    returns the receipt number. The day (the receipt's date, the limit per person and day, the
+    warning's date) is the county's (`tz`)."""
     id_hash = keys.id_hash(declaration.id_number)
     local = now.astimezone(tz)
     start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -107,6 +117,20 @@ async def submit_declaration(
             submitted_at=now,
         )
     )
+    if photos:
+        await session.execute(
+            insert(declaration_photos),
+            [
+                {
+                    "declaration_id": declaration_id,
+                    "position": position,
+                    "width": photo.width,
+                    "height": photo.height,
+                    "data_enc": keys.cipher.encrypt_bytes(photo.data, field="photo"),
+                }
+                for position, photo in enumerate(photos, start=1)
+            ],
+        )
     warning = intake_warning(
         kind=SELF_DECLARATION,
         warning_id=warning_id,
@@ -121,6 +145,7 @@ async def submit_declaration(
         received_at=now,
         source_record_id=receipt,
         description=declaration.description,
+        photos=len(photos),
     )
     await _queue_warning(outbox, warning, keys=keys, now=now, message_id=new_id())
     return receipt

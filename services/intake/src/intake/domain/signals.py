@@ -37,6 +37,7 @@ def intake_warning(
     received_at: datetime,
     source_record_id: str,
     description: str,
+    photos: int = 0,
 ) -> WarningReceivedV1:
     """The warning.received event of a declaration or a visit finding (same path as agencies)."""
     if reason not in REASONS:
@@ -50,6 +51,7 @@ def intake_warning(
         period=occurred_on.strftime("%Y-%m"),
         occurred_on=occurred_on,
         person=person,
-        details={"reason_text": REASONS[reason], "description": description[:500]},
+        details={"reason_text": REASONS[reason], "description": description[:500]}
+        | ({"photos": photos} if photos else {}),
         received_at=received_at,
     )

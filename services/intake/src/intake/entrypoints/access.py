@@ -15,6 +15,7 @@ from shouwang_kit.web import ApiError
 
 REGISTRY_KEEPERS = frozenset({"county_office", "system"})
 VISITORS = frozenset({"village_cadre", "work_team", "township_officer", "county_office"})
+CASE_WORKERS = VISITORS | {"system"}  # who reads a declaration (and its photos)
 
 
 def registry_keeper(officer: Officer) -> Officer:
@@ -27,6 +28,11 @@ def visitor(officer: Officer) -> Officer:
     return require_role(
         officer, VISITORS, "只有村干部、驻村工作队、乡镇干部和县乡村振兴局可以登记走访"
     )
+
+
+def case_worker(officer: Officer) -> Officer:
+    """The officer, when they may read households' declarations; else 403."""
+    return require_role(officer, CASE_WORKERS, "只有办理案件的干部可以查看农户的申报")
 
 
 def in_scope(officer: Officer, region_code: str, what: str = "该农户") -> None:

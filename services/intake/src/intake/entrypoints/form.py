@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -37,6 +38,14 @@ from intake.domain.declarations import (
     issue_challenge,
     verify_challenge,
 )
+from intake.domain.photos import (
+    MAX_BYTES,
+    MAX_PHOTOS,
+    Photo,
+    PhotoRejected,
+    prepare_photo,
+    too_many,
+)
 from intake.domain.signals import REASONS
 from intake.entrypoints.api import registry_keys
 
@@ -47,6 +56,7 @@ _templates = Environment(
     autoescape=select_autoescape(["html"]),
 )
 FORM_FIELDS = ("village_code", "name", "id_number", "phone", "reason", "description")
+MAX_FORM_BYTES = MAX_PHOTOS * MAX_BYTES + 256 * 1024  # the photos and the text fields
 
 
 class RateLimiter:
@@ -123,6 +133,7 @@ async def _page(
         reasons=REASONS,
         consent=CONSENT_TEXT,
         max_description=MAX_DESCRIPTION,
+        max_photos=MAX_PHOTOS,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -146,8 +157,25 @@ async def post_form(
         raise ApiError(
             429, "rate_limited", "提交过于频繁，请稍后再试", headers={"Retry-After": "600"}
         )
-    raw = await request.form()
-    form = {k: str(raw.get(k, ""))[:2000] for k in (*FORM_FIELDS, "consent", "token", "answer")}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return await _page(
+            request,
+            village=village,
+            status=413,
+            problems=[
+                FieldProblem(
+                    "photos", "photo.too_large", "照片合计太大，请少选几张或换小一些的照片"
+                )
+            ],
+        )
+    # Photos are files of their own (spooled to disk by the parser, at most MAX_BYTES read
+    # from each); every other field is text.
+    raw = await request.form(max_files=MAX_PHOTOS + 2, max_part_size=64 * 1024)
+    form = {
+        k: v[:2000] if isinstance(v := raw.get(k, ""), str) else ""
+        for k in (*FORM_FIELDS, "consent", "token", "answer")
+    }
     kept = {k: form[k] for k in FORM_FIELDS}
     village = form["village_code"] or village
     if raw.get("website"):  # the hidden field people never see
@@ -174,10 +202,16 @@ async def post_form(
         )
     async with runtime.sessions() as session:
         villages = set(await village_codes(session))
+    problems: list[FieldProblem] = []
     try:
         declaration = check_declaration(form, villages=villages, today=runtime.settings.today(now))
     except DeclarationRejected as exc:
-        return await _page(request, village=village, form=kept, problems=exc.problems, status=422)
+        problems = list(exc.problems)
+    photos, photo_problems = await _photos(raw.getlist("photos"))
+    if problems or photo_problems:
+        return await _page(
+            request, village=village, form=kept, problems=problems + photo_problems, status=422
+        )
     settings: Any = runtime.settings
     try:
         async with runtime.sessions() as session, session.begin():
@@ -200,6 +234,7 @@ async def post_form(
                 new_id=uuid.uuid4,
                 per_person_per_day=settings.declarations_per_person_per_day,
                 tz=runtime.settings.tz,
+                photos=photos,
             )
     except TooManyDeclarations:
         return await _page(
@@ -216,6 +251,23 @@ async def post_form(
     runtime.wake_outbox()
     log.info("declaration.received", receipt=receipt, village=declaration.village_code)
     return await _page(request, village=village, receipt=receipt)
+
+
+async def _photos(parts: list[Any]) -> tuple[list[Photo], list[FieldProblem]]:
+    """The photos chosen (an empty file input sends one empty part: none), each checked and
+    made safe (`prepare_photo`); or the problems to show."""
+    files = [p for p in parts if not isinstance(p, str) and (p.filename or p.size)]
+    excess = too_many(len(files))
+    if excess is not None:
+        return [], [excess]
+    photos, problems = [], []
+    for position, upload in enumerate(files, start=1):
+        data = await upload.read(MAX_BYTES + 1)
+        try:
+            photos.append(await asyncio.to_thread(prepare_photo, data, position=position))
+        except PhotoRejected as exc:
+            problems.append(exc.problem)
+    return photos, problems
 
 
 @router.get("/v1/villages/{code}/qr.svg")
