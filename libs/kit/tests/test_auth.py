@@ -8,6 +8,7 @@ from shouwang_kit.auth import (
     read_token,
     region_prefix,
     require_role,
+    require_scope,
 )
 from shouwang_kit.web import ApiError
 
@@ -47,3 +48,12 @@ def test_a_role_not_allowed_is_refused_with_the_code_and_message_given() -> None
     with pytest.raises(ApiError) as named:
         require_role(township, {"county_office"}, "m", code="review.forbidden")
     assert named.value.code == "review.forbidden"
+
+
+def test_require_scope_refuses_a_region_outside_the_officers() -> None:
+    township = Officer("t-1", "乡镇干部", "township_officer", "532929101000")
+    assert require_scope(township, "532929101001", "该农户不在您负责的区域内") is township
+    with pytest.raises(ApiError) as refused:
+        require_scope(township, "532929102003", "该农户不在您负责的区域内")
+    assert (refused.value.status, refused.value.code) == (403, "scope.forbidden")
+    assert refused.value.message == "该农户不在您负责的区域内"

@@ -123,3 +123,13 @@ def require_role(
     if officer.role not in roles:
         raise ApiError(403, code, message)
     return officer
+
+
+def require_scope(
+    officer: Officer, region_code: str, message: str, *, code: str = "scope.forbidden"
+) -> Officer:
+    """The officer, when `region_code` lies inside their region; else 403 with `code` and the
+    Chinese `message` (该案件不在您负责的区域内)."""
+    if not officer.may_see(region_code):
+        raise ApiError(403, code, message)
+    return officer

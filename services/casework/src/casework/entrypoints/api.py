@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer, Officer
+from shouwang_kit.auth import CurrentOfficer, Officer, require_scope
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
@@ -244,8 +244,7 @@ async def get_case(case_ref: str, request: Request, officer: CurrentOfficer) -> 
         row = (await session.execute(select(cases).where(condition))).first()
         if row is None:
             raise ApiError(404, "case.not_found", f"未找到案件 {case_ref}")
-        if not officer.may_see(row.region_code):
-            raise ApiError(403, "scope.forbidden", "该案件不在您负责的区域内，无权查看")
+        require_scope(officer, row.region_code, "该案件不在您负责的区域内，无权查看")
         return {
             **_case_summary(row),
             **await _details(session, row.case_id),

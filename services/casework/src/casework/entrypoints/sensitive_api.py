@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.auth import CurrentOfficer, require_scope
 from shouwang_kit.logs import get_logger
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
@@ -57,8 +57,7 @@ async def reveal_sensitive(
         case = (await session.execute(select(cases).where(cases.c.case_id == case_id))).first()
         if case is None:
             raise ApiError(404, "case.not_found", "未找到该案件")
-        if not officer.may_see(case.region_code):
-            raise ApiError(403, "scope.forbidden", "该案件不在您负责的区域内，无权查看")
+        require_scope(officer, case.region_code, "该案件不在您负责的区域内，无权查看")
         try:
             answer = await intake.post(
                 f"/v1/registry/households/{quote(case.household_number)}/sensitive",
@@ -121,8 +120,7 @@ async def case_trace(
         region = await session.scalar(select(cases.c.region_code).where(cases.c.case_id == case_id))
         if region is None:
             raise ApiError(404, "case.not_found", "未找到该案件")
-        if not officer.may_see(region):
-            raise ApiError(403, "scope.forbidden", "该案件不在您负责的区域内，无权查看")
+        require_scope(officer, region, "该案件不在您负责的区域内，无权查看")
         rows = (
             await session.execute(
                 select(audit_log)

@@ -10,8 +10,7 @@ open: households have no account.
 
 from __future__ import annotations
 
-from shouwang_kit.auth import Officer, require_role
-from shouwang_kit.web import ApiError
+from shouwang_kit.auth import Officer, require_role, require_scope
 
 REGISTRY_KEEPERS = frozenset({"county_office", "system"})
 VISITORS = frozenset({"village_cadre", "work_team", "township_officer", "county_office"})
@@ -36,6 +35,5 @@ def case_worker(officer: Officer) -> Officer:
 
 
 def in_scope(officer: Officer, region_code: str, what: str = "该农户") -> None:
-    """403 unless `region_code` lies inside the officer's region."""
-    if not officer.may_see(region_code):
-        raise ApiError(403, "scope.forbidden", f"{what}不在您负责的区域内")
+    """403 unless `region_code` lies inside the officer's region (`what`: 该农户, 该区域, …)."""
+    require_scope(officer, region_code, f"{what}不在您负责的区域内")

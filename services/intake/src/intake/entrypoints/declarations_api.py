@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from shouwang_kit.auth import CurrentOfficer
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from intake.adapters.tables import declaration_photos, declarations
 from intake.domain.signals import REASONS
@@ -26,12 +26,10 @@ def _runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-async def _declaration(runtime: ServiceRuntime, **where: Any) -> Any:
-    column, value = next(iter(where.items()))
+async def _declaration(runtime: ServiceRuntime, where: ColumnElement[bool]) -> Any:
+    """The declaration `where` picks, or 404."""
     async with runtime.sessions() as session:
-        row = (
-            await session.execute(select(declarations).where(declarations.c[column] == value))
-        ).first()
+        row = (await session.execute(select(declarations).where(where))).first()
     if row is None:
         raise ApiError(404, "declaration.not_found", "未找到该申报")
     return row
@@ -45,7 +43,7 @@ async def find_declaration(
     reason and description, and its photos' addresses."""
     case_worker(officer)
     runtime = _runtime(request)
-    row = await _declaration(runtime, warning_id=warning_id)
+    row = await _declaration(runtime, declarations.c.warning_id == warning_id)
     in_scope(officer, row.village_code, "该申报")
     async with runtime.sessions() as session:
         photos = (
@@ -85,7 +83,7 @@ async def declaration_photo(
     """One photo (JPEG, without the metadata the phone wrote)."""
     case_worker(officer)
     runtime = _runtime(request)
-    row = await _declaration(runtime, receipt_number=receipt_number)
+    row = await _declaration(runtime, declarations.c.receipt_number == receipt_number)
     in_scope(officer, row.village_code, "该申报")
     async with runtime.sessions() as session:
         stored = await session.scalar(

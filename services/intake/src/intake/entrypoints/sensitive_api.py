@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.auth import CurrentOfficer, require_scope
 from shouwang_kit.logs import get_logger
 from shouwang_kit.web import ApiError
 
@@ -35,8 +35,7 @@ async def reveal_household(
     if not body.reason.strip():
         raise ApiError(422, "reason.required", "请填写查看原因")
     household_id, record = await household_by_number(_runtime(request), household_number)
-    if not officer.may_see(record.region_code):
-        raise ApiError(403, "scope.forbidden", "该农户不在您负责的区域内")
+    require_scope(officer, record.region_code, "该农户不在您负责的区域内")
     log.info(
         "registry.sensitive_read",
         household_id=str(household_id),

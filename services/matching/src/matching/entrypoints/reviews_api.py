@@ -15,7 +15,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from shouwang_kit.auth import CurrentOfficer, Officer, region_prefix, require_role
+from shouwang_kit.auth import (
+    CurrentOfficer,
+    Officer,
+    region_prefix,
+    require_role,
+    require_scope,
+)
 from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.pii import mask_id_number, mask_phone
@@ -385,8 +391,7 @@ async def get_signals(
         )
         if region is None:
             raise ApiError(404, "household.not_found", "农户信息库中没有该户")
-        if not officer.may_see(region):
-            raise ApiError(403, "scope.forbidden", "该农户不在您负责的区域内，无权查看")
+        require_scope(officer, region, "该农户不在您负责的区域内，无权查看")
         signals = (
             await session.execute(
                 select(household_signals)
