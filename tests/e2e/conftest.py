@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from shouwang_kit.auth import Officer, issue_token
+from shouwang_kit.idnumber import check_char
 from shouwang_kit.settings import ServiceSettings
 from shouwang_stack.demo import DEMO_AGENCY_KEYS, DEMO_OFFICERS, demo_registry, seed_registry
 
@@ -26,6 +28,8 @@ def officer_token(officer: Officer) -> str:
     return issue_token(officer, key, now=datetime.now(UTC), ttl=timedelta(hours=2))
 
 
+# Numbers of the households tests register for themselves (the demo's are 0001–0006).
+_OWN_HOUSEHOLDS = itertools.count(9001)
 CIVIL = {"X-Api-Key": "demo-civil-affairs-key"}
 MEDICAL = {"X-Api-Key": "demo-medical-insurance-key"}
 
@@ -71,6 +75,51 @@ class System:
             content=content,
             headers={"Content-Type": content_type, **(headers or CIVIL)},
         )
+
+    async def new_household(
+        self,
+        region_code: str = "532929101002",
+        village_name: str = "天池村",
+        township_name: str = "诺邓镇",
+        name: str = "杨建华",
+    ) -> dict[str, Any]:
+        """A household of the test's own (a new number, one member with a new ID), registered
+        as the county office would and known to matching: a test that opens, accepts or closes
+        its case depends on no other test. The household as registered, with its id."""
+        n = next(_OWN_HOUSEHOLDS)
+        first17 = f"{region_code[:6]}1975{n % 12 + 1:02d}{n % 28 + 1:02d}{n % 1000:03d}"
+        household = {
+            "household_number": f"{region_code}{n:04d}",
+            "region_code": region_code,
+            "village_name": village_name,
+            "township_name": township_name,
+            "category": "ordinary",
+            "members": [
+                {
+                    "id_number": first17 + check_char(first17),
+                    "name": name,
+                    "gender": "male",
+                    "birth_date": f"1975-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+                    "relation": "户主",
+                    "phone": None,
+                    "is_head": True,
+                }
+            ],
+        }
+        answer = await self.http.put(
+            f"{self.url('intake')}/v1/registry/households/{household['household_number']}",
+            json=household,
+        )
+        assert answer.status_code == 200, answer.text
+        household_id = str(answer.json()["household_id"])
+        async with asyncio.timeout(20):  # matching has it once its signals can be asked for
+            while (
+                await self.http.get(
+                    f"{self.url('matching')}/v1/signals", params={"household_id": household_id}
+                )
+            ).status_code == 404:
+                await asyncio.sleep(0.1)
+        return {**household, "household_id": household_id}
 
     async def case_for(self, household_id: str, *warning_ids: str) -> dict[str, Any]:
         """The household's open case once it carries all the given warnings."""

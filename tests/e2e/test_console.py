@@ -5,6 +5,7 @@ county office sees the county. Screenshots of the pages go to test-output/consol
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Page, async_playwright
@@ -23,8 +24,13 @@ async def _login(page: Page, base: str, officer_id: str, password: str) -> None:
     await page.click("#submit")
 
 
-async def _warn(system: System, household: int) -> str:
-    person = demo_registry()["households"][household]["members"][0]
+async def _warn(system: System, household: int | dict[str, Any]) -> str:
+    """A warning about the household's first member (a demo household by its index, or one a
+    test registered), once its case carries it; the case's number."""
+    registered = (
+        demo_registry()["households"][household] if isinstance(household, int) else household
+    )
+    person = registered["members"][0]
     answer = await system.post_warning(
         {
             "signal_type": "dibao_edge",
@@ -33,7 +39,7 @@ async def _warn(system: System, household: int) -> str:
         }
     )
     assert answer.status_code == 202, answer.text
-    number = demo_registry()["households"][household]["household_number"]
+    number = registered["household_number"]
     registry = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
     case = await system.case_for(registry.json()["household_id"], answer.json()["warning_id"])
     return str(case["case_number"])
@@ -43,7 +49,7 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
     system: System,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    mine = await _warn(system, 2)  # 诺邓镇天池村: its earlier case was closed, so a new one opens
+    mine = await _warn(system, await system.new_household())  # 诺邓镇天池村, a case of its own
     theirs = await _warn(system, 5)  # 功果桥镇
     base = system.url("console")
     async with async_playwright() as p:

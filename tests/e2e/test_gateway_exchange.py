@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import make_producer
 from shouwang_proto import Envelope, decode, encode
 from shouwang_proto.events import ComparisonAnsweredV1, ComparisonRequestedV1, PersonRef
 from shouwang_proto.topics import COMPARISONS, FEEDS
 from shouwang_stack.demo import demo_registry
 
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, officer_token
 
 pytestmark = pytest.mark.e2e
 POLICE = {"X-Api-Key": "demo-public-security-key"}
@@ -126,7 +127,16 @@ async def test_feed_health_shows_each_agencys_list_for_last_month(system: System
         headers={"X-Api-Key": "demo-water-key"},
     )
     assert upload.status_code == 202, upload.text
-    health = (await system.http.get(f"{system.url('agency-gateway')}/v1/feed-health")).json()
+    feed_health = f"{system.url('agency-gateway')}/v1/feed-health"
+    health = (await system.http.get(feed_health)).json()  # as the county office
+    # An agency's key or a village cadre's token is not enough; no token at all neither.
+    cadre = Officer("cadre-nuodeng", "杨春梅", "village_cadre", "532929101001")
+    for headers, status, code in (
+        ({"Authorization": "", "X-Api-Key": "demo-water-key"}, 401, "auth.required"),
+        ({"Authorization": f"Bearer {officer_token(cadre)}"}, 403, "role.forbidden"),
+    ):
+        answer = await system.http.get(feed_health, headers=headers)
+        assert (answer.status_code, answer.json()["code"]) == (status, code)
     assert health["period"] == period
     states = {item["agency_code"]: item for item in health["items"]}
     assert set(states) >= {"civil_affairs", "medical_insurance", "housing", "water"}

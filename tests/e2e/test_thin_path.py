@@ -125,6 +125,16 @@ async def test_a_warning_becomes_a_case_and_a_robot_message(system: System) -> N
     ):
         assert (answer.status_code, answer.json()["code"]) == (403, "role.forbidden")
 
+    # Matching's decision: the same officers of 诺邓村 may read it, another village's may not.
+    decision = f"{system.url('matching')}/v1/decisions/{warning_id}"
+    mine = await system.http.get(decision, headers=nuodeng)
+    assert (mine.status_code, mine.json()["outcome"]) == (200, "matched")
+    assert mine.json()["household_id"] == case["household_id"]
+    refused = await system.http.get(decision, headers=tianchi)
+    assert (refused.status_code, refused.json()["code"]) == (403, "scope.forbidden")
+    nobody = await system.http.get(decision, headers={"Authorization": ""})
+    assert (nobody.status_code, nobody.json()["code"]) == (401, "auth.required")
+
 
 async def test_more_warnings_for_the_household_join_its_open_case(system: System) -> None:
     person = _member(1)
@@ -191,6 +201,11 @@ async def test_someone_not_in_the_registry_is_reported_not_dropped(system: Syste
             await asyncio.sleep(0.1)
     assert decision.json()["outcome"] == "unmatched"
     assert decision.json()["reason_code"] == "not_in_registry"
+    # No household, so no region to read it by: the county office's (above), not a cadre's.
+    cadre = Officer("cadre-nuodeng", "杨春梅", "village_cadre", "532929101001")
+    cadre_auth = {"Authorization": f"Bearer {officer_token(cadre)}"}
+    refused = await system.http.get(decision.url, headers=cadre_auth)
+    assert (refused.status_code, refused.json()["code"]) == (403, "scope.forbidden")
 
 
 @pytest.mark.parametrize(

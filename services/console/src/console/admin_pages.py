@@ -119,7 +119,7 @@ def register(app: FastAPI, console: Console) -> None:
 
     async def feed_data(token: str) -> tuple[dict[str, Any], list[list[Any]], list[dict[str, Any]]]:
         health, precision, batches = await asyncio.gather(
-            console.gateway.get("/v1/feed-health"),
+            console.gateway.get("/v1/feed-health", headers=console.bearer(token)),
             console.casework.get("/v1/reports/precision", headers=console.bearer(token)),
             console.gateway.get("/v1/county/batches", headers=console.bearer(token)),
         )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from shouwang_kit.auth import CurrentOfficer, require_role
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.web import ApiError
 from shouwang_proto.catalogue import load_catalogue
@@ -95,12 +96,15 @@ async def post_comparison_result(
 async def get_feed_health(
     request: Request,
     runtime: RuntimeDep,
+    officer: CurrentOfficer,
     month: Annotated[
         str | None,
         Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="报送月份，缺省为本月"),
     ] = None,
 ) -> dict[str, Any]:
-    """Each agency's monthly list for the month before `month`: on time, late, missing, pending."""
+    """Each agency's monthly list for the month before `month`: on time, late, missing, pending
+    (the county office's view, officer token)."""
+    require_role(officer, {"county_office", "system"}, "只有县乡村振兴局可以查看各部门的报送情况")
     tz = ZoneInfo(request.app.state.settings.timezone)
     today = datetime.now(tz).date()
     anchor = today if month is None else datetime.strptime(month + "-01", "%Y-%m-%d").date()

@@ -1,4 +1,5 @@
-"""HTTP API of matching: the decisions taken (the review queue comes later)."""
+"""HTTP API of matching: the decision taken for a warning (officer token; the review queue is
+in `reviews_api`) and how far the read model has caught up (counts only, for operators)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
+from shouwang_kit.auth import CurrentOfficer, require_scope
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
 from sqlalchemy import func, select
@@ -16,15 +18,27 @@ router = APIRouter(prefix="/v1", tags=["decisions"])
 
 
 @router.get("/decisions/{warning_id}")
-async def get_decision(warning_id: uuid.UUID, request: Request) -> dict[str, Any]:
-    """What matching decided for one warning."""
+async def get_decision(
+    warning_id: uuid.UUID, request: Request, officer: CurrentOfficer
+) -> dict[str, Any]:
+    """What matching decided for one warning: for officers whose region holds the household it
+    was matched to; a decision without a household (review, unmatched) for the county office
+    and services."""
     runtime: ServiceRuntime = request.app.state.runtime
     async with runtime.sessions() as session:
         row = (
-            await session.execute(select(decisions).where(decisions.c.warning_id == warning_id))
+            await session.execute(
+                select(decisions, households.c.region_code)
+                .outerjoin(households, households.c.household_id == decisions.c.household_id)
+                .where(decisions.c.warning_id == warning_id)
+            )
         ).first()
     if row is None:
         raise ApiError(404, "decision.not_found", "该预警尚未比对或不存在")
+    if row.region_code is not None:
+        require_scope(officer, row.region_code, "该预警对应的农户不在您负责的区域内，无权查看")
+    elif officer.role not in ("county_office", "system"):
+        raise ApiError(403, "scope.forbidden", "未匹配到农户的预警只有县乡村振兴局可以查看")
     return {
         "warning_id": str(row.warning_id),
         "outcome": row.outcome,
