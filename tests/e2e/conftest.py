@@ -76,16 +76,17 @@ class System:
             headers={"Content-Type": content_type, **(headers or CIVIL)},
         )
 
-    async def new_household(
-        self,
-        region_code: str = "532929101002",
-        village_name: str = "天池村",
-        township_name: str = "诺邓镇",
-        name: str = "杨建华",
-    ) -> dict[str, Any]:
-        """A household of the test's own (a new number, one member with a new ID), registered
-        as the county office would and known to matching: a test that opens, accepts or closes
-        its case depends on no other test. The household as registered, with its id."""
+    async def new_household(self, like: int = 2, name: str = "杨建华") -> dict[str, Any]:
+        """A household of the test's own in the village of demo household `like` (2: 诺邓镇
+        天池村) — a new number, one member with a new ID — registered as the county office would
+        and known to matching: a test that opens, accepts or closes its case depends on no other
+        test. The household as registered, with its id."""
+        place = demo_registry()["households"][like]
+        region_code, village_name, township_name = (
+            place["region_code"],
+            place["village_name"],
+            place["township_name"],
+        )
         n = next(_OWN_HOUSEHOLDS)
         first17 = f"{region_code[:6]}1975{n % 12 + 1:02d}{n % 28 + 1:02d}{n % 1000:03d}"
         household = {

@@ -53,7 +53,10 @@ async def test_calendar_answers_and_loading_a_year(system: System) -> None:
 
 
 async def _open_case(system: System, household: int) -> dict[str, Any]:
-    person = demo_registry()["households"][household]["members"][-1]
+    """A new case awaiting acceptance, of a household of the test's own in the village of demo
+    household `household` (whatever other tests did to the demo's)."""
+    home = await system.new_household(like=household)
+    person = home["members"][-1]
     answer = await system.post_warning(
         {
             "signal_type": "temporary_assistance",
@@ -62,9 +65,7 @@ async def _open_case(system: System, household: int) -> dict[str, Any]:
         }
     )
     assert answer.status_code == 202, answer.text
-    number = demo_registry()["households"][household]["household_number"]
-    registry = await system.http.get(f"{system.url('intake')}/v1/registry/households/{number}")
-    return await system.case_for(registry.json()["household_id"], answer.json()["warning_id"])
+    return await system.case_for(home["household_id"], answer.json()["warning_id"])
 
 
 async def test_a_due_soon_clock_alerts_the_village_cadre_and_acceptance_stops_it(

@@ -49,7 +49,9 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
     system: System,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    mine = await _warn(system, await system.new_household())  # 诺邓镇天池村, a case of its own
+    mine = await _warn(
+        system, await system.new_household(like=2)
+    )  # 诺邓镇天池村, a case of its own
     theirs = await _warn(system, 5)  # 功果桥镇
     base = system.url("console")
     async with async_playwright() as p:

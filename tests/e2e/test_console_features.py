@@ -45,9 +45,10 @@ async def _login(page: Page, base: str, officer_id: str) -> None:
         ) from None
 
 
-async def _case(system: System, household: int, **warning: Any) -> dict[str, Any]:
-    """The household's open case once it carries a new warning about its head."""
-    home = demo_registry()["households"][household]
+async def _case(system: System, household: int | dict[str, Any], **warning: Any) -> dict[str, Any]:
+    """The household's open case once it carries a new warning about its head (a demo household
+    by its index, or one the test registered)."""
+    home = demo_registry()["households"][household] if isinstance(household, int) else household
     person = home["members"][0]
     body = {
         "signal_type": "dibao_edge",
@@ -72,11 +73,9 @@ async def _act(system: System, case: dict[str, Any], action: str, **details: str
 
 
 async def _fresh_case(system: System, household: int, **warning: Any) -> dict[str, Any]:
-    """A case awaiting acceptance: an open case further along is dismissed first."""
-    case = await _case(system, household, **warning)
-    if case["status"] != "awaiting_acceptance":
-        await _act(system, case, "county_dismiss", explanation="e2e：另案处理")
-        case = await _case(system, household, **warning)
+    """A new case awaiting acceptance, of a household of the test's own in the village of demo
+    household `household`."""
+    case = await _case(system, await system.new_household(like=household), **warning)
     assert case["status"] == "awaiting_acceptance"
     return case
 
@@ -398,6 +397,8 @@ async def test_a_village_cadre_records_the_months_visits_in_the_console(system: 
         await page.wait_for_selector("#coverage")
         rows = await page.locator("#coverage tr").all_inner_texts()
         assert len(rows) == 2 and "天池村" in rows[1], rows  # their village only
+        # 镇, 村, households, visited, rate, those not visited (other tests add households)
+        households, visited = (int(n) for n in rows[1].split("\t")[2:4])
         await page.click("a.not-visited:text('5329291010020003')")
         assert await page.input_value("#household_number") == "5329291010020003"
         await page.evaluate("document.querySelector('#visit_date').removeAttribute('max')")
@@ -415,6 +416,10 @@ async def test_a_village_cadre_records_the_months_visits_in_the_console(system: 
         await page.click("#visit-form button[type=submit]")
         await page.wait_for_selector("#done")
         assert "已登记户 5329291010020003 的走访" in await page.inner_text("#done")
-        assert "全部已走访" in (await page.locator("#coverage tr").all_inner_texts())[1]
+        after = (await page.locator("#coverage tr").all_inner_texts())[1].split("\t")
+        assert [int(n) for n in after[2:4]] == [households, visited + 1]
+        assert "5329291010020003" not in after[-1]
+        if visited + 1 == households:
+            assert "全部已走访" in after[-1]
         await page.screenshot(path=str(SHOTS / "visits.png"), full_page=True)
         await browser.close()
