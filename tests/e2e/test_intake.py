@@ -9,6 +9,7 @@ import asyncio
 import io
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -262,6 +263,43 @@ async def test_self_declaration_in_a_browser_becomes_a_warning_and_a_case(system
         f"{intake}{photo['url']}", headers={"Authorization": f"Bearer {officer_token(elsewhere)}"}
     )
     assert (refused.status_code, refused.json()["code"]) == (403, "scope.forbidden")
+
+    # In the console, 诺邓村's cadre sees on the case what was declared, with the photo; another
+    # village's cadre cannot open the photo through the console either.
+    case = next(c for c in cases if signal in c["signals"])
+    console = system.url("console")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = await browser.new_page()
+        for officer_id in ("cadre-nuodeng", "cadre-jinhe"):
+            await page.goto(f"{console}/login")
+            await page.fill("#officer_id", officer_id)
+            await page.fill("#password", f"demo-{officer_id}")
+            await page.click("#submit")
+            await page.wait_for_selector("#queue")
+            if officer_id == "cadre-nuodeng":
+                await page.goto(f"{console}/cases/{case['case_id']}")
+                shown = await page.inner_text(f"#declaration-{receipt}")
+                assert receipt in shown and "说明：丈夫住院，自付医疗费较多" in shown, shown
+                img = page.locator(f"#declaration-{receipt} img")
+                await img.scroll_into_view_if_needed()
+                await page.wait_for_function(
+                    "el => el.complete && el.naturalWidth > 0", arg=await img.element_handle()
+                )
+                assert await img.evaluate("el => [el.naturalWidth, el.naturalHeight]") == [
+                    1536,
+                    2048,
+                ]
+                shots = Path(__file__).resolve().parents[2] / "test-output" / "console"
+                shots.mkdir(parents=True, exist_ok=True)
+                await page.screenshot(path=str(shots / "case-declaration.png"), full_page=True)
+            else:
+                answer = await page.goto(f"{console}/declarations/{receipt}/photos/1")
+                assert answer is not None and answer.status == 403
+                assert "不在您负责的区域" in await page.inner_text("body")
+        await browser.close()
 
 
 async def test_malformed_declarations_get_clear_errors(system: System) -> None:

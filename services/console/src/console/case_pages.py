@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.core import Console
 from console.names import ACTION_NAMES, CLOCK_STATES, DELIVERY_STATUS
-from console.views import timeline, working_days_phrase
+from console.views import due_on, timeline, working_days_phrase
 
 
 async def _json(client: httpx.AsyncClient, url: str, **kwargs: Any) -> Any:
@@ -31,22 +31,43 @@ async def _clock_rows(console: Console, clocks: list[dict[str, Any]]) -> list[di
     today = datetime.now(console.tz).date()
 
     async def one(clock: dict[str, Any]) -> dict[str, Any]:
-        due = datetime.fromisoformat(clock["due_at"]).astimezone(console.tz)
-        row = {**clock, "due_local": due.strftime("%Y-%m-%d %H:%M")}
+        day, at = due_on(datetime.fromisoformat(clock["due_at"]).astimezone(console.tz))
+        row = {**clock, "due_local": f"{day.isoformat()} {at}"}
         row["state_name"] = CLOCK_STATES.get(clock["state"], clock["state"])
         if clock["state"] in ("running", "breached"):
-            later, earlier = max(due.date(), today), min(due.date(), today)
+            later, earlier = max(day, today), min(day, today)
             counted = await _json(
                 console.casework,
                 "/v1/calendar/working-days",
                 params={"from": earlier.isoformat(), "to": later.isoformat()},
             )
             if counted is not None:
-                row["left"] = working_days_phrase(due.date(), today, counted["working_days"])
+                row["left"] = working_days_phrase(day, today, counted["working_days"])
                 row["left_provisional"] = counted["provisional"]
         return row
 
     return list(await asyncio.gather(*(one(c) for c in clocks)))
+
+
+async def _declarations(
+    console: Console, signals: list[dict[str, Any]], token: str
+) -> dict[str, dict[str, Any]]:
+    """The household's own declarations behind the case's self-declaration signals (自主申报:
+    what was declared and the photos sent with it), by warning id; those intake cannot give
+    now are left out (the signal is still listed)."""
+    wanted = [s["warning_id"] for s in signals if s["agency_code"] == "self_declaration"]
+    found = await asyncio.gather(
+        *(
+            _json(
+                console.intake,
+                "/v1/declarations",
+                params={"warning_id": w},
+                headers=console.bearer(token),
+            )
+            for w in wanted
+        )
+    )
+    return {w: d for w, d in zip(wanted, found, strict=True) if d is not None}
 
 
 def register(app: FastAPI, console: Console) -> None:
@@ -69,7 +90,7 @@ def register(app: FastAPI, console: Console) -> None:
             return console.to_login()
         case = answer.json()
         cid = case["case_id"]
-        household, deliveries, trace, clocks = await asyncio.gather(
+        household, deliveries, trace, clocks, declarations = await asyncio.gather(
             _json(
                 console.intake,
                 f"/v1/registry/households/{quote(case['household_number'])}",
@@ -83,6 +104,7 @@ def register(app: FastAPI, console: Console) -> None:
             ),
             _json(console.casework, f"/v1/cases/{cid}/trace", headers=console.bearer(token)),
             _clock_rows(console, case["clocks"]),
+            _declarations(console, case["signals"], token),
         )
         views = [
             e for e in (trace or {}).get("items", []) if e["action"] == "sensitive_data_viewed"
@@ -104,6 +126,7 @@ def register(app: FastAPI, console: Console) -> None:
             case=case,
             clocks=clocks,
             household=household,
+            declarations=declarations,
             revealed=revealed,
             timeline=[
                 {"at_local": e.at.astimezone(console.tz).strftime("%m-%d %H:%M"), "entry": e}
@@ -115,6 +138,29 @@ def register(app: FastAPI, console: Console) -> None:
         if revealed is not None:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.get("/declarations/{receipt_number}/photos/{position}", response_class=Response)
+    async def declaration_photo(receipt_number: str, position: int, request: Request) -> Response:
+        """A declaration's photo, fetched from intake as the signed-in officer (intake checks
+        that the village is inside their region); never cached."""
+        who = console.officer_of(request)
+        if who is None:
+            return console.to_login()
+        try:
+            answer = await console.intake.get(
+                f"/v1/declarations/{quote(receipt_number)}/photos/{position}",
+                headers=console.bearer(who[1]),
+            )
+        except httpx.HTTPError:
+            return console.message(who[0], "农户信息库暂时无法访问，照片未能显示", 503)
+        if answer.status_code != 200:
+            message = answer.json().get("message", "无法查看该照片")
+            return console.message(who[0], message, answer.status_code)
+        return Response(
+            answer.content,
+            media_type="image/jpeg",
+            headers={"Cache-Control": "private, no-store"},
+        )
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
     async def case_page(case_id: str, request: Request, error: str = "") -> Response:
