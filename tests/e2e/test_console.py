@@ -82,6 +82,22 @@ async def test_a_township_officer_sees_only_their_township_and_accepts_a_case(
         assert "已电话联系户主" in trail
         assert "系统：立案 预警匹配到本户" in trail and "opened" not in trail  # in words, not codes
         await page.screenshot(path=str(SHOTS / "case-accepted.png"), full_page=True)
+        # 录入比对结果 asks for the comparison's findings by name; sent without them (the
+        # browser's own check taken off), casework's refusal names them in words and the form
+        # keeps what was typed.
+        form = "#action-record_comparison"
+        assert "比对或核查情况（必填）" in await page.inner_text(form)
+        await page.eval_on_selector(f"{form} textarea", "el => el.removeAttribute('required')")
+        await page.fill(f"{form} input[name=reason]", "民政、医保已回复")
+        await page.click(f"{form} button")
+        await page.wait_for_selector("#error")
+        assert "需要填写：比对或核查情况" in await page.inner_text("#error")
+        assert await page.input_value(f"{form} input[name=reason]") == "民政、医保已回复"
+        await page.fill(f"{form} textarea[name=d_findings]", "无车辆、无工商登记、无财政供养人员")
+        await page.click(f"{form} button")
+        await page.wait_for_selector("#status")
+        assert "待入户核查" in await page.inner_text("#status")
+        assert "无车辆、无工商登记、无财政供养人员" in await page.inner_text("#trail")
         await page.goto(f"{base}/?clock=overdue")
         assert mine not in await page.inner_text("#queue")
 

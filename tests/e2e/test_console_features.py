@@ -423,3 +423,90 @@ async def test_a_village_cadre_records_the_months_visits_in_the_console(system: 
             assert "全部已走访" in after[-1]
         await page.screenshot(path=str(SHOTS / "visits.png"), full_page=True)
         await browser.close()
+
+
+async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_pages_forms(
+    system: System,
+) -> None:
+    """Every workflow step from the case page's own forms, each officer in their role: the
+    forms ask for each step's details by name (a choice as a list, the risk rules' facts as
+    boxes and a number), and what was entered reads in words in the trail."""
+    home = await system.new_household(like=2)  # 诺邓镇天池村
+    case = await _case(system, home)
+    cases = f"{system.url('casework')}/v1/cases/{case['case_id']}"
+    base = system.url("console")
+
+    async def step(page: Page, action: str, **fields: str | bool) -> str:
+        """Take `action` from its form; the page's error, if any."""
+        await page.goto(f"{base}/cases/{case['case_id']}")
+        form = f"#action-{action}"
+        for name, value in fields.items():
+            target = f"{form} #{action}-{name}"
+            kind = await page.eval_on_selector(target, "el => el.tagName + ':' + el.type")
+            if value is True:
+                await page.check(target)
+            elif kind.startswith("SELECT"):
+                await page.select_option(target, str(value))
+            else:
+                await page.fill(target, str(value))
+        await page.click(f"{form} button")
+        await page.wait_for_selector("#status")
+        error = await page.query_selector("#error")
+        return await error.inner_text() if error else ""
+
+    async def cut_short(kind: str) -> None:  # the 5 days of a 公示, as a county override would
+        answer = await system.http.post(
+            f"{cases}/clocks/{kind}/override", json={"reason": "e2e：公示期按规定已满"}
+        )
+        assert answer.status_code == 200, answer.text
+
+    async with async_playwright() as p:
+        browser = await _browser(p)
+        cadre, town, county = [await browser.new_page() for _ in range(3)]
+        await _login(cadre, base, "cadre-tianchi")
+        await _login(town, base, "town-nuodeng")
+        await _login(county, base, "county-office")
+        assert await step(cadre, "accept") == ""
+        assert await step(town, "record_comparison", findings="民政、医保比对属实") == ""
+        assert await step(cadre, "record_visit", findings="入户核实，家中有大病病人") == ""
+        assert "拟纳入监测" in await cadre.inner_text("#action-village_assessment select")
+        assert await step(cadre, "village_assessment", result="propose") == ""
+        assert await step(cadre, "start_village_notice") == ""
+        await cut_short("village_notice")
+        assert await step(cadre, "end_village_notice", objections="公示期间无异议") == ""
+        await cut_short("township_notice")
+        assert await step(town, "township_approve") == ""
+        assert await step(county, "county_include", monitor_type="突发严重困难户") == ""
+        assert await step(town, "name_officer", officer="李正华") == ""
+        assert await step(cadre, "record_plan", plan="申请临时救助，落实医保倾斜") == ""
+        assert await step(cadre, "start_help", measures="临时救助3000元已发放") == ""
+        # 风险消除: the indicators as boxes, the income as a number; refused here by the rules
+        # (the income typed in words; and it is the month of inclusion), each told in words.
+        refused = await step(
+            town,
+            "eliminate_risk",
+            targeted_help_done=True,
+            basic_needs_stable=True,
+            income_stable_6_months=True,
+            rigid_costs_solved=True,
+            income_per_head="一万二",
+        )
+        assert "家庭人均纯收入应为数字" in refused and "纳入监测当月不能标注风险消除" in refused
+        assert "未满足" not in refused  # the four boxes ticked arrived as true
+        assert await town.is_checked("#eliminate_risk-targeted_help_done")  # kept as typed
+        assert await town.input_value("#eliminate_risk-income_per_head") == "一万二"
+        trail = await town.inner_text("#trail")
+        await town.screenshot(path=str(SHOTS / "case-workflow.png"), full_page=True)
+        await browser.close()
+    for words in (
+        "李正华（cadre-tianchi）：受理",
+        "比对或核查情况：民政、医保比对属实",
+        "评议结果：拟纳入监测",
+        "公示期间的异议及处理情况：公示期间无异议",
+        "监测对象类型：突发严重困难户",
+        "帮扶责任人：李正华",
+        "已落实的帮扶措施：临时救助3000元已发放",
+    ):
+        assert words in trail, words
+    after = (await system.http.get(cases)).json()
+    assert (after["status"], after["monitor_type"]) == ("helping", "突发严重困难户")

@@ -3,12 +3,16 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from casework.domain.risk_elimination import check_risk_elimination
+from casework.domain.risk_elimination import INDICATORS, check_risk_elimination
 from casework.domain.workflow import (
     BY_ACTION,
+    MONITOR_TYPES,
+    WORKFLOW,
     CaseTransitionError,
     available,
     decide,
+    details_in_words,
+    fields_needed,
 )
 
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
@@ -189,3 +193,59 @@ def test_risk_elimination_rules() -> None:
     assert "income.missing" in codes({k: v for k, v in GOOD.items() if k != "income_per_head"})
     lower = check_risk_elimination(GOOD, included_on=included, today=today, income_threshold=7500)
     assert lower == []  # thresholds are configuration: 7,500 in seeds/002
+
+
+def test_a_missing_detail_is_named_in_words_and_every_form_asks_for_what_its_action_needs() -> None:
+    with pytest.raises(CaseTransitionError) as caught:
+        decide(
+            "record_comparison",
+            state="accepted",
+            role="township_officer",
+            details={"findings": "  "},
+            running_clocks={},
+            now=NOW,
+        )
+    assert caught.value.message == "录入比对结果需要填写：比对或核查情况（findings）"
+    assert [f.name for f in fields_needed("county_review", "county_include")] == ["monitor_type"]
+    (kind,) = fields_needed("county_review", "county_include")
+    assert [value for value, _label in kind.choices] == list(MONITOR_TYPES)
+    (result,) = fields_needed("visited", "village_assessment")
+    assert [value for value, _label in result.choices] == ["propose", "reject"]
+    assert fields_needed("accepted", "accept") == []  # not an action of that state
+    assert fields_needed("awaiting_acceptance", "accept") == []  # needs nothing but a note
+    # Each action's form asks for every detail `decide` requires of it.
+    for transition in WORKFLOW:
+        for state in transition.sources:
+            asked = {f.name for f in fields_needed(state, transition.action) if f.required}
+            assert asked >= set(transition.needs)
+
+
+def test_the_risk_elimination_form_asks_for_what_its_rules_check() -> None:
+    fields = {f.name: f for f in fields_needed("helping", "eliminate_risk")}
+    assert {n for n, f in fields.items() if f.kind == "check" and f.required} == set(INDICATORS)
+    assert fields["income_per_head"].kind == "number"
+    assert not fields["supported_by_children"].required
+    # What the form sends when filled in as the rules want passes them; a text income is told.
+    sent: dict[str, object] = {n: True for n in INDICATORS} | {"income_per_head": 12500.0}
+    assert (
+        check_risk_elimination(sent, included_on=None, today=NOW.date(), income_threshold=1e4) == []
+    )
+    sent["income_per_head"] = "一万二"
+    (failure,) = check_risk_elimination(
+        sent, included_on=None, today=NOW.date(), income_threshold=1e4
+    )
+    assert failure.code == "income.not_a_number" and "一万二" in failure.message
+    assert details_in_words({"targeted_help_done": True, "income_per_head": 12500.0}) == [
+        "帮扶措施已落实到位：是",
+        "家庭人均纯收入（元/年）：12500.0",
+    ]
+
+
+def test_details_read_in_words_in_the_trail() -> None:
+    assert details_in_words({"result": "propose"}) == ["评议结果：拟纳入监测"]
+    assert details_in_words({"findings": "无车辆", "phone_checked": True}) == [
+        "比对或核查情况：无车辆",
+        "phone_checked：True",
+    ]
+    assert details_in_words({"monitor_type": "边缘易致贫户"}) == ["监测对象类型：边缘易致贫户"]
+    assert details_in_words({}) == []

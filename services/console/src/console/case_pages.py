@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.core import Console
 from console.names import ACTION_NAMES, CLOCK_STATES, DELIVERY_STATUS
-from console.views import due_on, timeline, working_days_phrase
+from console.views import action_details, due_on, timeline, working_days_phrase
 
 
 async def _json(client: httpx.AsyncClient, url: str, **kwargs: Any) -> Any:
@@ -74,7 +74,13 @@ def register(app: FastAPI, console: Console) -> None:
     """Add the case page's routes."""
 
     async def render(
-        request: Request, case_id: str, *, error: str = "", revealed: Any = None
+        request: Request,
+        case_id: str,
+        *,
+        error: str = "",
+        revealed: Any = None,
+        typed: dict[str, str] | None = None,
+        status: int = 200,
     ) -> Response:
         who = console.officer_of(request)
         if who is None:
@@ -116,14 +122,18 @@ def register(app: FastAPI, console: Console) -> None:
             action_names=ACTION_NAMES,
             delivery_status=DELIVERY_STATUS,
             actor_names={
+                **{a["actor"]: console.officer_name(a["actor"]) for a in case["actions"]},
                 "system": "系统",
                 **{f"agency:{code}": name for code, name in console.agency_names.items()},
             },
         )
         response = console.page(
             "case.html",
+            status=status if error else 200,
             officer=officer,
+            typed=typed or {},
             case=case,
+            assignee=console.officer_name(case["assignee"]) if case.get("assignee") else "",
             clocks=clocks,
             household=household,
             declarations=declarations,
@@ -191,22 +201,29 @@ def register(app: FastAPI, console: Console) -> None:
         action: str,
         request: Request,
         reason: Annotated[str, Form(max_length=500)] = "",
-        details: Annotated[str, Form(max_length=4000)] = "",
     ) -> Response:
+        """One workflow action from its form: the note (`reason`) and the details the action
+        asks for (`views.action_details`). Refused, the page comes back with casework's message
+        and the form as typed."""
         who = console.officer_of(request)
         if who is None:
             return console.to_login()
-        fields: dict[str, str] = {}
-        for line in details.splitlines():
-            key, sep, value = line.partition("=")
-            if sep and key.strip():
-                fields[key.strip()] = value.strip()
+        fields = action_details(
+            [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+        )
         answer = await console.casework.post(
             f"/v1/cases/{quote(case_id)}/actions/{quote(action)}",
             json={"reason": reason, "details": fields},
             headers=console.bearer(who[1]),
         )
-        target = f"/cases/{quote(case_id)}"
         if answer.status_code >= 400:
-            target += "?error=" + quote(answer.json().get("message", "操作失败"))
-        return RedirectResponse(target, status_code=303)
+            typed = {f"{action}.{k}": str(v) for k, v in fields.items()}
+            typed[f"{action}.reason"] = reason
+            return await render(
+                request,
+                case_id,
+                error=answer.json().get("message", "操作失败"),
+                typed=typed,
+                status=answer.status_code,
+            )
+        return RedirectResponse(f"/cases/{quote(case_id)}", status_code=303)

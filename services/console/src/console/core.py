@@ -117,6 +117,11 @@ class Console:
         villages = [r for r in inside if r["code"][9:] != "000"]
         return townships, villages
 
+    def officer_name(self, officer_id: str) -> str:
+        """'段志华（town-nuodeng）' for an officer in the directory, else the id as it is."""
+        entry = self.logins.get(officer_id)
+        return f"{entry['name']}（{officer_id}）" if entry and entry.get("name") else officer_id
+
     def officers_in(self, scope: str) -> list[dict[str, Any]]:
         """Directory officers inside a region (the assignees one may filter by)."""
         return sorted(

@@ -3,6 +3,7 @@ timeline, chart geometry, queue filters and the export tables."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,33 @@ def due_on(due: datetime) -> tuple[date, str]:
     if due.time() == time.min:
         return due.date() - timedelta(days=1), "24:00"
     return due.date(), due.strftime("%H:%M")
+
+
+def action_details(form: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A workflow action's details from its form, by the inputs' prefixes (the case page names
+    them after casework's `action_fields`): `d_<name>` text, trimmed; `b_<name>` a ticked box,
+    true; `n_<name>` a number (an integer when whole), or the text as typed when it is not
+    one, for casework to refuse by name."""
+    details: dict[str, Any] = {}
+    for key, value in form:
+        prefix, name = key[:2], key[2:]
+        if not name:
+            continue
+        if prefix == "d_":
+            details[name] = value.strip()[:2000]
+        elif prefix == "b_":
+            details[name] = True
+        elif prefix == "n_":
+            text = value.strip().replace(",", "").replace("，", "")
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):  # not a number, or 'inf' / 'nan' typed
+                details[name] = value.strip()[:50]
+                continue
+            details[name] = int(number) if number.is_integer() else number
+    return details
 
 
 def working_days_phrase(due_day: date, today: date, working_days: int) -> str:
@@ -66,6 +94,13 @@ class TimelineEntry:
     text: str
 
 
+def _note(action: Mapping[str, Any]) -> str:
+    """An action's note for the trail; none when it only repeats the step's name (casework
+    records the name as the reason when the officer wrote none)."""
+    reason = str(action.get("reason") or "")
+    return "" if reason == action.get("name_zh") else reason
+
+
 def timeline(
     actions: Iterable[Mapping[str, Any]],
     deliveries: Iterable[Mapping[str, Any]],
@@ -83,7 +118,12 @@ def timeline(
             datetime.fromisoformat(a["at"]),
             "action",
             names.get(str(a["actor"]), str(a["actor"])),
-            f"{action_names.get(a['action'], a['action'])} {a.get('reason') or ''}".strip(),
+            "；".join(
+                [
+                    f"{action_names.get(a['action'], a['action'])} {_note(a)}".strip(),
+                    *(a.get("details_zh") or []),
+                ]
+            ),
         )
         for a in actions
     ]

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from console.views import (
+    action_details,
     case_params,
     due_on,
     percent,
@@ -86,6 +87,46 @@ def test_timeline_merges_actions_notifications_and_views_in_time_order() -> None
     assert "入户前联系" in entries[2].text
 
 
+def test_an_action_in_the_timeline_carries_its_details_in_words() -> None:
+    (entry,) = timeline(
+        [
+            {
+                "action": "record_comparison",
+                "actor": "town-nuodeng",
+                "at": "2026-11-21T02:00:00+00:00",
+                "reason": "",
+                "details_zh": ["比对或核查情况：无车辆"],
+            }
+        ],
+        [],
+        [],
+        action_names={"record_comparison": "录入比对结果"},
+        delivery_status={},
+        actor_names={"town-nuodeng": "段志华（town-nuodeng）"},
+    )
+    assert (entry.who, entry.text) == (
+        "段志华（town-nuodeng）",
+        "录入比对结果；比对或核查情况：无车辆",
+    )
+    # A note that only repeats the step's name (none was written) is not shown twice.
+    (repeat,) = timeline(
+        [
+            {
+                "action": "accept",
+                "actor": "x",
+                "at": "2026-11-21T02:00:00+00:00",
+                "reason": "受理",
+                "name_zh": "受理",
+            }
+        ],
+        [],
+        [],
+        action_names={"accept": "受理"},
+        delivery_status={},
+    )
+    assert repeat.text == "受理"
+
+
 def test_ranked_bars_are_relative_to_the_largest() -> None:
     bars = ranked_bars([("诺邓镇", 5, ""), ("功果桥镇", 10, "")])
     assert [(b.label, b.percent) for b in bars] == [("功果桥镇", 100.0), ("诺邓镇", 50.0)]
@@ -135,3 +176,24 @@ def test_a_deadline_at_midnight_is_the_end_of_the_day_before() -> None:
     assert due_on(datetime(2026, 12, 9, 0, 1, tzinfo=tz)) == (date(2026, 12, 9), "00:01")
     assert due_on(datetime(2026, 12, 9, 17, 30, tzinfo=tz)) == (date(2026, 12, 9), "17:30")
     assert due_on(datetime(2027, 1, 1, 0, 0, tzinfo=tz)) == (date(2026, 12, 31), "24:00")
+
+
+def test_action_details_are_read_from_the_forms_inputs_by_kind() -> None:
+    form = [
+        ("reason", "e2e"),
+        ("d_findings", "  无车辆  "),
+        ("b_targeted_help_done", "true"),
+        ("n_income_per_head", "12,500"),
+        ("n_share", "0.5"),
+        ("n_typo", "一万"),
+        ("n_odd", "nan"),
+        ("d_", "no name"),
+    ]
+    assert action_details(form) == {
+        "findings": "无车辆",
+        "targeted_help_done": True,
+        "income_per_head": 12500,
+        "share": 0.5,
+        "typo": "一万",
+        "odd": "nan",
+    }

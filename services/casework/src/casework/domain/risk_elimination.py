@@ -40,8 +40,12 @@ def check_risk_elimination(
         if facts.get(key) is not True
     ]
     income = facts.get("income_per_head")
-    if not isinstance(income, int | float) or isinstance(income, bool):
+    if income is None or income == "":
         failures.append(RuleFailure("income.missing", "请填写家庭人均纯收入"))
+    elif not isinstance(income, int | float) or isinstance(income, bool):
+        failures.append(
+            RuleFailure("income.not_a_number", f"家庭人均纯收入应为数字（元），收到“{income}”")
+        )
     elif income < income_threshold:
         failures.append(
             RuleFailure(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from casework.domain.risk_elimination import INDICATORS
+
 V, W, T, C = "village_cadre", "work_team", "township_officer", "county_office"
 MONITOR_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 STATE_NAMES = {
@@ -228,6 +230,50 @@ BY_ACTION = {t.action: t for t in reversed(WORKFLOW)}  # an action's first row: 
 
 
 @dataclass(frozen=True)
+class DetailField:
+    """A detail an action asks for, as the officer's form shows it: its name in the request,
+    its label in Chinese, its kind (`text`; `choice` among `choices`, (value, label); `check`,
+    a yes/no sent as true or false; `number`) and whether the form must have it."""
+
+    name: str
+    label: str
+    choices: tuple[tuple[str, str], ...] = ()
+    kind: str = "text"
+    required: bool = True
+
+    def __post_init__(self) -> None:
+        if self.choices and self.kind == "text":
+            object.__setattr__(self, "kind", "choice")
+
+
+VILLAGE_RESULTS = (("propose", "拟纳入监测"), ("reject", "不拟纳入"))
+DETAIL_FIELDS = {
+    f.name: f
+    for f in (
+        DetailField("findings", "比对或核查情况"),
+        DetailField("result", "评议结果", VILLAGE_RESULTS),
+        DetailField("objections", "公示期间的异议及处理情况"),
+        DetailField("monitor_type", "监测对象类型", tuple((t, t) for t in MONITOR_TYPES)),
+        DetailField("explanation", "不予纳入的理由（将告知农户）"),
+        DetailField("officer", "帮扶责任人"),
+        DetailField("plan", "帮扶计划（一户一策）"),
+        DetailField("measures", "已落实的帮扶措施"),
+        DetailField("reason_detail", "回退原因"),
+    )
+}
+assert {n for t in WORKFLOW for n in t.needs} <= set(DETAIL_FIELDS), "every detail has a label"
+# 风险消除 asks for the facts its rules are checked on (`check_risk_elimination`): the four
+# indicators, the income per head, and the household's labour.
+RISK_FIELDS = (
+    *(DetailField(key, text, kind="check") for key, text in INDICATORS.items()),
+    DetailField("income_per_head", "家庭人均纯收入（元/年）", kind="number"),
+    DetailField("whole_household_no_labour", "整户无劳动力", kind="check", required=False),
+    DetailField("supported_by_children", "子女赡养能力较强的老人户", kind="check", required=False),
+)
+_ALL_FIELDS = DETAIL_FIELDS | {f.name: f for f in RISK_FIELDS}
+
+
+@dataclass(frozen=True)
 class Decision:
     """What a legal transition does: the new state and the clocks to stop and start."""
 
@@ -261,15 +307,18 @@ def decide(
         raise CaseTransitionError(403, "role.forbidden", f"您的角色不能{transition.name}")
     missing = [n for n in transition.needs if not str(details.get(n, "")).strip()]
     if missing:
+        labels = "、".join(DETAIL_FIELDS[n].label for n in missing)
         raise CaseTransitionError(
-            422, "details.required", f"{transition.name}需要填写：{'、'.join(missing)}"
+            422, "details.required", f"{transition.name}需要填写：{labels}（{'、'.join(missing)}）"
         )
     if action == "county_include" and details.get("monitor_type") not in MONITOR_TYPES:
         raise CaseTransitionError(
             422, "monitor_type.unknown", "监测对象类型应为：" + "、".join(MONITOR_TYPES)
         )
     if action == "village_assessment" and details.get("result") not in ("propose", "reject"):
-        raise CaseTransitionError(422, "result.unknown", "评议结果应为 propose（拟纳入）或 reject")
+        raise CaseTransitionError(
+            422, "result.unknown", "评议结果应为 propose（拟纳入监测）或 reject（不拟纳入）"
+        )
     if transition.wait_for is not None:
         due = running_clocks.get(transition.wait_for)
         if due is not None and now < due:
@@ -287,3 +336,31 @@ def decide(
 def available(state: str, role: str) -> list[str]:
     """The actions an officer of `role` may take on a case in `state`."""
     return [t.action for t in WORKFLOW if state in t.sources and role in t.roles]
+
+
+def details_in_words(details: Mapping[str, Any]) -> list[str]:
+    """An action's details as the trail shows them: '比对或核查情况：无车辆', a choice by its label
+    ('评议结果：拟纳入监测'); details no form asks for under their own names, after those."""
+
+    def text(field: DetailField, value: Any) -> str:
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return str(dict(field.choices).get(str(value), value))
+
+    known = [
+        f"{_ALL_FIELDS[n].label}：{text(_ALL_FIELDS[n], v)}"
+        for n, v in details.items()
+        if n in _ALL_FIELDS
+    ]
+    return known + [f"{n}：{v}" for n, v in details.items() if n not in _ALL_FIELDS]
+
+
+def fields_needed(state: str, action: str) -> list[DetailField]:
+    """What the form for `action` on a case in `state` asks for (none for an action the state
+    does not allow)."""
+    transition = next((t for t in WORKFLOW if t.action == action and state in t.sources), None)
+    if transition is None:
+        return []
+    return [DETAIL_FIELDS[n] for n in transition.needs] + (
+        list(RISK_FIELDS) if action == "eliminate_risk" else []
+    )

@@ -21,7 +21,13 @@ from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import actions, cases, clocks, outbox, signals
 from casework.app.actions import DECISIONS, apply_action
 from casework.app.clock_control import control_clock
-from casework.domain.workflow import CaseTransitionError, available
+from casework.domain.workflow import (
+    BY_ACTION,
+    CaseTransitionError,
+    available,
+    details_in_words,
+    fields_needed,
+)
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -40,6 +46,8 @@ def _case_summary(row: Row[Any]) -> dict[str, Any]:
         "is_open": row.is_open,
         "opened_at": row.opened_at.isoformat(),
         "assignee": row.assignee,
+        "monitor_type": row.monitor_type,  # once included (纳入监测), by type
+        "included_at": row.included_at.isoformat() if row.included_at else None,
     }
 
 
@@ -81,7 +89,16 @@ async def _details_many(
     trail = select(actions).where(actions.c.case_id.in_(case_ids)).order_by(actions.c.seq)
     for a in (await session.execute(trail)).all():
         out[a.case_id]["actions"].append(
-            {"action": a.action, "actor": a.actor, "at": a.at.isoformat(), "reason": a.reason}
+            {
+                "action": a.action,
+                "actor": a.actor,
+                "at": a.at.isoformat(),
+                "reason": a.reason,
+                # The step's name (a trail row without a note of its own carries it as reason)
+                "name_zh": BY_ACTION[a.action].name if a.action in BY_ACTION else None,
+                "details": a.details or {},
+                "details_zh": details_in_words(a.details or {}),
+            }
         )
     return out
 
@@ -245,10 +262,26 @@ async def get_case(case_ref: str, request: Request, officer: CurrentOfficer) -> 
         if row is None:
             raise ApiError(404, "case.not_found", f"未找到案件 {case_ref}")
         require_scope(officer, row.region_code, "该案件不在您负责的区域内，无权查看")
+        actions = available(row.status, officer.role)
         return {
             **_case_summary(row),
             **await _details(session, row.case_id),
-            "available_actions": available(row.status, officer.role),
+            "available_actions": actions,
+            # What each of those actions asks for (the console's forms): name, label, kind
+            # (text, choice, check: true/false, number), required, choices.
+            "action_fields": {
+                action: [
+                    {
+                        "name": f.name,
+                        "label": f.label,
+                        "kind": f.kind,
+                        "required": f.required,
+                        "choices": [{"value": v, "label": label} for v, label in f.choices],
+                    }
+                    for f in fields_needed(row.status, action)
+                ]
+                for action in actions
+            },
         }
 
 
