@@ -469,6 +469,44 @@ async def test_an_inclusion_confirms_the_warnings_and_later_ones_about_the_house
     await act("township_approve", township)
     included = await act("county_include", monitor_type="突发严重困难户")
     assert sorted(c["kind"] for c in included["clocks_started"]) == ["help", "officer", "plan"]
+
+    # 新增监测对象名单 (seeds/004: pushed to the agencies every month for their own help): this
+    # month's list has the household with its members' ID numbers, read from the registry.
+    monitored = f"{system.url('agency-gateway')}/v1/monitored-households"
+    month = system.today().strftime("%Y-%m")
+    headers = {"X-Api-Key": "demo-medical-insurance-key"}  # any agency, not only the sender's
+    async with asyncio.timeout(20):
+        while True:
+            listed = await system.http.get(monitored, params={"period": month}, headers=headers)
+            assert listed.status_code == 200, listed.text
+            mine = [i for i in listed.json()["items"] if i["case_number"] == row["案件编号"]]
+            if mine:
+                break
+            await asyncio.sleep(0.2)
+    (item,) = mine
+    assert (item["household_number"], item["monitor_type"]) == (
+        "5329291020040006",
+        "突发严重困难户",
+    )
+    assert item["included_on"] == system.today().isoformat()
+    registered = demo_registry()["households"][5]["members"]
+    assert {(m["name"], m["id_number"]) for m in item["members"]} == {
+        (m["name"], m["id_number"]) for m in registered
+    }
+    sheet = await system.http.get(
+        monitored, params={"period": month, "format": "xlsx"}, headers=headers
+    )
+    rows = list(load_workbook(io.BytesIO(sheet.content)).worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("户编号", "乡镇", "村")
+    assert {r[8] for r in rows[1:] if r[5] == row["案件编号"]} == {
+        m["id_number"] for m in registered
+    }
+    for params, answer_headers, status, code in (
+        ({"period": month}, {"Authorization": ""}, 401, "auth.missing_key"),
+        ({"period": "2026-13"}, headers, 422, "request.invalid"),
+    ):
+        answer = await system.http.get(monitored, params=params, headers=answer_headers)
+        assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
     async with asyncio.timeout(20):
         while (await _batch(system, batch_id))["counts"]["confirmed"] != 1:
             await asyncio.sleep(0.2)

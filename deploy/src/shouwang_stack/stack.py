@@ -98,6 +98,7 @@ class Stack:
             # Services that call another's API find it where this stack runs it.
             "NOTIFIER_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",
             "CASEWORK_INTAKE_URL": f"http://127.0.0.1:{self._port('intake')}",
+            "GATEWAY_INTAKE_URL": f"http://127.0.0.1:{self._port('intake')}",
             "CONSOLE_INTAKE_URL": f"http://127.0.0.1:{self._port('intake')}",
             "CONSOLE_NOTIFIER_URL": f"http://127.0.0.1:{self._port('notifier')}",
             "CONSOLE_CASEWORK_URL": f"http://127.0.0.1:{self._port('casework')}",

@@ -233,6 +233,11 @@ class CaseDecidedV1(EventPayload):
     case_id: UUID
     case_number: str
     household_id: UUID
+    household_number: str | None = Field(
+        default=None,
+        description="户编号 (since 2026-12-07; earlier events lack it): the gateway lists the "
+        "households included each month for the agencies (新增监测对象名单) by it.",
+    )
     region_code: RegionCode
     village_name: str
     township_name: str

@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_kit.web import RequestGuard
@@ -24,6 +25,7 @@ from agency_gateway.entrypoints.batches_api import router as batches_router
 from agency_gateway.entrypoints.consumer import comparisons_handler, outcomes_handler
 from agency_gateway.entrypoints.county_api import router as county_router
 from agency_gateway.entrypoints.exchange_api import router as exchange_router
+from agency_gateway.entrypoints.monitored_api import router as monitored_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
@@ -67,7 +69,7 @@ def build_app() -> FastAPI:
     app = create_app(
         runtime,
         title="Shouwang agency gateway (部门预警接口)",
-        routers=[router, batches_router, exchange_router, county_router],
+        routers=[router, batches_router, exchange_router, county_router, monitored_router],
     )
     app.description = DESCRIPTION
     # JSON requests are small; lists stream to disk under their own limit.
@@ -76,6 +78,8 @@ def build_app() -> FastAPI:
     app.state.api_keys = ApiKeyStore(runtime.sessions, seed_file=settings.api_keys_file)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.parse_pool = None
+    # Intake's registry: the members of the households on the agencies' monitored list.
+    app.state.intake = httpx.AsyncClient(base_url=settings.intake_url, timeout=10)
     if settings.parse_workers:
         # Lists are parsed in worker processes while this one writes to the database.
         pool = ProcessPoolExecutor(

@@ -37,6 +37,10 @@ class Settings(ServiceSettings):
     # A chunk of a list builds and unpickles tens of thousands of objects: collect less often.
     gc_gen0_threshold: int = 50_000
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled.")
+    intake_url: str = Field(
+        default="http://127.0.0.1:8102",
+        description="Intake's API: the registry the monitored households' members are read from.",
+    )
 
 
 @cache

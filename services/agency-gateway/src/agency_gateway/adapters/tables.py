@@ -138,4 +138,23 @@ feed_alerts = Table(
     Column("raised_at", DateTime(timezone=True), nullable=False),
 )
 
+# Households the county included as monitored (纳入监测), from `case.decided`: the agencies'
+# monthly list of new monitored households (新增监测对象名单, seeds/004: 每月向行业部门推送).
+# Their members are read from the registry when an agency asks, not kept here.
+monitored_households = Table(
+    "monitored_households",
+    metadata,
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("case_number", String(32), nullable=False),
+    Column("household_id", UUID(as_uuid=True), nullable=False),
+    Column("household_number", String(32), nullable=True),
+    Column("region_code", String(12), nullable=False),
+    Column("village_name", Text, nullable=False),
+    Column("township_name", Text, nullable=False),
+    Column("masked_name", Text, nullable=False),
+    Column("monitor_type", Text, nullable=True),
+    Column("included_at", DateTime(timezone=True), nullable=False),
+    Index("monitored_households_included_at", "included_at"),
+)
+
 outbox, inbox = messaging_tables(metadata)

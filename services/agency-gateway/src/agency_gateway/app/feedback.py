@@ -15,9 +15,10 @@ from shouwang_proto.events import (
     WarningUnmatchedV1,
 )
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency_gateway.adapters.tables import warnings
+from agency_gateway.adapters.tables import monitored_households, warnings
 from agency_gateway.domain.outcomes import OUTCOME_RANK
 
 
@@ -67,6 +68,8 @@ async def record_outcome(envelope: Envelope, *, session: AsyncSession, now: date
         ids = [s.warning_id for s in event.signals]
         await _advance(session, ids, "case_opened", now=now, case_number=event.case_number)
     elif isinstance(event, CaseDecidedV1):  # the county's decision on the household's case
+        if event.decision == "included":
+            await _keep_monitored(session, event)
         await _advance(
             session,
             list(event.warning_ids),
@@ -84,3 +87,24 @@ async def record_outcome(envelope: Envelope, *, session: AsyncSession, now: date
             detail="该户已纳入监测" if event.monitored else None,
             case_number=event.case_number,
         )
+
+
+async def _keep_monitored(session: AsyncSession, event: CaseDecidedV1) -> None:
+    """A household included (纳入监测): kept for the agencies' monthly list of new monitored
+    households; once per case (a redelivered decision changes nothing)."""
+    await session.execute(
+        insert(monitored_households)
+        .values(
+            case_id=event.case_id,
+            case_number=event.case_number,
+            household_id=event.household_id,
+            household_number=event.household_number,
+            region_code=event.region_code,
+            village_name=event.village_name,
+            township_name=event.township_name,
+            masked_name=event.masked_name,
+            monitor_type=event.monitor_type,
+            included_at=event.decided_at,
+        )
+        .on_conflict_do_nothing(index_elements=[monitored_households.c.case_id])
+    )

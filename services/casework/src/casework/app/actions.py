@@ -55,6 +55,7 @@ async def _publish_decision(
     )
     payload = CaseDecidedV1(
         **case_place(case),
+        household_number=case.household_number,
         decision=decision,
         monitor_type=details.get("monitor_type") if decision == "included" else None,
         decided_at=now,
