@@ -480,6 +480,22 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
         assert await step(town, "name_officer", officer="李正华") == ""
         assert await step(cadre, "record_plan", plan="申请临时救助，落实医保倾斜") == ""
         assert await step(cadre, "start_help", measures="临时救助3000元已发放") == ""
+        # The township's 帮扶措施台账 (seeds/003 附件2) lists the household with all three.
+        await town.goto(f"{base}/reports")
+        ledger = await town.inner_text(f"#help-ledger tr:has-text('{case['case_number']}')")
+        for words in (
+            "突发严重困难户",
+            "李正华",
+            "申请临时救助，落实医保倾斜",
+            "临时救助3000元已发放",
+        ):
+            assert words in ledger, ledger
+        async with town.expect_download() as download:
+            await town.click("#export-help-ledger")
+        sheet = await _sheet_rows(await download.value)
+        assert sheet[0][:3] == ("案件编号", "乡镇", "村")
+        (mine,) = [r for r in sheet[1:] if r[0] == case["case_number"]]
+        assert mine[4] == home["household_number"] and mine[11] == "帮扶中"
         # 风险消除: the indicators as boxes, the income as a number; refused here by the rules
         # (the income typed in words; and it is the month of inclusion), each told in words.
         refused = await step(

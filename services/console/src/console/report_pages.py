@@ -1,5 +1,6 @@
 """Reports and charts: on-time rate per township and clock by month, open cases by township
-(ranked bars), new warnings by agency (an SVG line chart); every list as XLSX."""
+(ranked bars), new warnings by agency (an SVG line chart), the monitored households' help
+ledger (帮扶措施台账); every list as XLSX."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ REPORTS = {
     "open-by-township": False,
     "warnings-trend": False,
     "on-time-trend": False,
+    "help-ledger": False,
 }
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -47,11 +49,12 @@ def register(app: FastAPI, console: Console) -> None:
         officer, token = who
         if not MONTH.match(month):
             month = datetime.now(console.tz).strftime("%Y-%m")
-        on_time, trend, by_township, warnings = await asyncio.gather(
+        on_time, trend, by_township, warnings, ledger = await asyncio.gather(
             report(token, "on-time", month=month),
             report(token, "on-time-trend", months="6"),
             report(token, "open-by-township"),
             report(token, "warnings-trend", months="6"),
+            report(token, "help-ledger"),
         )
         township_bars = ranked_bars(
             (r[0], r[1], f"{r[1]}件（超时{r[2]}）") for r in by_township["rows"]
@@ -72,6 +75,7 @@ def register(app: FastAPI, console: Console) -> None:
             series=series,
             top=top,
             warnings=warnings["rows"],
+            ledger=ledger["rows"],
         )
 
     @app.get("/reports/{name}.xlsx")

@@ -1,12 +1,12 @@
 """Reports for the county (and each township in its own region): on-time rate per township and
-clock by month, the overdue list for 督办, cases by source agency and by risk type; JSON or XLSX
-(safe against formula injection)."""
+clock by month, the overdue list for 督办, cases by source agency and by risk type, the ledger
+of monitored households' help (帮扶措施台账); JSON or XLSX (safe against formula injection)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,9 @@ from sqlalchemy import and_, func, select
 
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.report_cache import ReportCache
-from casework.adapters.tables import cases, clocks, signals
+from casework.adapters.tables import actions, cases, clocks, signals
 from casework.domain.clocks import add_months, working_days_late
-from casework.domain.workflow import MONITORED
+from casework.domain.workflow import MONITORED, STATE_NAMES
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 MONTH = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
@@ -189,3 +189,90 @@ async def by_agency(
     ]
     header = ["来源部门", "预警类型", "预警数", "已纳入监测", "不予纳入", "处理中"]
     return _answer(format, f"{month} 来源部门", header, out, f"by-agency-{month}")
+
+
+# The trail's last word on each help step: who answers for the household, the plan, the help.
+LEDGER_STEPS = {"name_officer": "officer", "record_plan": "plan", "start_help": "measures"}
+LEDGER_HEADER = [
+    "案件编号",
+    "乡镇",
+    "村",
+    "农户",
+    "户编号",
+    "监测对象类型",
+    "纳入日期",
+    "帮扶责任人",
+    "帮扶计划（一户一策）",
+    "已落实的帮扶措施",
+    "落实帮扶时限",
+    "状态",
+]
+
+
+@router.get("/help-ledger")
+async def help_ledger(
+    request: Request,
+    officer: CurrentOfficer,
+    format: Annotated[str, FORMAT] = "json",
+    closed: Annotated[bool, Query(description="true：含已标注风险消除（销号）的农户")] = False,
+) -> Any:
+    """帮扶措施台账 (seeds/003 附件2; seeds/002 一户一策): every household included as monitored in
+    the officer's region, with who answers for it, its plan, the help put in place and the
+    day the help is due; households whose risk was eliminated (销号) with `closed=true`."""
+    tz = ZoneInfo(request.app.state.timezone)
+    states = [s for s in MONITORED if closed or s != "risk_eliminated"]
+    async with _runtime(request).sessions() as session:
+        found = (
+            await session.execute(
+                select(cases)
+                .where(cases.c.region_code.startswith(officer.scope), cases.c.status.in_(states))
+                .order_by(cases.c.included_at, cases.c.case_number)
+            )
+        ).all()
+        ids = [c.case_id for c in found]
+        steps: dict[tuple[Any, str], str] = {}
+        helps: dict[Any, datetime] = {}
+        if ids:
+            for case_id, action, details in (
+                await session.execute(
+                    select(actions.c.case_id, actions.c.action, actions.c.details)
+                    .where(actions.c.case_id.in_(ids), actions.c.action.in_(list(LEDGER_STEPS)))
+                    .order_by(actions.c.seq)
+                )
+            ).tuples():
+                field = LEDGER_STEPS[action]
+                steps[(case_id, field)] = str((details or {}).get(field, ""))  # the last wins
+            for case_id, due_at in (
+                await session.execute(
+                    select(clocks.c.case_id, clocks.c.due_at).where(
+                        clocks.c.case_id.in_(ids), clocks.c.kind == "help"
+                    )
+                )
+            ).tuples():
+                helps[case_id] = due_at
+    out = [
+        [
+            c.case_number,
+            c.township_name,
+            c.village_name,
+            c.masked_name,
+            c.household_number,
+            c.monitor_type or "",
+            c.included_at.astimezone(tz).date().isoformat() if c.included_at else "",
+            steps.get((c.case_id, "officer"), ""),
+            steps.get((c.case_id, "plan"), ""),
+            steps.get((c.case_id, "measures"), ""),
+            due_on_text(helps[c.case_id], tz) if c.case_id in helps else "",
+            STATE_NAMES.get(c.status, c.status),
+        ]
+        for c in found
+    ]
+    return _answer(format, "帮扶措施台账", LEDGER_HEADER, out, "help-ledger")
+
+
+def due_on_text(due: datetime, tz: ZoneInfo) -> str:
+    """A deadline as the county writes it: a midnight one is 24:00 of the day before."""
+    local = due.astimezone(tz)
+    if local.time() == time.min:
+        return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
