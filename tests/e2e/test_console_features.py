@@ -496,23 +496,40 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
         assert sheet[0][:3] == ("案件编号", "乡镇", "村")
         (mine,) = [r for r in sheet[1:] if r[0] == case["case_number"]]
         assert mine[4] == home["household_number"] and mine[11] == "帮扶中"
-        # 风险消除: the indicators as boxes, the income as a number; refused here by the rules
-        # (the income typed in words; and it is the month of inclusion), each told in words.
-        refused = await step(
-            town,
-            "eliminate_risk",
-            targeted_help_done=True,
-            basic_needs_stable=True,
-            income_stable_6_months=True,
-            rigid_costs_solved=True,
-            income_per_head="一万二",
-        )
+        # 风险消除 (seeds/003 四(三), seeds/000 (九)): the village proposes with the facts as
+        # boxes and a number; refused here by the rules (the income typed in words, and it is
+        # the month of inclusion), each told in words, the form kept as typed.
+        facts: dict[str, str | bool] = {
+            "targeted_help_done": True,
+            "basic_needs_stable": True,
+            "income_stable_6_months": True,
+            "rigid_costs_solved": True,
+            "village_assessed": True,
+            "household_consent": True,
+        }
+        refused = await step(cadre, "propose_risk_elimination", **facts, income_per_head="一万二")
         assert "家庭人均纯收入应为数字" in refused and "纳入监测当月不能标注风险消除" in refused
-        assert "未满足" not in refused  # the four boxes ticked arrived as true
-        assert await town.is_checked("#eliminate_risk-targeted_help_done")  # kept as typed
-        assert await town.input_value("#eliminate_risk-income_per_head") == "一万二"
-        trail = await town.inner_text("#trail")
-        await town.screenshot(path=str(SHOTS / "case-workflow.png"), full_page=True)
+        assert "未满足" not in refused  # the boxes ticked arrived as true
+        assert await cadre.is_checked("#propose_risk_elimination-household_consent")
+        assert await cadre.input_value("#propose_risk_elimination-income_per_head") == "一万二"
+        # Three months on (the inclusion moved back in the database), it goes through: the
+        # village proposes, the township verifies, the county confirms.
+        connection = await asyncpg.connect(system.infra.stack.database_url)
+        try:
+            await connection.execute(
+                "UPDATE casework.cases SET included_at = included_at - interval '100 days'"
+                " WHERE case_id = $1",
+                uuid.UUID(case["case_id"]),
+            )
+        finally:
+            await connection.close()
+        proposed = await step(cadre, "propose_risk_elimination", **facts, income_per_head="12,500")
+        assert proposed == "" and "待乡镇验收" in await cadre.inner_text("#status")
+        assert await step(town, "township_verify_risk", verification="入户验收，收入稳定") == ""
+        assert await step(county, "county_confirm_risk") == ""
+        assert "风险消除" in await county.inner_text("#status")
+        trail = await county.inner_text("#trail")
+        await county.screenshot(path=str(SHOTS / "case-workflow.png"), full_page=True)
         await browser.close()
     for words in (
         "李正华（cadre-tianchi）：受理",
@@ -522,7 +539,12 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
         "监测对象类型：突发严重困难户",
         "帮扶责任人：李正华",
         "已落实的帮扶措施：临时救助3000元已发放",
+        "已告知农户并取得知情同意：是",
+        "家庭人均纯收入（元/年）：12500",
+        "段志华（town-nuodeng）：乡镇初步验收；验收情况：入户验收，收入稳定",
+        "县级复核确认风险消除",
     ):
         assert words in trail, words
     after = (await system.http.get(cases)).json()
-    assert (after["status"], after["monitor_type"]) == ("helping", "突发严重困难户")
+    assert (after["status"], after["is_open"]) == ("risk_eliminated", False)
+    assert after["monitor_type"] == "突发严重困难户"

@@ -19,6 +19,7 @@ from casework.adapters.calendar_source import CalendarCache, published_calendar
 from casework.adapters.tables import SCHEMA, inbox, outbox
 from casework.app.audit import verify_audit
 from casework.bootstrap import MIGRATIONS
+from casework.domain.risk_elimination import RiskRules
 from casework.entrypoints.consumer import outcomes_batch_handler, outcomes_handler
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.messaging import InboxConsumer, make_producer
@@ -402,7 +403,7 @@ async def test_a_screening_brings_forward_a_visit_already_due_later(
                 tz=TZ,
                 now=RECEIVED,
                 new_id=uuid.uuid4,
-                income_threshold=10000,
+                risk_rules=RiskRules(),
             )
     visit_sql = (
         f"SELECT rule, state, due_at FROM {SCHEMA}.clocks "

@@ -91,7 +91,7 @@ def build_app() -> FastAPI:
     )
     app.state.calendars = calendars
     app.state.timezone = settings.timezone
-    app.state.income_threshold = settings.income_threshold
+    app.state.risk_rules = settings.risk_rules()
     app.state.intake = intake
     app.state.report_cache = ReportCache(ttl=settings.report_cache_s)
     return app

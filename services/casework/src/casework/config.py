@@ -8,6 +8,8 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from shouwang_kit.settings import ServiceSettings
 
+from casework.domain.risk_elimination import RiskRules
+
 
 class Settings(ServiceSettings):
     """Settings of the casework service."""
@@ -24,6 +26,17 @@ class Settings(ServiceSettings):
     income_threshold: float = Field(
         default=10000.0, description="风险消除: income per head below this (yuan/year) refuses it."
     )
+    risk_proposal_months: str = Field(
+        default="1,4,7,10",
+        pattern=r"^\s*(1[0-2]|[1-9])\s*(,\s*(1[0-2]|[1-9])\s*)*$",
+        description="风险消除: the months the village may propose it in (每季度首月: 1,4,7,10).",
+    )
+
+    def risk_rules(self) -> RiskRules:
+        """The 风险消除 settings as the workflow takes them."""
+        months = tuple(sorted({int(m) for m in self.risk_proposal_months.split(",")}))
+        return RiskRules(income_threshold=self.income_threshold, proposal_months=months)
+
     intake_url: str = Field(
         default="http://127.0.0.1:8102",
         description="Intake's API: the registry that holds unmasked ID numbers and phones.",

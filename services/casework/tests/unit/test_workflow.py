@@ -3,7 +3,13 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from casework.domain.risk_elimination import INDICATORS, check_risk_elimination
+from casework.domain.risk_elimination import (
+    INDICATORS,
+    PROPOSAL_CHECKS,
+    RiskRules,
+    check_proposal,
+    check_risk_elimination,
+)
 from casework.domain.workflow import (
     BY_ACTION,
     MONITOR_TYPES,
@@ -28,7 +34,9 @@ PATH = [
     ("name_officer", "township_officer", {"officer": "段志华"}),
     ("record_plan", "village_cadre", {"plan": "医疗救助+公益岗位"}),
     ("start_help", "village_cadre", {"measures": "临时救助已发放"}),
-    ("eliminate_risk", "county_office", {}),
+    ("propose_risk_elimination", "village_cadre", {}),
+    ("township_verify_risk", "township_officer", {"verification": "入户验收，收入稳定"}),
+    ("county_confirm_risk", "county_office", {}),
     ("rollback", "county_office", {"reason_detail": "回头看发现收入不稳"}),
 ]
 
@@ -111,7 +119,10 @@ def test_the_officer_plan_and_help_clocks_all_count_from_the_inclusion() -> None
         ("record_visit", "compared", "village_cadre", {}, "details.required"),
         ("county_dismiss", "county_review", "county_office", {}, "details.required"),
         ("county_dismiss", "helping", "county_office", {"explanation": "x"}, "case.transition"),
-        ("eliminate_risk", "planned", "county_office", {}, "case.transition"),
+        ("county_confirm_risk", "helping", "county_office", {}, "case.transition"),
+        ("propose_risk_elimination", "helping", "township_officer", {}, "role.forbidden"),
+        ("township_verify_risk", "risk_proposed", "township_officer", {}, "details.required"),
+        ("county_confirm_risk", "risk_verified", "township_officer", {}, "role.forbidden"),
         ("fly", "accepted", "county_office", {}, "action.unknown"),
     ],
 )
@@ -221,8 +232,10 @@ def test_a_missing_detail_is_named_in_words_and_every_form_asks_for_what_its_act
 
 
 def test_the_risk_elimination_form_asks_for_what_its_rules_check() -> None:
-    fields = {f.name: f for f in fields_needed("helping", "eliminate_risk")}
-    assert {n for n, f in fields.items() if f.kind == "check" and f.required} == set(INDICATORS)
+    fields = {f.name: f for f in fields_needed("helping", "propose_risk_elimination")}
+    assert {n for n, f in fields.items() if f.kind == "check" and f.required} == (
+        set(INDICATORS) | set(PROPOSAL_CHECKS)
+    )
     assert fields["income_per_head"].kind == "number"
     assert not fields["supported_by_children"].required
     # What the form sends when filled in as the rules want passes them; a text income is told.
@@ -249,3 +262,46 @@ def test_details_read_in_words_in_the_trail() -> None:
     ]
     assert details_in_words({"monitor_type": "边缘易致贫户"}) == ["监测对象类型：边缘易致贫户"]
     assert details_in_words({}) == []
+
+
+def test_the_village_proposes_in_the_first_month_of_a_quarter_after_assessment_and_consent() -> (
+    None
+):
+    """seeds/000 (九): 每季度首月…形成拟标注风险消除对象名单，经民主评议…并告知农户知情同意后."""
+    proposal = {**GOOD, "village_assessed": True, "household_consent": True}
+    included, rules = date(2026, 5, 10), RiskRules()
+
+    def codes(facts: dict[str, object], today: date, months: RiskRules = rules) -> set[str]:
+        failures = check_proposal(facts, included_on=included, today=today, rules=months)
+        return {f.code for f in failures}
+
+    assert codes(proposal, date(2026, 10, 9)) == set()
+    assert codes(proposal, date(2027, 1, 31)) == set()
+    assert codes(proposal, date(2026, 11, 2)) == {"proposal.month"}
+    (month,) = check_proposal(proposal, included_on=included, today=date(2026, 11, 2), rules=rules)
+    assert "1月、4月、7月、10月" in month.message and "11月" in month.message
+    assert codes(proposal, date(2026, 11, 2), RiskRules(proposal_months=(11,))) == set()
+    assert codes({**proposal, "household_consent": False}, date(2026, 10, 9)) == {
+        "proposal.household_consent"
+    }
+    assert codes(GOOD, date(2026, 10, 9)) == {
+        "proposal.village_assessed",
+        "proposal.household_consent",
+    }
+    # The marking's own rules hold for the proposal too.
+    assert codes({**proposal, "income_per_head": 9000}, date(2026, 10, 9)) == {
+        "income.below_threshold"
+    }
+    assert "return_risk_proposal" in available("risk_verified", "county_office")
+    assert available("risk_proposed", "village_cadre") == []
+
+
+def test_the_proposal_months_are_configuration() -> None:
+    from casework.config import Settings
+    from pydantic import ValidationError
+
+    assert Settings().risk_rules().proposal_months == (1, 4, 7, 10)
+    assert Settings(risk_proposal_months="10, 1,4").risk_rules().proposal_months == (1, 4, 10)
+    for wrong in ("13", "一月", "1,,4", ""):
+        with pytest.raises(ValidationError):
+            Settings(risk_proposal_months=wrong)

@@ -19,6 +19,8 @@ STATUS_NAMES = {
     "officer_named": "待制定帮扶计划",
     "planned": "待落实帮扶",
     "helping": "帮扶中",
+    "risk_proposed": "已申报风险消除，待乡镇验收",
+    "risk_verified": "乡镇验收合格，待县级复核",
     "risk_eliminated": "风险消除",
 }
 CLOCK_NAMES = CLOCK_KIND_NAMES
@@ -44,7 +46,11 @@ ACTION_NAMES = {
     "name_officer": "明确帮扶责任人",
     "record_plan": "制定一户一策",
     "start_help": "落实帮扶",
-    "eliminate_risk": "标注风险消除",
+    "propose_risk_elimination": "申报风险消除",
+    "township_verify_risk": "乡镇初步验收",
+    "county_confirm_risk": "县级复核确认风险消除",
+    "return_risk_proposal": "退回继续帮扶",
+    "eliminate_risk": "标注风险消除",  # before 2026-12-07, in older trails
     "rollback": "风险消除回退",
     "opened": "立案",  # the trail's word for it (casework's `opened`)
     "signal_attached": "新增预警",

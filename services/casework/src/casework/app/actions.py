@@ -22,7 +22,7 @@ from casework.app.case_events import add_case_event, case_place
 from casework.app.comparisons import queue_comparison
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
-from casework.domain.risk_elimination import check_risk_elimination
+from casework.domain.risk_elimination import RiskRules, check_proposal, check_risk_elimination
 from casework.domain.workflow import CaseTransitionError, available, decide
 
 CaseActionError = CaseTransitionError
@@ -80,7 +80,7 @@ async def apply_action(
     tz: ZoneInfo,
     now: datetime,
     new_id: Callable[[], UUID],
-    income_threshold: float,
+    risk_rules: RiskRules,
 ) -> dict[str, Any]:
     """Take one workflow action; CaseTransitionError (status, code, message) when refused. The
     county's decision (纳入监测 / 不予纳入) goes out as `case.decided` for the agencies."""
@@ -105,12 +105,26 @@ async def apply_action(
         running_clocks={k: r.due_at for k, r in running.items()},
         now=now,
     )
-    if action == "eliminate_risk":
+    included_on = case.included_at.astimezone(tz).date() if case.included_at else None
+    today = now.astimezone(tz).date()
+    if action == "propose_risk_elimination":
+        failures = check_proposal(details, included_on=included_on, today=today, rules=risk_rules)
+        if failures:
+            raise CaseTransitionError(
+                422, "risk.rules", "不能申报风险消除：" + "；".join(f.message for f in failures)
+            )
+    if action == "county_confirm_risk":  # the marking's rules again, on the proposal's facts
+        proposed = await session.scalar(
+            select(actions.c.details)
+            .where(actions.c.case_id == case_id, actions.c.action == "propose_risk_elimination")
+            .order_by(actions.c.seq.desc())
+            .limit(1)
+        )
         failures = check_risk_elimination(
-            details,
-            included_on=case.included_at.astimezone(tz).date() if case.included_at else None,
-            today=now.astimezone(tz).date(),
-            income_threshold=income_threshold,
+            proposed or {},
+            included_on=included_on,
+            today=today,
+            income_threshold=risk_rules.income_threshold,
         )
         if failures:
             raise CaseTransitionError(

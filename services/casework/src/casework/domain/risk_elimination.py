@@ -1,10 +1,13 @@
-"""风险消除: when a monitored household may be marked risk-eliminated (pure; DESIGN §4, seeds/002).
+"""风险消除: when a monitored household may be marked risk-eliminated (pure; DESIGN §4, seeds/002,
+seeds/000 (九), seeds/003 四(三)).
 
 All four indicators must hold — targeted help done; 两不愁三保障 and safe water stable; income
 above the line for at least six months; large rigid costs solved — and never when income per
 head is under the threshold (configuration: it differs by year and province), the whole
 household lacks labour (unless children able to support old parents), or in the month the
-household was included.
+household was included. The village proposes it (申报) after the 民主评议 and once the
+household is told and agrees (告知农户知情同意), in the first month of a quarter (每季度首月,
+configuration); the township verifies it (初步验收), the county confirms it (复核确认).
 """
 
 from __future__ import annotations
@@ -20,6 +23,23 @@ INDICATORS = {
     "income_stable_6_months": "收入持续稳定超过监测线6个月以上",
     "rigid_costs_solved": "大额刚性支出问题已解决",
 }
+
+
+# What the village's proposal must also say (seeds/000 (九): 经民主评议…并告知农户知情同意后).
+PROPOSAL_CHECKS = {
+    "village_assessed": "已经村民主评议",
+    "household_consent": "已告知农户并取得知情同意",
+}
+QUARTER_FIRST_MONTHS = (1, 4, 7, 10)
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """The county's settings for 风险消除: the income per head below which it is refused and
+    the months in which the village may propose it."""
+
+    income_threshold: float = 10000.0
+    proposal_months: tuple[int, ...] = QUARTER_FIRST_MONTHS
 
 
 @dataclass(frozen=True)
@@ -67,4 +87,28 @@ def check_risk_elimination(
         today.month,
     ):
         failures.append(RuleFailure("month.same_as_inclusion", "纳入监测当月不能标注风险消除"))
+    return failures
+
+
+def check_proposal(
+    facts: Mapping[str, Any], *, included_on: date | None, today: date, rules: RiskRules
+) -> list[RuleFailure]:
+    """Every rule a village's proposal (申报风险消除) fails: the marking's rules, the 民主评议
+    and the household's consent, and the month (每季度首月 by default)."""
+    failures = check_risk_elimination(
+        facts, included_on=included_on, today=today, income_threshold=rules.income_threshold
+    )
+    failures += [
+        RuleFailure(f"proposal.{key}", f"未满足：{text}")
+        for key, text in PROPOSAL_CHECKS.items()
+        if facts.get(key) is not True
+    ]
+    if today.month not in rules.proposal_months:
+        months = "、".join(f"{m}月" for m in rules.proposal_months)
+        failures.append(
+            RuleFailure(
+                "proposal.month",
+                f"风险消除每季度首月集中申报（{months}），本月（{today.month}月）不能申报",
+            )
+        )
     return failures

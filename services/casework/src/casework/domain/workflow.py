@@ -6,8 +6,9 @@ accepted → compared → visited (or the visit first: accepted → visit_done �
 assessed (民主评议) → village notice (公示, 5 days) → township review and notice (5 days) →
 county review → included (by type) or dismissed (with
 the explanation given to the household) → officer named → plan (一户一策) → help started
-(within 10, 10 days and 1 month of the inclusion's announcement) → risk eliminated (风险消除,
-under the rules) → rollback (回退) when marked too early.
+(within 10, 10 days and 1 month of the inclusion's announcement) → risk elimination proposed by
+the village (申报, under the rules), verified by the township (初步验收), confirmed by the county
+(复核确认: 风险消除) or sent back to the help → rollback (回退) when marked too early.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from casework.domain.risk_elimination import INDICATORS
+from casework.domain.risk_elimination import INDICATORS, PROPOSAL_CHECKS
 
 V, W, T, C = "village_cadre", "work_team", "township_officer", "county_office"
 MONITOR_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
@@ -36,11 +37,21 @@ STATE_NAMES = {
     "officer_named": "已明确帮扶责任人，待制定帮扶计划",
     "planned": "已制定帮扶计划，待落实帮扶",
     "helping": "帮扶中",
+    "risk_proposed": "已申报风险消除，待乡镇验收",
+    "risk_verified": "乡镇验收合格，待县级复核",
     "risk_eliminated": "风险消除",
 }
 CLOSED = frozenset({"dismissed", "risk_eliminated"})
 # The household included as a monitored household (纳入监测) and the steps after it.
-MONITORED = ("included", "officer_named", "planned", "helping", "risk_eliminated")
+MONITORED = (
+    "included",
+    "officer_named",
+    "planned",
+    "helping",
+    "risk_proposed",
+    "risk_verified",
+    "risk_eliminated",
+)
 BEFORE_DECISION = (
     "accepted",
     "compared",
@@ -214,8 +225,38 @@ WORKFLOW: tuple[Transition, ...] = (
         stops=("help",),
         needs=("measures",),
     ),
+    # 风险消除 step by step (seeds/003 四(三): 由各村进行申报，各镇初步验收合格后，报县…复核确认;
+    # seeds/000 (九)): the village proposes with the facts, the township verifies, the county
+    # confirms (the rules: `risk_elimination`); either may send it back to the help.
     Transition(
-        "eliminate_risk", "标注风险消除", ("helping",), "risk_eliminated", frozenset({T, C})
+        "propose_risk_elimination",
+        "申报风险消除",
+        ("helping",),
+        "risk_proposed",
+        frozenset({V, W}),
+    ),
+    Transition(
+        "township_verify_risk",
+        "乡镇初步验收",
+        ("risk_proposed",),
+        "risk_verified",
+        frozenset({T}),
+        needs=("verification",),
+    ),
+    Transition(
+        "county_confirm_risk",
+        "县级复核确认风险消除",
+        ("risk_verified",),
+        "risk_eliminated",
+        frozenset({C}),
+    ),
+    Transition(
+        "return_risk_proposal",
+        "退回继续帮扶",
+        ("risk_proposed", "risk_verified"),
+        "helping",
+        frozenset({T, C}),
+        needs=("reason_detail",),
     ),
     Transition(
         "rollback",
@@ -258,14 +299,16 @@ DETAIL_FIELDS = {
         DetailField("officer", "帮扶责任人"),
         DetailField("plan", "帮扶计划（一户一策）"),
         DetailField("measures", "已落实的帮扶措施"),
-        DetailField("reason_detail", "回退原因"),
+        DetailField("verification", "验收情况"),
+        DetailField("reason_detail", "退回或回退的原因"),
     )
 }
 assert {n for t in WORKFLOW for n in t.needs} <= set(DETAIL_FIELDS), "every detail has a label"
-# 风险消除 asks for the facts its rules are checked on (`check_risk_elimination`): the four
-# indicators, the income per head, and the household's labour.
+# 申报风险消除 asks for the facts its rules are checked on (`check_proposal`): the four
+# indicators, the 民主评议 and the household's consent, the income per head, and its labour.
 RISK_FIELDS = (
     *(DetailField(key, text, kind="check") for key, text in INDICATORS.items()),
+    *(DetailField(key, text, kind="check") for key, text in PROPOSAL_CHECKS.items()),
     DetailField("income_per_head", "家庭人均纯收入（元/年）", kind="number"),
     DetailField("whole_household_no_labour", "整户无劳动力", kind="check", required=False),
     DetailField("supported_by_children", "子女赡养能力较强的老人户", kind="check", required=False),
@@ -362,5 +405,5 @@ def fields_needed(state: str, action: str) -> list[DetailField]:
     if transition is None:
         return []
     return [DETAIL_FIELDS[n] for n in transition.needs] + (
-        list(RISK_FIELDS) if action == "eliminate_risk" else []
+        list(RISK_FIELDS) if action == "propose_risk_elimination" else []
     )

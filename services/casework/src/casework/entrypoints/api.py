@@ -296,7 +296,8 @@ class ActionIn(BaseModel):
         description="该操作需要的内容，如 findings（比对/核查结果）、result（propose/reject）、"
         "objections（公示异议）、monitor_type、explanation（不予纳入的说明）、officer、plan、"
         "measures；风险消除：targeted_help_done、basic_needs_stable、income_stable_6_months、"
-        "rigid_costs_solved、income_per_head、whole_household_no_labour、supported_by_children",
+        "rigid_costs_solved、village_assessed、household_consent、income_per_head、"
+        "whole_household_no_labour、supported_by_children（申报风险消除）",
     )
 
 
@@ -319,7 +320,7 @@ async def _act(
                 tz=ZoneInfo(request.app.state.timezone),
                 now=datetime.now(UTC),
                 new_id=uuid.uuid4,
-                income_threshold=request.app.state.income_threshold,
+                risk_rules=request.app.state.risk_rules,
             )
     except CaseTransitionError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
@@ -334,7 +335,8 @@ async def post_action(
 ) -> dict[str, Any]:
     """Take a workflow action (accept, record_comparison, record_visit, village_assessment,
     start_village_notice, end_village_notice, township_approve, county_include, county_dismiss,
-    name_officer, record_plan, start_help, eliminate_risk, rollback)."""
+    name_officer, record_plan, start_help, propose_risk_elimination, township_verify_risk,
+    county_confirm_risk, return_risk_proposal, rollback)."""
     return await _act(request, case_id, action, body, officer)
 
 
