@@ -525,7 +525,17 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
             await connection.close()
         proposed = await step(cadre, "propose_risk_elimination", **facts, income_per_head="12,500")
         assert proposed == "" and "待乡镇验收" in await cadre.inner_text("#status")
+
+        async def waiting_for(page: Page) -> bool:
+            """Whether the case is on the officer's 待我办理 tab."""
+            await page.goto(f"{base}/")
+            await page.click("#tab-mine")
+            await page.wait_for_selector("#queue")
+            return case["case_number"] in await page.inner_text("#rows")
+
+        assert await waiting_for(town) and not await waiting_for(county)
         assert await step(town, "township_verify_risk", verification="入户验收，收入稳定") == ""
+        assert await waiting_for(county) and not await waiting_for(town)
         assert await step(county, "county_confirm_risk") == ""
         assert "风险消除" in await county.inner_text("#status")
         trail = await county.inner_text("#trail")

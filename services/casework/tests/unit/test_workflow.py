@@ -19,6 +19,7 @@ from casework.domain.workflow import (
     decide,
     details_in_words,
     fields_needed,
+    states_for_role,
 )
 
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
@@ -305,3 +306,19 @@ def test_the_proposal_months_are_configuration() -> None:
     for wrong in ("13", "一月", "1,,4", ""):
         with pytest.raises(ValidationError):
             Settings(risk_proposal_months=wrong)
+
+
+def test_each_role_has_its_own_steps_to_take() -> None:
+    assert "awaiting_acceptance" in states_for_role("village_cadre")
+    assert "risk_proposed" in states_for_role("township_officer")
+    assert "risk_verified" not in states_for_role("township_officer")
+    assert "risk_verified" in states_for_role("county_office")
+    assert "county_review" in states_for_role("county_office")
+    assert "county_review" not in states_for_role("village_cadre")
+    # Not waiting for the county just because it could dismiss it, nor a case sent back up.
+    assert "village_notice" not in states_for_role("county_office")
+    assert "risk_eliminated" not in states_for_role("township_officer")
+    assert states_for_role("agency_staff") == []
+    for role in ("village_cadre", "township_officer", "county_office"):
+        for state in states_for_role(role):
+            assert available(state, role), (role, state)

@@ -68,4 +68,10 @@ DELIVERY_STATUS = {
     "unknown": "状态未知",
     "suppressed": "免打扰暂缓",
 }
-QUEUES = {"": "全部在办", "overdue": "已超时", "due_today": "今日到期", "due_this_week": "本周到期"}
+QUEUES = {
+    "": "全部在办",
+    "mine": "待我办理",  # the cases in a state where the officer's role has a step to take
+    "overdue": "已超时",
+    "due_today": "今日到期",
+    "due_this_week": "本周到期",
+}

@@ -81,6 +81,8 @@ def case_params(filters: Mapping[str, str], *, offset: int, limit: int) -> dict[
             params[key] = filters[key]
     if filters.get("clock") in ("overdue", "due_today", "due_this_week"):
         params["clock"] = filters["clock"]
+    elif filters.get("clock") == "mine":  # 待我办理: the steps the officer's role may take
+        params["actionable"] = "true"
     return params
 
 

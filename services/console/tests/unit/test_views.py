@@ -50,6 +50,8 @@ def test_case_params_carry_every_filter_and_only_known_clocks() -> None:
         "assignee": "town-gongguoqiao",
     }
     assert case_params({"clock": "overdue"}, offset=-5, limit=10)["offset"] == "0"
+    mine = case_params({"clock": "mine"}, offset=0, limit=10)
+    assert mine["actionable"] == "true" and "clock" not in mine
 
 
 def test_timeline_merges_actions_notifications_and_views_in_time_order() -> None:

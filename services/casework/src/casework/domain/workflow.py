@@ -381,6 +381,24 @@ def available(state: str, role: str) -> list[str]:
     return [t.action for t in WORKFLOW if state in t.sources and role in t.roles]
 
 
+# Steps that turn a case aside rather than move it on: a case is not waiting for them.
+SIDE_STEPS = frozenset({"county_dismiss", "return_risk_proposal", "rollback"})
+
+
+def states_for_role(role: str) -> list[str]:
+    """The case states in which an officer of `role` has the next step to take (待我办理):
+    the steps forward, not the ones that send a case aside (不予纳入, 退回, 回退), which are
+    open in many states without the case waiting for them."""
+    return sorted(
+        {
+            state
+            for t in WORKFLOW
+            if role in t.roles and t.action not in SIDE_STEPS
+            for state in t.sources
+        }
+    )
+
+
 def details_in_words(details: Mapping[str, Any]) -> list[str]:
     """An action's details as the trail shows them: '比对或核查情况：无车辆', a choice by its label
     ('评议结果：拟纳入监测'); details no form asks for under their own names, after those."""

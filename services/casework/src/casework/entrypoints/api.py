@@ -27,6 +27,7 @@ from casework.domain.workflow import (
     available,
     details_in_words,
     fields_needed,
+    states_for_role,
 )
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -182,12 +183,16 @@ async def list_cases(
     assignee: Annotated[
         str | None, Query(max_length=100, description="承办人（受理案件的干部编号）")
     ] = None,
+    actionable: Annotated[
+        bool, Query(description="true：只列出本人角色有待办步骤的案件（待我办理）")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """The queue: cases inside the officer's region — overdue first, then by the nearest due
     clock, then newest — filtered by household, region (township or village), state, clock,
-    source agency, risk type and assignee; a page of `limit` from `offset`, with the total
+    source agency, risk type, assignee and, with `actionable`, the states in which the calling
+    officer's role has a step to take; a page of `limit` from `offset`, with the total
     (counted up to 1,000; `total_capped` when there are more)."""
     runtime: ServiceRuntime = request.app.state.runtime
     tz = ZoneInfo(request.app.state.timezone)
@@ -212,6 +217,8 @@ async def list_cases(
         conditions.append(cases.c.status == status)
     if assignee:
         conditions.append(cases.c.assignee == assignee)
+    if actionable:
+        conditions.append(cases.c.status.in_(states_for_role(officer.role)))
     if clock == "overdue":
         conditions.append(overdue)
     elif clock in ("due_today", "due_this_week"):
