@@ -534,8 +534,29 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
             return case["case_number"] in await page.inner_text("#rows")
 
         assert await waiting_for(town) and not await waiting_for(county)
+        # No clock reminds the township: the notifier tells it (case.awaiting).
+        notifier = f"{system.url('notifier')}/v1/deliveries"
+        async with asyncio.timeout(20):
+            while True:
+                items = (
+                    await system.http.get(notifier, params={"case_id": case["case_id"]})
+                ).json()["items"]
+                told = [d for d in items if "下一步：乡镇初步验收" in d["message"]]
+                if told:
+                    break
+                await asyncio.sleep(0.2)
+        assert {d["officer_id"] for d in told} == {"town-nuodeng"}
         assert await step(town, "township_verify_risk", verification="入户验收，收入稳定") == ""
         assert await waiting_for(county) and not await waiting_for(town)
+        async with asyncio.timeout(20):
+            while not any(
+                "下一步：县级复核确认风险消除" in d["message"]
+                and d["officer_id"] == "county-office"
+                for d in (
+                    await system.http.get(notifier, params={"case_id": case["case_id"]})
+                ).json()["items"]
+            ):
+                await asyncio.sleep(0.2)
         assert await step(county, "county_confirm_risk") == ""
         assert "风险消除" in await county.inner_text("#status")
         trail = await county.inner_text("#trail")

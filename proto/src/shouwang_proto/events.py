@@ -279,6 +279,30 @@ class CaseComparedV1(EventPayload):
     )
 
 
+class CaseAwaitingV1(EventPayload):
+    """A step taken that hands the case to another level with no clock to remind it (乡镇审定
+    → 县级审批; 风险消除: 村申报 → 乡镇验收 → 县级复核; 退回 → the village's help): who must act
+    next is told (seeds/003 四(三), seeds/000 (九))."""
+
+    EVENT_TYPE: ClassVar[str] = "case.awaiting"
+    VERSION: ClassVar[int] = 1
+
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str
+    step: str = Field(description="The step just taken, in Chinese (申报风险消除).")
+    status: str = Field(description="The case's state now (risk_proposed).")
+    awaiting: Literal["village", "township", "county"] = Field(
+        description="The level whose step comes next."
+    )
+    next_step: str = Field(description="What they are asked to do, in Chinese (乡镇初步验收).")
+    at: AwareDatetime
+
+
 class ClockAlertV1(EventPayload):
     """A response clock coming due, run out (超时) or escalated (督办) — for the notifier."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shouwang_proto.envelope import EventPayload, UnknownEventError
 from shouwang_proto.events import (
+    CaseAwaitingV1,
     CaseComparedV1,
     CaseDecidedV1,
     CaseOpenedV1,
@@ -29,6 +30,7 @@ _MODELS: tuple[type[EventPayload], ...] = (
     CaseSignalAttachedV1,
     CaseDecidedV1,
     CaseComparedV1,
+    CaseAwaitingV1,
     ClockAlertV1,
     ComparisonRequestedV1,
     ComparisonAnsweredV1,

@@ -41,13 +41,14 @@ MATCHING_OUTCOMES = Topic(
 CASES = Topic(
     name="shouwang.cases",
     description="Case lifecycle events from casework (opened, signal attached, comparison "
-    "results recorded, the county's decision, clock alerts).",
+    "results recorded, the county's decision, a step handed to another level, clock alerts).",
     key="household_id",
     events=(
         ("case.opened", 1),
         ("case.signal_attached", 1),
         ("case.compared", 1),
         ("case.decided", 1),
+        ("case.awaiting", 1),
         ("clock.alert", 1),
     ),
 )

@@ -45,7 +45,7 @@ class Settings(ServiceSettings):
         '"clock_due_soon": "SMS_000003", "clock_breached": "SMS_000004", '
         '"escalated_township": "SMS_000005", "escalated_county": "SMS_000005", '
         '"digest": "SMS_000006", "case_decided": "SMS_000007", '
-        '"case_compared": "SMS_000008"}',
+        '"case_compared": "SMS_000008", "case_awaiting": "SMS_000009"}',
         description="JSON: message kind → approved template code.",
     )
     tencent_base_url: str = "https://sms.tencentcloudapi.com"
@@ -58,7 +58,7 @@ class Settings(ServiceSettings):
         default='{"case_opened": "100001", "list_overdue": "100002", "clock_due_soon": "100003", '
         '"clock_breached": "100004", "escalated_township": "100005", '
         '"escalated_county": "100005", "digest": "100006", "case_decided": "100007", '
-        '"case_compared": "100008"}',
+        '"case_compared": "100008", "case_awaiting": "100009"}',
         description="JSON: message kind → approved template id.",
     )
     wecom_app_base_url: str = "https://qyapi.weixin.qq.com"

@@ -12,12 +12,20 @@ import pytest
 from notifier.adapters.channels import OutgoingMessage, WeComRobotChannel
 from notifier.domain.messages import (
     alerts_for_case_opened,
+    case_awaiting_notice,
     case_compared_notice,
     case_decided_notice,
     format_due,
 )
 from shouwang_proto.catalogue import load_catalogue
-from shouwang_proto.events import CaseComparedV1, CaseDecidedV1, CaseOpenedV1, ClockV1, SignalV1
+from shouwang_proto.events import (
+    CaseAwaitingV1,
+    CaseComparedV1,
+    CaseDecidedV1,
+    CaseOpenedV1,
+    ClockV1,
+    SignalV1,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 OPENED = CaseOpenedV1(
@@ -198,3 +206,31 @@ def test_the_comparisons_results_tell_the_village_when_the_visit_is_due() -> Non
     assert due.params == {"case": "SW-20261123-000001", "village": "诺邓村", "due": "11月28日24:00"}
     done = case_compared_notice(compared([], visited=True), TZ)
     assert done.text.endswith("信息比对结果已反馈，已入户核查，请组织民主评议。")
+
+
+def test_a_step_handed_to_another_level_asks_it_to_act() -> None:
+    event = CaseAwaitingV1(
+        case_id=uuid.UUID(int=1),
+        case_number="SW-20261123-000001",
+        household_id=uuid.UUID(int=2),
+        region_code="532929101001",
+        village_name="诺邓村",
+        township_name="诺邓镇",
+        masked_name="李**",
+        step="申报风险消除",
+        status="risk_proposed",
+        awaiting="township",
+        next_step="乡镇初步验收",
+        at=datetime(2027, 1, 12, 10, tzinfo=TZ),
+    )
+    notice = case_awaiting_notice(event)
+    assert notice.text == (
+        "【守望】案件 SW-20261123-000001（诺邓镇诺邓村 李**户）已申报风险消除，"
+        "下一步：乡镇初步验收，请及时办理。"
+    )
+    assert (notice.rule, notice.template) == ("case_awaiting_township", "case_awaiting")
+    assert notice.params == {
+        "case": "SW-20261123-000001",
+        "step": "申报风险消除",
+        "next": "乡镇初步验收",
+    }

@@ -55,6 +55,15 @@ def test_a_new_case_goes_to_its_village_cadre_and_township_officer_only() -> Non
     assert [o.officer_id for o in recipients(RULES["list_overdue"], VILLAGE, DIRECTORY)] == ["c1"]
 
 
+def test_a_step_handed_on_goes_to_the_level_that_acts_next() -> None:
+    def who(rule: str) -> list[str]:
+        return [o.officer_id for o in recipients(RULES[rule], VILLAGE, DIRECTORY)]
+
+    assert who("case_awaiting_township") == ["t1"]  # the village's own township only
+    assert who("case_awaiting_county") == ["c1"]
+    assert "v1" in who("case_awaiting_village") and "t1" not in who("case_awaiting_village")
+
+
 def test_channels_follow_the_officer_and_skip_what_is_off_or_unreachable() -> None:
     v1, v2, t1 = DIRECTORY[0], DIRECTORY[1], DIRECTORY[2]
     assert channel_plan(v1, ["wecom_app", "sms_aliyun"]) == ("wecom_app", "sms_aliyun")

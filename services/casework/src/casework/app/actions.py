@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import Outbox
-from shouwang_proto.events import CaseComparedV1, CaseDecidedV1, ClockV1
+from shouwang_proto.events import CaseAwaitingV1, CaseComparedV1, CaseDecidedV1, ClockV1
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ from casework.app.comparisons import queue_comparison
 from casework.domain.calendar import WorkingDayCalendar
 from casework.domain.clocks import due_for
 from casework.domain.risk_elimination import RiskRules, check_proposal, check_risk_elimination
-from casework.domain.workflow import CaseTransitionError, available, decide
+from casework.domain.workflow import HANDOFFS, CaseTransitionError, available, decide
 
 CaseActionError = CaseTransitionError
 DECISIONS: dict[str, Literal["included", "dismissed"]] = {
@@ -206,6 +206,19 @@ async def apply_action(
             started,
             now=now,
             message_id=new_id(),
+        )
+    if action in HANDOFFS:  # the next level is told: no clock will remind it
+        awaiting, next_step = HANDOFFS[action]
+        handed = CaseAwaitingV1(
+            **case_place(case),
+            step=decision.transition.name,
+            status=decision.target,
+            awaiting=awaiting,
+            next_step=next_step,
+            at=now,
+        )
+        await add_case_event(
+            outbox, handed, household_id=case.household_id, now=now, message_id=new_id()
         )
     if action == "record_comparison":  # the results go to the village (seeds/000 二, 三)
         compared = CaseComparedV1(

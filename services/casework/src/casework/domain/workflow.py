@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from casework.domain.risk_elimination import INDICATORS, PROPOSAL_CHECKS
 
@@ -380,6 +380,17 @@ def available(state: str, role: str) -> list[str]:
     """The actions an officer of `role` may take on a case in `state`."""
     return [t.action for t in WORKFLOW if state in t.sources and role in t.roles]
 
+
+# Steps that hand the case to another level with no clock to remind it: who is told, and what
+# they are asked to do (`case.awaiting`; the notifier tells them).
+Level = Literal["village", "township", "county"]
+HANDOFFS: dict[str, tuple[Level, str]] = {
+    "township_approve": ("county", "县级审批"),
+    "propose_risk_elimination": ("township", "乡镇初步验收"),
+    "township_verify_risk": ("county", "县级复核确认风险消除"),
+    "return_risk_proposal": ("village", "继续落实帮扶措施"),
+}
+assert set(HANDOFFS) <= set(BY_ACTION)
 
 # Steps that turn a case aside rather than move it on: a case is not waiting for them.
 SIDE_STEPS = frozenset({"county_dismiss", "return_risk_proposal", "rollback"})

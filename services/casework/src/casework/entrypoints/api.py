@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.tables import actions, cases, clocks, outbox, signals
-from casework.app.actions import DECISIONS, apply_action
+from casework.app.actions import apply_action
 from casework.app.clock_control import control_clock
 from casework.domain.workflow import (
     BY_ACTION,
@@ -331,8 +331,9 @@ async def _act(
             )
     except CaseTransitionError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    if action in DECISIONS:  # `case.decided` is in the outbox
-        runtime.wake_outbox()
+    # An action may leave an event in the outbox (case.decided, case.compared, case.awaiting):
+    # the relay sends it now rather than at its next poll.
+    runtime.wake_outbox()
     return done
 
 

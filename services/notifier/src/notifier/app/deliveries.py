@@ -24,6 +24,7 @@ from shouwang_kit.logs import get_logger
 from shouwang_proto import Envelope
 from shouwang_proto.catalogue import load_catalogue
 from shouwang_proto.events import (
+    CaseAwaitingV1,
     CaseComparedV1,
     CaseDecidedV1,
     CaseOpenedV1,
@@ -47,6 +48,7 @@ from notifier.domain.messages import (
     Alert,
     Notice,
     alerts_for_case_opened,
+    case_awaiting_notice,
     case_compared_notice,
     case_decided_notice,
     case_opened_notice,
@@ -95,6 +97,8 @@ def notice_for(envelope: Envelope, routing: Routing, tz: ZoneInfo) -> Notice | N
         return case_decided_notice(event, tz)
     if isinstance(event, CaseComparedV1):
         return case_compared_notice(event, tz)
+    if isinstance(event, CaseAwaitingV1):
+        return case_awaiting_notice(event)
     return None
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import (
     CLOCK_KIND_NAMES,
+    CaseAwaitingV1,
     CaseComparedV1,
     CaseDecidedV1,
     CaseOpenedV1,
@@ -180,6 +181,24 @@ def case_compared_notice(event: CaseComparedV1, tz: ZoneInfo) -> Notice:
         text=f"【守望】案件 {event.case_number}（{place}）信息比对结果已反馈，{ask}。",
         template="case_compared",
         params={"case": event.case_number, "village": event.village_name, "due": due},
+    )
+
+
+def case_awaiting_notice(event: CaseAwaitingV1) -> Notice:
+    """A step that hands the case to another level with no clock to remind it (乡镇审定 → 县级
+    审批, 风险消除's 申报 → 验收 → 复核, a proposal sent back): that level is asked to act."""
+    place = f"{event.township_name}{event.village_name} {event.masked_name}户"
+    return Notice(
+        rule=f"case_awaiting_{event.awaiting}",
+        region_code=event.region_code,
+        case_id=event.case_id,
+        case_number=event.case_number,
+        text=(
+            f"【守望】案件 {event.case_number}（{place}）已{event.step}，"
+            f"下一步：{event.next_step}，请及时办理。"
+        ),
+        template="case_awaiting",
+        params={"case": event.case_number, "step": event.step, "next": event.next_step},
     )
 
 
