@@ -12,10 +12,11 @@ from urllib.parse import quote
 import httpx
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from shouwang_kit.deadlines import deadline_parts
 
 from console.core import Console
 from console.names import ACTION_NAMES, CLOCK_STATES, DELIVERY_STATUS
-from console.views import action_details, due_on, timeline, working_days_phrase
+from console.views import action_details, timeline, working_days_phrase
 
 
 async def _json(client: httpx.AsyncClient, url: str, **kwargs: Any) -> Any:
@@ -31,7 +32,7 @@ async def _clock_rows(console: Console, clocks: list[dict[str, Any]]) -> list[di
     today = datetime.now(console.tz).date()
 
     async def one(clock: dict[str, Any]) -> dict[str, Any]:
-        day, at = due_on(datetime.fromisoformat(clock["due_at"]).astimezone(console.tz))
+        day, at = deadline_parts(datetime.fromisoformat(clock["due_at"]), console.tz)
         row = {**clock, "due_local": f"{day.isoformat()} {at}"}
         row["state_name"] = CLOCK_STATES.get(clock["state"], clock["state"])
         if clock["state"] in ("running", "breached"):

@@ -9,18 +9,13 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from shouwang_kit.deadlines import deadline_text
 
 from console.core import Console
 from console.names import ACTION_NAMES, CLOCK_NAMES, QUEUES, STATUS_NAMES
-from console.views import BULK_ACTIONS, PAGE_SIZE, QUEUE_FILTERS, case_params, due_on
+from console.views import BULK_ACTIONS, PAGE_SIZE, QUEUE_FILTERS, case_params
 
 EXPORT_LIMIT = 5000
-
-
-def _due_text(due: datetime) -> str:
-    """'12-08 24:00' (the queue's short form of `due_on`)."""
-    day, at = due_on(due)
-    return f"{day:%m-%d} {at}"
 
 
 def _row(case: dict[str, Any], console: Console, now: datetime) -> dict[str, Any]:
@@ -37,7 +32,7 @@ def _row(case: dict[str, Any], console: Console, now: datetime) -> dict[str, Any
         **case,
         "clock": nearest,
         "overdue": overdue,
-        "due_local": _due_text(due.astimezone(console.tz)) if due else "",
+        "due_local": deadline_text(due, console.tz)[5:] if due else "",  # 12-08 24:00
         "left": left,
         "agencies": sorted({s["agency_code"] for s in case["signals"]}),
     }

@@ -6,22 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 QUEUE_FILTERS = ("township", "village", "agency", "signal_type", "assignee", "clock")
 # Actions that need nothing but a note, so several cases can take them at once.
 BULK_ACTIONS = ("accept", "start_village_notice", "township_approve")
 PAGE_SIZE = 50
-
-
-def due_on(due: datetime) -> tuple[date, str]:
-    """A deadline in local time as county staff write it: the day it falls on and the time,
-    a deadline at midnight being the end of the day before (当日 is "by 24:00": 12-08 24:00,
-    not 12-09 00:00)."""
-    if due.time() == time.min:
-        return due.date() - timedelta(days=1), "24:00"
-    return due.date(), due.strftime("%H:%M")
 
 
 def action_details(form: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -1,13 +1,11 @@
 """The console's pure view logic: time left in working days, queue filters, the timeline,
 bars and the trend chart."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from console.views import (
     action_details,
     case_params,
-    due_on,
     percent,
     ranked_bars,
     region_filter,
@@ -170,14 +168,6 @@ def test_the_trail_names_the_system_and_agencies_in_words() -> None:
         actor_names={"system": "系统", "agency:public_security": "县公安局"},
     )
     assert [e.who for e in entries] == ["系统", "县公安局", "town-nuodeng"]
-
-
-def test_a_deadline_at_midnight_is_the_end_of_the_day_before() -> None:
-    tz = ZoneInfo("Asia/Shanghai")
-    assert due_on(datetime(2026, 12, 9, 0, 0, tzinfo=tz)) == (date(2026, 12, 8), "24:00")
-    assert due_on(datetime(2026, 12, 9, 0, 1, tzinfo=tz)) == (date(2026, 12, 9), "00:01")
-    assert due_on(datetime(2026, 12, 9, 17, 30, tzinfo=tz)) == (date(2026, 12, 9), "17:30")
-    assert due_on(datetime(2027, 1, 1, 0, 0, tzinfo=tz)) == (date(2026, 12, 31), "24:00")
 
 
 def test_action_details_are_read_from_the_forms_inputs_by_kind() -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from shouwang_kit.auth import CurrentOfficer
+from shouwang_kit.deadlines import deadline_text
 from shouwang_kit.export import XLSX_TYPE, xlsx_bytes
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_proto.events import CLOCK_KIND_NAMES
@@ -262,17 +263,9 @@ async def help_ledger(
             steps.get((c.case_id, "officer"), ""),
             steps.get((c.case_id, "plan"), ""),
             steps.get((c.case_id, "measures"), ""),
-            due_on_text(helps[c.case_id], tz) if c.case_id in helps else "",
+            deadline_text(helps[c.case_id], tz) if c.case_id in helps else "",
             STATE_NAMES.get(c.status, c.status),
         ]
         for c in found
     ]
     return _answer(format, "帮扶措施台账", LEDGER_HEADER, out, "help-ledger")
-
-
-def due_on_text(due: datetime, tz: ZoneInfo) -> str:
-    """A deadline as the county writes it: a midnight one is 24:00 of the day before."""
-    local = due.astimezone(tz)
-    if local.time() == time.min:
-        return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from shouwang_kit.deadlines import deadline_zh
 from shouwang_proto.catalogue import Catalogue
 from shouwang_proto.events import (
     CLOCK_KIND_NAMES,
@@ -44,12 +45,8 @@ class Alert:
 
 
 def format_due(due: datetime, tz: ZoneInfo) -> str:
-    """'11月23日24:00' for a midnight deadline, else '11月24日17:30'."""
-    local = due.astimezone(tz)
-    if (local.hour, local.minute) == (0, 0):
-        day = local - timedelta(days=1)
-        return f"{day.month}月{day.day}日24:00"
-    return f"{local.month}月{local.day}日{local:%H:%M}"
+    """'11月23日24:00' for a midnight deadline, else '11月24日17:30' (the kit's `deadline_zh`)."""
+    return deadline_zh(due, tz)
 
 
 def township_group(region_code: str) -> str:
