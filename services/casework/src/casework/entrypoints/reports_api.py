@@ -140,7 +140,7 @@ async def overdue(
             r.village_name,
             r.masked_name,
             CLOCK_NAMES.get(r.kind, r.kind),
-            r.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            deadline_text(r.due_at, tz),
             working_days_late(r.due_at, now, calendar, tz),
             ["责任人", "乡镇督办", "县级督办"][min(max(r.escalation_level, 0), 2)],
         ]
