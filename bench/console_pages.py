@@ -166,6 +166,7 @@ async def main(count: int, requests: int) -> None:
                 pages = {
                     "queue (county, page 1)": "/",
                     "queue 已超时": "/?clock=overdue",
+                    "queue 待我办理": "/?clock=mine",
                     "queue filtered (township + agency)": (
                         f"/?township={TOWNSHIPS[3][0]}000&agency=medical_insurance"
                     ),

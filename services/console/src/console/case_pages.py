@@ -16,7 +16,12 @@ from shouwang_kit.deadlines import deadline_parts
 
 from console.core import Console
 from console.names import ACTION_NAMES, CLOCK_STATES, DELIVERY_STATUS
-from console.views import action_details, timeline, working_days_phrase
+from console.views import (
+    action_details,
+    comparison_findings,
+    timeline,
+    working_days_phrase,
+)
 
 
 async def _json(client: httpx.AsyncClient, url: str, **kwargs: Any) -> Any:
@@ -132,7 +137,14 @@ def register(app: FastAPI, console: Console) -> None:
             "case.html",
             status=status if error else 200,
             officer=officer,
-            typed=typed or {},
+            # What was typed when a form came back refused; else 录入比对结果 starts from the
+            # agencies' answers, for the township to check and complete.
+            typed=typed
+            or {
+                "record_comparison.findings": comparison_findings(
+                    case["actions"], console.agency_names
+                )
+            },
             case=case,
             assignee=console.officer_name(case["assignee"]) if case.get("assignee") else "",
             clocks=clocks,

@@ -42,6 +42,20 @@ def action_details(form: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return details
 
 
+def comparison_findings(
+    actions: Iterable[Mapping[str, Any]], agency_names: Mapping[str, str]
+) -> str:
+    """The agencies' answers to the case's comparison requests as the trail has them, one line
+    per agency ('县公安局：家庭成员名下车辆 无'): what the township starts 录入比对结果 from."""
+    lines = []
+    for a in actions:
+        actor = str(a.get("actor", ""))
+        if a.get("action") == "comparison_answered" and actor.startswith("agency:"):
+            code = actor.removeprefix("agency:")
+            lines.append(f"{agency_names.get(code, code)}：{a.get('reason') or ''}")
+    return "\n".join(lines)
+
+
 def working_days_phrase(due_day: date, today: date, working_days: int) -> str:
     """'还剩3个工作日' / '今日到期' / '已超时2个工作日'; `working_days` counts the working days
     between today and the due day (whichever is later), excluding the earlier one."""

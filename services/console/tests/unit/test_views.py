@@ -6,6 +6,7 @@ from datetime import date
 from console.views import (
     action_details,
     case_params,
+    comparison_findings,
     percent,
     ranked_bars,
     region_filter,
@@ -189,3 +190,22 @@ def test_action_details_are_read_from_the_forms_inputs_by_kind() -> None:
         "typo": "一万",
         "odd": "nan",
     }
+
+
+def test_the_comparison_form_starts_from_the_agencies_answers() -> None:
+    trail = [
+        {"action": "accept", "actor": "town-nuodeng", "reason": "受理"},
+        {"action": "comparison_requested", "actor": "system", "reason": "已向县公安局发送"},
+        {
+            "action": "comparison_answered",
+            "actor": "agency:public_security",
+            "reason": "家庭成员名下车辆 无",
+        },
+        {"action": "comparison_answered", "actor": "agency:tax", "reason": "不动产 有（商铺一间）"},
+    ]
+    names = {"public_security": "县公安局"}
+    assert (
+        comparison_findings(trail, names)
+        == "县公安局：家庭成员名下车辆 无\ntax：不动产 有（商铺一间）"
+    )
+    assert comparison_findings(trail[:2], names) == ""
