@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shouwang_kit.deadlines import deadline_parts
 
 from console.core import Console
-from console.names import ACTION_NAMES, CLOCK_STATES, DELIVERY_STATUS
+from console.names import ACTION_NAMES, CHANNEL_NAMES, CLOCK_STATES, DELIVERY_STATUS
 from console.views import (
     action_details,
     comparison_findings,
@@ -127,9 +127,17 @@ def register(app: FastAPI, console: Console) -> None:
             views,
             action_names=ACTION_NAMES,
             delivery_status=DELIVERY_STATUS,
+            channel_names=CHANNEL_NAMES,
             actor_names={
-                **{a["actor"]: console.officer_name(a["actor"]) for a in case["actions"]},
+                **{
+                    who: console.officer_name(who)
+                    for who in [a["actor"] for a in case["actions"]]
+                    + [str(d.get("officer_id") or "") for d in (deliveries or {}).get("items", [])]
+                    + [v["actor"] for v in views]
+                    if who
+                },
                 "system": "系统",
+                f"township:{case['region_code'][:9]}": f"{case['township_name']}工作群",
                 **{f"agency:{code}": name for code, name in console.agency_names.items()},
             },
         )

@@ -68,6 +68,13 @@ DELIVERY_STATUS = {
     "unknown": "状态未知",
     "suppressed": "免打扰暂缓",
 }
+CHANNEL_NAMES = {
+    "sms_aliyun": "短信",
+    "sms_tencent": "短信",
+    "wecom_app": "企业微信",
+    "wecom_robot": "群机器人",
+    "log": "系统日志",
+}
 QUEUES = {
     "": "全部在办",
     "mine": "待我办理",  # the cases in a state where the officer's role has a step to take

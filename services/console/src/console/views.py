@@ -116,9 +116,11 @@ def timeline(
     action_names: Mapping[str, str],
     delivery_status: Mapping[str, str],
     actor_names: Mapping[str, str] | None = None,
+    channel_names: Mapping[str, str] | None = None,
 ) -> list[TimelineEntry]:
-    """Actions, notifications and sensitive-data views in time order (recipients as given:
-    the notifier masks phones; actors that are no officer by name: 系统, 县公安局 …)."""
+    """Actions, notifications and sensitive-data views in time order; officers by the names
+    `actor_names` gives (段志华（town-nuodeng）), recipients that are no officer as the notifier
+    gives them (a township group; phones masked by the notifier), channels in words."""
     names = actor_names or {}
     out = [
         TimelineEntry(
@@ -138,8 +140,10 @@ def timeline(
         TimelineEntry(
             datetime.fromisoformat(d["created_at"]),
             "notification",
-            str(d["recipient"]),
-            f"{d['channel']}：{d['message']}（{delivery_status.get(d['status'], d['status'])}）",
+            names.get(str(d.get("officer_id") or ""))
+            or names.get(str(d["recipient"]), str(d["recipient"])),
+            f"{(channel_names or {}).get(d['channel'], d['channel'])}：{d['message']}"
+            f"（{delivery_status.get(d['status'], d['status'])}）",
         )
         for d in deliveries
     ]
@@ -147,7 +151,7 @@ def timeline(
         TimelineEntry(
             datetime.fromisoformat(v["at"]),
             "view",
-            str(v["actor"]),
+            names.get(str(v["actor"]), str(v["actor"])),
             f"查看未脱敏身份证号和电话，原因：{v['detail'].get('reason', '')}",
         )
         for v in views

@@ -126,6 +126,26 @@ def test_an_action_in_the_timeline_carries_its_details_in_words() -> None:
         delivery_status={},
     )
     assert repeat.text == "受理"
+    # A message to an officer reads with their name and the channel in words.
+    (sent,) = timeline(
+        [],
+        [
+            {
+                "created_at": "2026-11-21T01:00:00+00:00",
+                "recipient": "139****1001",
+                "officer_id": "cadre-nuodeng",
+                "channel": "sms_aliyun",
+                "message": "新预警",
+                "status": "sent",
+            }
+        ],
+        [],
+        action_names={},
+        delivery_status={"sent": "已发送"},
+        actor_names={"cadre-nuodeng": "杨春梅（cadre-nuodeng）"},
+        channel_names={"sms_aliyun": "短信"},
+    )
+    assert (sent.who, sent.text) == ("杨春梅（cadre-nuodeng）", "短信：新预警（已发送）")
 
 
 def test_ranked_bars_are_relative_to_the_largest() -> None:
