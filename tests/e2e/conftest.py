@@ -156,9 +156,6 @@ async def system(infra: Infra) -> AsyncIterator[System]:
                 # opened on any day, even a Saturday night, is due soon at once.
                 "CASEWORK_DUE_SOON_HOURS": str(24 * 14),
                 "CASEWORK_REPORT_CACHE_S": "0",  # tests read reports right after acting
-                # 风险消除 is proposed in the first month of a quarter (unit-tested); the tests
-                # run in any month.
-                "CASEWORK_RISK_PROPOSAL_MONTHS": ",".join(str(m) for m in range(1, 13)),
             }
         )
         await infra.stack.start_services()

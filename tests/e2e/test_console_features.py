@@ -505,6 +505,7 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
             "income_stable_6_months": True,
             "rigid_costs_solved": True,
             "village_assessed": True,
+            "village_noticed": True,
             "household_consent": True,
         }
         refused = await step(cadre, "propose_risk_elimination", **facts, income_per_head="一万二")
@@ -578,4 +579,15 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
         assert words in trail, words
     after = (await system.http.get(cases)).json()
     assert (after["status"], after["is_open"]) == ("risk_eliminated", False)
+    async with asyncio.timeout(20):  # the village is asked to announce it and tell the household
+        while not any(
+            "下一步：在村内公告并将风险消除结果告知农户" in d["message"]
+            and d["officer_id"] == "cadre-tianchi"
+            for d in (
+                await system.http.get(
+                    f"{system.url('notifier')}/v1/deliveries", params={"case_id": case["case_id"]}
+                )
+            ).json()["items"]
+        ):
+            await asyncio.sleep(0.2)
     assert after["monitor_type"] == "突发严重困难户"

@@ -27,9 +27,10 @@ class Settings(ServiceSettings):
         default=10000.0, description="风险消除: income per head below this (yuan/year) refuses it."
     )
     risk_proposal_months: str = Field(
-        default="1,4,7,10",
+        default="1,2,3,4,5,6,7,8,9,10,11,12",
         pattern=r"^\s*(1[0-2]|[1-9])\s*(,\s*(1[0-2]|[1-9])\s*)*$",
-        description="风险消除: the months the village may propose it in (每季度首月: 1,4,7,10).",
+        description="风险消除: the months the village may propose it in (any by default, as "
+        "seeds/002; 1,4,7,10 for 每季度首月, seeds/000).",
     )
 
     def risk_rules(self) -> RiskRules:

@@ -6,6 +6,7 @@ import pytest
 from casework.domain.risk_elimination import (
     INDICATORS,
     PROPOSAL_CHECKS,
+    QUARTER_FIRST_MONTHS,
     RiskRules,
     check_proposal,
     check_risk_elimination,
@@ -265,12 +266,16 @@ def test_details_read_in_words_in_the_trail() -> None:
     assert details_in_words({}) == []
 
 
-def test_the_village_proposes_in_the_first_month_of_a_quarter_after_assessment_and_consent() -> (
-    None
-):
-    """seeds/000 (九): 每季度首月…形成拟标注风险消除对象名单，经民主评议…并告知农户知情同意后."""
-    proposal = {**GOOD, "village_assessed": True, "household_consent": True}
-    included, rules = date(2026, 5, 10), RiskRules()
+def test_the_village_proposes_after_assessment_notice_and_consent_in_the_countys_months() -> None:
+    """seeds/000 (九): 每季度首月…经民主评议…并告知农户知情同意后 (a county that keeps to the
+    quarter's first month sets it); seeds/002: 村級初選…公示, 標注風險消除時間沒有強製要求."""
+    proposal = {
+        **GOOD,
+        "village_assessed": True,
+        "village_noticed": True,
+        "household_consent": True,
+    }
+    included, rules = date(2026, 5, 10), RiskRules(proposal_months=QUARTER_FIRST_MONTHS)
 
     def codes(facts: dict[str, object], today: date, months: RiskRules = rules) -> set[str]:
         failures = check_proposal(facts, included_on=included, today=today, rules=months)
@@ -282,11 +287,13 @@ def test_the_village_proposes_in_the_first_month_of_a_quarter_after_assessment_a
     (month,) = check_proposal(proposal, included_on=included, today=date(2026, 11, 2), rules=rules)
     assert "1月、4月、7月、10月" in month.message and "11月" in month.message
     assert codes(proposal, date(2026, 11, 2), RiskRules(proposal_months=(11,))) == set()
+    assert codes(proposal, date(2026, 11, 2), RiskRules()) == set()  # any month by default
     assert codes({**proposal, "household_consent": False}, date(2026, 10, 9)) == {
         "proposal.household_consent"
     }
     assert codes(GOOD, date(2026, 10, 9)) == {
         "proposal.village_assessed",
+        "proposal.village_noticed",
         "proposal.household_consent",
     }
     # The marking's own rules hold for the proposal too.
@@ -301,7 +308,7 @@ def test_the_proposal_months_are_configuration() -> None:
     from casework.config import Settings
     from pydantic import ValidationError
 
-    assert Settings().risk_rules().proposal_months == (1, 4, 7, 10)
+    assert Settings().risk_rules().proposal_months == tuple(range(1, 13))
     assert Settings(risk_proposal_months="10, 1,4").risk_rules().proposal_months == (1, 4, 10)
     for wrong in ("13", "一月", "1,,4", ""):
         with pytest.raises(ValidationError):

@@ -5,9 +5,11 @@ All four indicators must hold — targeted help done; 两不愁三保障 and saf
 above the line for at least six months; large rigid costs solved — and never when income per
 head is under the threshold (configuration: it differs by year and province), the whole
 household lacks labour (unless children able to support old parents), or in the month the
-household was included. The village proposes it (申报) after the 民主评议 and once the
-household is told and agrees (告知农户知情同意), in the first month of a quarter (每季度首月,
-configuration); the township verifies it (初步验收), the county confirms it (复核确认).
+household was included. The village proposes it (申报) after the 民主评议 and its 公示
+(seeds/002 三(二) 村級初選) and once the household is told and agrees (seeds/000 (九)
+告知农户知情同意); the township verifies it (初步验收), the county confirms it (复核确认). A county
+may hold proposals to set months (seeds/000 (九): 每季度首月); seeds/002 sets no time
+(標注風險消除時間沒有強製要求), so by default any month will do.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ INDICATORS = {
 # What the village's proposal must also say (seeds/000 (九): 经民主评议…并告知农户知情同意后).
 PROPOSAL_CHECKS = {
     "village_assessed": "已经村民主评议",
+    "village_noticed": "已在村内公示",
     "household_consent": "已告知农户并取得知情同意",
 }
-QUARTER_FIRST_MONTHS = (1, 4, 7, 10)
+QUARTER_FIRST_MONTHS = (1, 4, 7, 10)  # seeds/000 (九), for a county that keeps to it
+ANY_MONTH = tuple(range(1, 13))
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class RiskRules:
     the months in which the village may propose it."""
 
     income_threshold: float = 10000.0
-    proposal_months: tuple[int, ...] = QUARTER_FIRST_MONTHS
+    proposal_months: tuple[int, ...] = ANY_MONTH
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,8 @@ def check_risk_elimination(
 def check_proposal(
     facts: Mapping[str, Any], *, included_on: date | None, today: date, rules: RiskRules
 ) -> list[RuleFailure]:
-    """Every rule a village's proposal (申报风险消除) fails: the marking's rules, the 民主评议
-    and the household's consent, and the month (每季度首月 by default)."""
+    """Every rule a village's proposal (申报风险消除) fails: the marking's rules, the 民主评议,
+    the 公示 and the household's consent, and the county's months for proposals."""
     failures = check_risk_elimination(
         facts, included_on=included_on, today=today, income_threshold=rules.income_threshold
     )
@@ -108,7 +112,7 @@ def check_proposal(
         failures.append(
             RuleFailure(
                 "proposal.month",
-                f"风险消除每季度首月集中申报（{months}），本月（{today.month}月）不能申报",
+                f"本县风险消除集中在{months}申报，本月（{today.month}月）不能申报",
             )
         )
     return failures

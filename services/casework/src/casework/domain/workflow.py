@@ -388,6 +388,7 @@ HANDOFFS: dict[str, tuple[Level, str]] = {
     "township_approve": ("county", "县级审批"),
     "propose_risk_elimination": ("township", "乡镇初步验收"),
     "township_verify_risk": ("county", "县级复核确认风险消除"),
+    "county_confirm_risk": ("village", "在村内公告并将风险消除结果告知农户"),
     "return_risk_proposal": ("village", "继续落实帮扶措施"),
 }
 assert set(HANDOFFS) <= set(BY_ACTION)
