@@ -424,3 +424,56 @@ async def test_a_screening_brings_forward_a_visit_already_due_later(
         "AND action = 'signal_attached' ORDER BY seq"
     )
     assert [r["reason"].endswith("入户核查时限提前至当日）") for r in trail] == [True, False]
+
+
+async def test_a_closed_case_is_not_reopened_while_the_household_has_another(
+    casework: Casework,
+) -> None:
+    """风险消除回退 reopens a case: not while a newer case of the household is open (one open
+    case per household) — a clear 409 naming it, where the database's unique index gave a 500."""
+    from casework.app.actions import apply_action
+    from casework.domain.workflow import CaseTransitionError
+    from shouwang_kit.auth import Officer
+    from shouwang_kit.messaging import Outbox
+
+    household = uuid.uuid4()
+    calendar = published_calendar()
+
+    async def consume(agency: str) -> None:
+        from casework.app.intake_signal import handle_matched_warning
+
+        async with casework.sessions() as session, session.begin():
+            await handle_matched_warning(
+                decode(matched(household, agency)), session=session,
+                outbox=Outbox(outbox, session), calendar=calendar, tz=TZ, number_prefix="SW",
+                now=RECEIVED, new_id=uuid.uuid4,
+            )  # fmt: skip
+
+    await consume("civil_affairs")
+    (old,) = await casework.fetch(
+        f"SELECT case_id FROM {SCHEMA}.cases WHERE household_id = '{household}'"
+    )
+    connection = await asyncpg.connect(casework.url)
+    try:
+        await connection.execute(
+            f"UPDATE {SCHEMA}.cases SET status = 'risk_eliminated', is_open = false,"
+            " closed_at = now() WHERE case_id = $1",
+            old["case_id"],
+        )
+    finally:
+        await connection.close()
+    await consume("medical_insurance")  # a new warning: a new case, the old one being closed
+    (new,) = await casework.fetch(
+        f"SELECT case_number FROM {SCHEMA}.cases WHERE household_id = '{household}' AND is_open"
+    )
+    county = Officer("c-1", "县乡村振兴局", "county_office", "532929000000")
+    with pytest.raises(CaseTransitionError) as refused:
+        async with casework.sessions() as session, session.begin():
+            await apply_action(
+                old["case_id"], "rollback", officer=county, reason="",
+                details={"reason_detail": "回头看发现收入不稳"}, session=session,
+                outbox=Outbox(outbox, session), calendar=calendar, tz=TZ, now=RECEIVED,
+                new_id=uuid.uuid4, risk_rules=RiskRules(),
+            )  # fmt: skip
+    assert (refused.value.status, refused.value.code) == (409, "case.household_open")
+    assert new["case_number"] in refused.value.message

@@ -105,6 +105,20 @@ async def apply_action(
         running_clocks={k: r.due_at for k, r in running.items()},
         now=now,
     )
+    if decision.reopens:  # one open case per household: a newer one takes the household's work
+        other = await session.scalar(
+            select(cases.c.case_number).where(
+                cases.c.household_id == case.household_id,
+                cases.c.is_open,
+                cases.c.case_id != case_id,
+            )
+        )
+        if other is not None:
+            raise CaseTransitionError(
+                409,
+                "case.household_open",
+                f"该户已有在办案件 {other}，不能重新打开本案件，请在该案件中办理",
+            )
     included_on = case.included_at.astimezone(tz).date() if case.included_at else None
     today = now.astimezone(tz).date()
     if action == "propose_risk_elimination":
