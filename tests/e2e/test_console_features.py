@@ -560,8 +560,14 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
                 await asyncio.sleep(0.2)
         assert await step(county, "county_confirm_risk") == ""
         assert "风险消除" in await county.inner_text("#status")
-        trail = await county.inner_text("#trail")
-        await county.screenshot(path=str(SHOTS / "case-workflow.png"), full_page=True)
+        # 回头看 finds the income fell again: the village proposes to roll it back (the case is
+        # open again while the township and the county decide).
+        assert await step(cadre, "propose_rollback", reason_detail="回头看发现务工收入中断") == ""
+        assert "待乡镇核定" in await cadre.inner_text("#status")
+        assert await waiting_for(town)
+        await cadre.goto(f"{base}/cases/{case['case_id']}")
+        trail = await cadre.inner_text("#trail")
+        await cadre.screenshot(path=str(SHOTS / "case-workflow.png"), full_page=True)
         await browser.close()
     for words in (
         "李正华（cadre-tianchi）：受理",
@@ -578,7 +584,7 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
     ):
         assert words in trail, words
     after = (await system.http.get(cases)).json()
-    assert (after["status"], after["is_open"]) == ("risk_eliminated", False)
+    assert (after["status"], after["is_open"]) == ("rollback_proposed", True)
     async with asyncio.timeout(20):  # the village is asked to announce it and tell the household
         while not any(
             "下一步：在村内公告并将风险消除结果告知农户" in d["message"]

@@ -466,11 +466,11 @@ async def test_a_closed_case_is_not_reopened_while_the_household_has_another(
     (new,) = await casework.fetch(
         f"SELECT case_number FROM {SCHEMA}.cases WHERE household_id = '{household}' AND is_open"
     )
-    county = Officer("c-1", "县乡村振兴局", "county_office", "532929000000")
+    county = Officer("t-1", "乡镇干部", "township_officer", "532929101000")
     with pytest.raises(CaseTransitionError) as refused:
         async with casework.sessions() as session, session.begin():
             await apply_action(
-                old["case_id"], "rollback", officer=county, reason="",
+                old["case_id"], "propose_rollback", officer=county, reason="",
                 details={"reason_detail": "回头看发现收入不稳"}, session=session,
                 outbox=Outbox(outbox, session), calendar=calendar, tz=TZ, now=RECEIVED,
                 new_id=uuid.uuid4, risk_rules=RiskRules(),

@@ -39,7 +39,9 @@ PATH = [
     ("propose_risk_elimination", "village_cadre", {}),
     ("township_verify_risk", "township_officer", {"verification": "入户验收，收入稳定"}),
     ("county_confirm_risk", "county_office", {}),
-    ("rollback", "county_office", {"reason_detail": "回头看发现收入不稳"}),
+    ("propose_rollback", "village_cadre", {"reason_detail": "回头看发现收入不稳"}),
+    ("township_verify_rollback", "township_officer", {"verification": "核实收入下滑"}),
+    ("county_confirm_rollback", "county_office", {}),
 ]
 
 
@@ -80,8 +82,19 @@ def test_the_whole_path_from_acceptance_to_rollback() -> None:
         )
         state = decision.target
         seen.append((state, decision.closes, decision.reopens))
-    assert seen[-2] == ("risk_eliminated", True, False)
-    assert seen[-1] == ("helping", False, True)
+    assert seen[-4] == ("risk_eliminated", True, False)  # closed
+    assert seen[-3] == ("rollback_proposed", False, True)  # open again while it is decided
+    assert seen[-1] == ("helping", False, False)
+    # Sent back, a rollback closes the case again.
+    back = decide(
+        "return_rollback_proposal",
+        state="rollback_verified",
+        role="county_office",
+        details={"reason_detail": "收入稳定，不予回退"},
+        running_clocks={},
+        now=NOW,
+    )
+    assert (back.target, back.closes) == ("risk_eliminated", True)
     assert BY_ACTION["accept"].starts == (("compare", "working_days:2"),)
 
 

@@ -22,6 +22,8 @@ STATUS_NAMES = {
     "risk_proposed": "已申报风险消除，待乡镇验收",
     "risk_verified": "乡镇验收合格，待县级复核",
     "risk_eliminated": "风险消除",
+    "rollback_proposed": "已申报回退，待乡镇核定",
+    "rollback_verified": "乡镇核定回退，待县级审批",
 }
 CLOCK_NAMES = CLOCK_KIND_NAMES
 CLOCK_STATES = {
@@ -51,7 +53,11 @@ ACTION_NAMES = {
     "county_confirm_risk": "县级复核确认风险消除",
     "return_risk_proposal": "退回继续帮扶",
     "eliminate_risk": "标注风险消除",  # before 2026-12-07, in older trails
-    "rollback": "风险消除回退",
+    "propose_rollback": "申报风险消除回退",
+    "township_verify_rollback": "乡镇核定回退",
+    "county_confirm_rollback": "县级审批回退",
+    "return_rollback_proposal": "不予回退",
+    "rollback": "风险消除回退",  # before 2026-12-07, in older trails
     "opened": "立案",  # the trail's word for it (casework's `opened`)
     "signal_attached": "新增预警",
     "comparison_requested": "信息比对请求",

@@ -8,7 +8,8 @@ county review → included (by type) or dismissed (with
 the explanation given to the household) → officer named → plan (一户一策) → help started
 (within 10, 10 days and 1 month of the inclusion's announcement) → risk elimination proposed by
 the village (申报, under the rules), verified by the township (初步验收), confirmed by the county
-(复核确认: 风险消除) or sent back to the help → rollback (回退) when marked too early.
+(复核确认: 风险消除) or sent back to the help → rollback (回退) when marked too early, by the
+same three steps.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ STATE_NAMES = {
     "risk_proposed": "已申报风险消除，待乡镇验收",
     "risk_verified": "乡镇验收合格，待县级复核",
     "risk_eliminated": "风险消除",
+    "rollback_proposed": "已申报风险消除回退，待乡镇核定",
+    "rollback_verified": "乡镇核定回退，待县级审批",
 }
 CLOSED = frozenset({"dismissed", "risk_eliminated"})
 # The household included as a monitored household (纳入监测) and the steps after it.
@@ -51,6 +54,8 @@ MONITORED = (
     "risk_proposed",
     "risk_verified",
     "risk_eliminated",
+    "rollback_proposed",
+    "rollback_verified",
 )
 BEFORE_DECISION = (
     "accepted",
@@ -258,11 +263,37 @@ WORKFLOW: tuple[Transition, ...] = (
         frozenset({T, C}),
         needs=("reason_detail",),
     ),
+    # 回退 when it was marked too early, by the same steps as the marking (seeds/002 三(一)4:
+    # 風險標注回退程序，參照風險消除標注程序執行): proposed (the case open again while it is
+    # decided), verified by the township, approved by the county; or sent back, closed again.
     Transition(
-        "rollback",
-        "风险消除回退",
+        "propose_rollback",
+        "申报风险消除回退",
         ("risk_eliminated",),
+        "rollback_proposed",
+        frozenset({V, W, T}),
+        needs=("reason_detail",),
+    ),
+    Transition(
+        "township_verify_rollback",
+        "乡镇核定回退",
+        ("rollback_proposed",),
+        "rollback_verified",
+        frozenset({T}),
+        needs=("verification",),
+    ),
+    Transition(
+        "county_confirm_rollback",
+        "县级审批回退",
+        ("rollback_verified",),
         "helping",
+        frozenset({C}),
+    ),
+    Transition(
+        "return_rollback_proposal",
+        "不予回退",
+        ("rollback_proposed", "rollback_verified"),
+        "risk_eliminated",
         frozenset({T, C}),
         needs=("reason_detail",),
     ),
@@ -390,11 +421,16 @@ HANDOFFS: dict[str, tuple[Level, str]] = {
     "township_verify_risk": ("county", "县级复核确认风险消除"),
     "county_confirm_risk": ("village", "在村内公告并将风险消除结果告知农户"),
     "return_risk_proposal": ("village", "继续落实帮扶措施"),
+    "propose_rollback": ("township", "乡镇核定回退"),
+    "township_verify_rollback": ("county", "县级审批回退"),
+    "county_confirm_rollback": ("village", "继续落实帮扶措施"),
 }
 assert set(HANDOFFS) <= set(BY_ACTION)
 
 # Steps that turn a case aside rather than move it on: a case is not waiting for them.
-SIDE_STEPS = frozenset({"county_dismiss", "return_risk_proposal", "rollback"})
+SIDE_STEPS = frozenset(
+    {"county_dismiss", "return_risk_proposal", "propose_rollback", "return_rollback_proposal"}
+)
 
 
 def states_for_role(role: str) -> list[str]:
