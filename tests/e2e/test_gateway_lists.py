@@ -531,3 +531,33 @@ async def test_an_inclusion_confirms_the_warnings_and_later_ones_about_the_house
                 break
             await asyncio.sleep(0.2)
     assert "前明确帮扶责任人" in told[0] and "前落实帮扶" in told[0]
+
+
+async def test_the_demos_monitored_household_is_set_up_once_and_listed(system: System) -> None:
+    """What `make run` does after loading the registry: a household of 金和村 taken through the
+    workflow, so the agencies' monitored list and the 帮扶措施台账 show it; a second run adds
+    nothing."""
+    from shouwang_stack.demo import seed_monitored_case
+
+    home = await system.new_household(like=4)  # 金和村, as the demo's
+    gateway, casework = system.url("agency-gateway"), system.url("casework")
+    number = await seed_monitored_case(gateway, casework, household=home)
+    assert number is not None
+    assert await seed_monitored_case(gateway, casework, household=home) is None
+    (case,) = (
+        await system.http.get(f"{casework}/v1/cases", params={"household_id": home["household_id"]})
+    ).json()["items"]
+    assert (case["case_number"], case["status"]) == (number, "helping")
+    ledger = (await system.http.get(f"{casework}/v1/reports/help-ledger")).json()["rows"]
+    assert [r[7] for r in ledger if r[0] == number] == ["字建国"]
+    month = system.today().strftime("%Y-%m")
+    async with asyncio.timeout(20):
+        while True:
+            listed = await system.http.get(
+                f"{gateway}/v1/monitored-households",
+                params={"period": month},
+                headers={"X-Api-Key": "demo-water-key"},
+            )
+            if any(i["case_number"] == number for i in listed.json()["items"]):
+                break
+            await asyncio.sleep(0.2)

@@ -11,6 +11,7 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from shouwang_kit.auth import ROLES, Officer, issue_token
 from shouwang_kit.settings import ServiceSettings
 
@@ -20,6 +21,7 @@ from shouwang_stack.demo import (
     DEMO_LIST,
     DEMO_OFFICERS,
     demo_registry,
+    seed_monitored_case,
     seed_registry,
 )
 from shouwang_stack.kafka import create_topics, ensure_jars, wait_for_broker
@@ -66,6 +68,18 @@ async def _run(with_services: bool) -> None:
             count = await seed_registry(stack.url("intake"))
             person = demo_registry()["households"][0]["members"][0]
             _say(f"demo county loaded: {count} households")
+            try:
+                monitored = await seed_monitored_case(
+                    stack.url("agency-gateway"), stack.url("casework")
+                )
+            except (httpx.HTTPError, TimeoutError) as exc:  # the demo runs without it
+                _say(f"demo monitored household: not set up ({type(exc).__name__}: {exc})")
+            else:
+                if monitored:
+                    _say(
+                        f"demo monitored household: case {monitored} (金和村) taken through the "
+                        "workflow to 落实帮扶"
+                    )
             _say(f"logs: {config.data_dir / 'logs'}")
             example = {
                 "signal_type": "new_dibao",
@@ -103,6 +117,15 @@ async def _run(with_services: bool) -> None:
                 "  visit coverage (一月一排查): "
                 f'curl -s -H "Authorization: Bearer $TOKEN" '
                 f"'{intake}/v1/visits/coverage?region=532929101000&month={month}'"
+            )
+            _say("\nthe monitored households (新增监测对象名单 for the agencies, 帮扶措施台账):")
+            _say(
+                f"  curl -s -H 'X-Api-Key: demo-medical-insurance-key' "
+                f"'{stack.url('agency-gateway')}/v1/monitored-households?period={month}'"
+            )
+            _say(
+                f'  curl -s -H "Authorization: Bearer $TOKEN" '
+                f"{stack.url('casework')}/v1/reports/help-ledger"
             )
         _say("\nrunning — press Ctrl-C to stop everything")
         await _wait_for_signal()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,3 +64,112 @@ async def seed_registry(intake_url: str, token: str | None = None) -> int:
             )
             response.raise_for_status()
     return len(households)
+
+
+# The demo's monitored household (纳入监测): 金和村's 5329291020040005, taken through the
+# workflow by `seed_monitored_case` so that the monitored list, the 帮扶措施台账 and a full trail
+# have something to show.
+MONITORED_HOUSEHOLD = 4
+_STEPS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("county", "accept", {}),
+    ("county", "record_comparison", {"findings": "民政、公安、市场监管比对：无车辆、无工商登记"}),
+    ("town", "record_visit", {"findings": "入户核实：户主住院，家中无稳定收入"}),
+    ("cadre", "village_assessment", {"result": "propose"}),
+    ("cadre", "start_village_notice", {}),
+    ("county", "override:village_notice", {}),
+    ("cadre", "end_village_notice", {"objections": "公示期间无异议"}),
+    ("county", "override:township_notice", {}),
+    ("town", "township_approve", {}),
+    ("county", "county_include", {"monitor_type": "突发严重困难户"}),
+    ("town", "name_officer", {"officer": "字建国"}),
+    ("cadre", "record_plan", {"plan": "申请临时救助；落实医疗救助倾斜；安排公益岗位"}),
+    ("cadre", "start_help", {"measures": "临时救助3000元已发放"}),
+)
+
+
+def _officer_token(officer_id: str, name: str, role: str, region: str) -> str:
+    officer = Officer(officer_id, name, role, region)  # type: ignore[arg-type]
+    return issue_token(
+        officer, ServiceSettings().auth_key, now=datetime.now(UTC), ttl=timedelta(minutes=10)
+    )
+
+
+async def seed_monitored_case(
+    gateway_url: str, casework_url: str, household: dict[str, Any] | None = None
+) -> str | None:
+    """Take one household of 金和村 (the demo's `MONITORED_HOUSEHOLD`, or `household`) from a
+    civil-affairs warning to 落实帮扶 through the services' APIs, each step as the officer whose
+    step it is (the two 公示 cut short by the county, as an override would); nothing when the
+    household is already monitored. The case number, or None when there was nothing to do."""
+    household = household or demo_registry()["households"][MONITORED_HOUSEHOLD]
+    region = household["region_code"]
+    tokens = {
+        "county": _officer_token("county-office", "王科长", "county_office", "532929000000"),
+        "town": _officer_token(
+            "town-gongguoqiao", "尹红梅", "township_officer", region[:9] + "000"
+        ),
+        "cadre": _officer_token("cadre-jinhe", "字建国", "village_cadre", region),
+    }
+    auth = {"Authorization": f"Bearer {tokens['county']}"}
+    async with httpx.AsyncClient(base_url=casework_url, timeout=10) as casework:
+        existing = (await casework.get("/v1/cases", params={"limit": 500}, headers=auth)).json()[
+            "items"
+        ]
+        mine = [c for c in existing if c["household_number"] == household["household_number"]]
+        if any(c["status"] not in ("awaiting_acceptance", "accepted", "dismissed") for c in mine):
+            return None
+        person = household["members"][0]
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as gateway:
+            posted = await gateway.post(
+                "/v1/warnings",
+                headers={"X-Api-Key": DEMO_API_KEY},
+                json={
+                    "signal_type": "temporary_assistance",
+                    "occurred_on": ServiceSettings().today().isoformat(),
+                    "person": {"name": person["name"], "id_number": person["id_number"]},
+                    "source_record_id": f"DEMO-MONITORED-{household['household_number']}",
+                },
+            )
+            posted.raise_for_status()
+        warning_id = posted.json()["warning_id"]
+        case: dict[str, Any] | None = None
+        for _ in range(200):  # matching and casework take a moment
+            open_cases = (
+                await casework.get(
+                    "/v1/cases",
+                    params={"is_open": "true", "limit": 500},
+                    headers=auth,
+                )
+            ).json()["items"]
+            case = next(
+                (c for c in open_cases if any(s["warning_id"] == warning_id for s in c["signals"])),
+                None,
+            )
+            if case is not None:
+                break
+            await asyncio.sleep(0.1)
+        if case is None:
+            raise TimeoutError("the demo warning did not become a case")
+        status = case["status"]
+        for who, action, details in _STEPS:
+            headers = {"Authorization": f"Bearer {tokens[who]}"}
+            if action.startswith("override:"):
+                answer = await casework.post(
+                    f"/v1/cases/{case['case_id']}/clocks/{action[9:]}/override",
+                    json={"reason": "演示：公示期按规定已满"},
+                    headers=headers,
+                )
+                if answer.status_code in (404, 409):  # no such clock running: done before
+                    continue
+            else:
+                if status != "awaiting_acceptance" and action == "accept":
+                    continue  # accepted already (an earlier run stopped half-way)
+                answer = await casework.post(
+                    f"/v1/cases/{case['case_id']}/actions/{action}",
+                    json={"reason": "演示", "details": details},
+                    headers=headers,
+                )
+                if answer.status_code == 409:  # this step was taken by an earlier run
+                    continue
+            answer.raise_for_status()
+        return str(case["case_number"])
