@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+T = TypeVar("T")
+# PostgreSQL ends a transaction with these when it is a deadlock's victim or lost a
+# serialization conflict: running it again is the remedy, not an error to show anyone.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 def async_url(url: str) -> str:
@@ -63,3 +70,37 @@ async def side_transaction(session: AsyncSession) -> AsyncIterator[Any | None]:
         async with raw.transaction():
             await raw.execute("SET LOCAL synchronous_commit = off")
             yield raw
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether `exc` (as SQLAlchemy and asyncpg wrap it) is PostgreSQL ending the transaction
+    as a deadlock's victim or a serialization conflict's loser."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the driver's error, SQLAlchemy's adapter, SQLAlchemy's own
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+async def in_transaction(
+    sessions: Callable[[], AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    attempts: int = 3,
+) -> T:
+    """`work` in a transaction of its own, committed; run again from the start (up to
+    `attempts` times in all) when PostgreSQL picks the transaction as a deadlock's victim —
+    two transactions taking the same locks in another order, each waiting for the other —
+    so that an officer's request does not fail for what a retry mends."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with sessions() as session, session.begin():
+                return await work(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            await asyncio.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from shouwang_kit.auth import CurrentOfficer, Officer, require_scope
+from shouwang_kit.db import in_transaction
 from shouwang_kit.messaging import Outbox
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_kit.web import ApiError
@@ -313,22 +314,27 @@ async def _act(
 ) -> dict[str, Any]:
     runtime: ServiceRuntime = request.app.state.runtime
     calendars: CalendarCache = request.app.state.calendars
+
+    async def act(session: AsyncSession) -> dict[str, Any]:
+        return await apply_action(
+            case_id,
+            action,
+            officer=officer,
+            reason=body.reason,
+            details=body.details,
+            session=session,
+            outbox=Outbox(outbox, session),
+            calendar=await calendars.get(session),
+            tz=ZoneInfo(request.app.state.timezone),
+            now=datetime.now(UTC),
+            new_id=uuid.uuid4,
+            risk_rules=request.app.state.risk_rules,
+        )
+
     try:
-        async with runtime.sessions() as session, session.begin():
-            done = await apply_action(
-                case_id,
-                action,
-                officer=officer,
-                reason=body.reason,
-                details=body.details,
-                session=session,
-                outbox=Outbox(outbox, session),
-                calendar=await calendars.get(session),
-                tz=ZoneInfo(request.app.state.timezone),
-                now=datetime.now(UTC),
-                new_id=uuid.uuid4,
-                risk_rules=request.app.state.risk_rules,
-            )
+        # Again when a deadlock's victim: an action locks the case, then the audit chain,
+        # while the scheduler or a consumer may hold the chain and want the case.
+        done = await in_transaction(runtime.sessions, act)
     except CaseTransitionError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     # An action may leave an event in the outbox (case.decided, case.compared, case.awaiting):
@@ -406,16 +412,19 @@ async def post_clock_control(
     """County office: pause a clock (e.g. waiting for the household), resume it (the due time
     moves by the pause), or override it (stopped, not counted as a breach)."""
     runtime: ServiceRuntime = request.app.state.runtime
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return await control_clock(
+            case_id,
+            kind,
+            control,
+            officer=officer,
+            reason=body.reason,
+            session=session,
+            now=datetime.now(UTC),
+        )
+
     try:
-        async with runtime.sessions() as session, session.begin():
-            return await control_clock(
-                case_id,
-                kind,
-                control,
-                officer=officer,
-                reason=body.reason,
-                session=session,
-                now=datetime.now(UTC),
-            )
+        return await in_transaction(runtime.sessions, work)  # again as a deadlock's victim
     except CaseTransitionError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
