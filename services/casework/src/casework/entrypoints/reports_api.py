@@ -221,12 +221,25 @@ async def help_ledger(
     the officer's region, with who answers for it, its plan, the help put in place and the
     day the help is due; households whose risk was eliminated (销号) with `closed=true`."""
     tz = ZoneInfo(request.app.state.timezone)
+    cache: ReportCache = request.app.state.report_cache
+    out: list[list[Any]] = await cache.get(
+        ("help-ledger", officer.scope, closed),
+        lambda: _ledger_rows(_runtime(request), officer.scope, closed, tz),
+    )
+    return _answer(format, "帮扶措施台账", LEDGER_HEADER, out, "help-ledger")
+
+
+async def _ledger_rows(
+    runtime: ServiceRuntime, scope: str, closed: bool, tz: ZoneInfo
+) -> list[list[Any]]:
+    """The ledger's rows: monitored cases in `scope` with the last officer, plan and help the
+    trail recorded and the help clock's day."""
     states = [s for s in MONITORED if closed or s != "risk_eliminated"]
-    async with _runtime(request).sessions() as session:
+    async with runtime.sessions() as session:
         found = (
             await session.execute(
                 select(cases)
-                .where(cases.c.region_code.startswith(officer.scope), cases.c.status.in_(states))
+                .where(cases.c.region_code.startswith(scope), cases.c.status.in_(states))
                 .order_by(cases.c.included_at, cases.c.case_number)
             )
         ).all()
@@ -268,4 +281,4 @@ async def help_ledger(
         ]
         for c in found
     ]
-    return _answer(format, "帮扶措施台账", LEDGER_HEADER, out, "help-ledger")
+    return out
