@@ -528,10 +528,12 @@ async def test_a_case_goes_from_acceptance_to_risk_elimination_through_the_case_
         assert proposed == "" and "待乡镇验收" in await cadre.inner_text("#status")
 
         async def waiting_for(page: Page) -> bool:
-            """Whether the case is on the officer's 待我办理 tab."""
-            await page.goto(f"{base}/")
+            """Whether the case is on the officer's 待我办理 tab (its village's: the county's
+            whole tab may run past a page as other tests open cases)."""
+            await page.goto(f"{base}/?village={home['region_code']}")
             await page.click("#tab-mine")
             await page.wait_for_selector("#queue")
+            assert "clock=mine" in page.url and home["region_code"] in page.url
             return case["case_number"] in await page.inner_text("#rows")
 
         assert await waiting_for(town) and not await waiting_for(county)
