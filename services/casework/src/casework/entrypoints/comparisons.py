@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from datetime import UTC, datetime
 
 import httpx
-from shouwang_kit.auth import Officer, issue_token
+from shouwang_kit.auth import Officer
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import Outbox
+from shouwang_kit.registry import unmasked_members
 from shouwang_kit.runtime import Loop
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,14 +27,16 @@ def registry_members(intake: httpx.AsyncClient, auth_key: str) -> MembersOf:
     """A household's members with their ID numbers, from intake's sensitive read."""
 
     async def members_of(household_number: str) -> list[Member]:
-        token = issue_token(SYSTEM, auth_key, now=datetime.now(UTC), ttl=timedelta(minutes=5))
-        answer = await intake.post(
-            f"/v1/registry/households/{quote(household_number)}/sensitive",
-            json={"reason": "信息比对：向比对部门发送家庭成员"},
-            headers={"Authorization": f"Bearer {token}"},
+        members = await unmasked_members(
+            intake,
+            service=SYSTEM,
+            auth_key=auth_key,
+            household_number=household_number,
+            reason="信息比对：向比对部门发送家庭成员",
         )
-        answer.raise_for_status()
-        return [Member(m["name"], m.get("id_number")) for m in answer.json()["members"]]
+        if members is None:  # not (or no longer) registered: tried again later, as any refusal
+            raise LookupError(f"household {household_number} is not in the registry")
+        return [Member(m["name"], m.get("id_number")) for m in members]
 
     return members_of
 
