@@ -45,10 +45,7 @@ def loader_token() -> str:
     """A county office's token for the demo county (the registry is the county office's),
     signed with the key the services read (`SHOUWANG_AUTH_KEY`, else the development one)."""
     county = demo_registry()["county"]["code"].ljust(12, "0")
-    loader = Officer("demo-loader", "演示数据导入", "county_office", county)
-    return issue_token(
-        loader, ServiceSettings().auth_key, now=datetime.now(UTC), ttl=timedelta(minutes=10)
-    )
+    return _officer_token("demo-loader", "演示数据导入", "county_office", county)
 
 
 async def seed_registry(intake_url: str, token: str | None = None) -> int:

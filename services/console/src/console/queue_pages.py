@@ -6,16 +6,23 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from shouwang_kit.deadlines import deadline_text
+from shouwang_kit.deadlines import deadline_parts
 
 from console.core import Console
 from console.names import ACTION_NAMES, CLOCK_NAMES, QUEUES, STATUS_NAMES
 from console.views import BULK_ACTIONS, PAGE_SIZE, QUEUE_FILTERS, case_params
 
 EXPORT_LIMIT = 5000
+
+
+def _short_deadline(due: datetime, tz: ZoneInfo) -> str:
+    """'12-08 24:00': the queue's short form of a deadline (the kit's `deadline_parts`)."""
+    day, at = deadline_parts(due, tz)
+    return f"{day:%m-%d} {at}"
 
 
 def _row(case: dict[str, Any], console: Console, now: datetime) -> dict[str, Any]:
@@ -32,7 +39,7 @@ def _row(case: dict[str, Any], console: Console, now: datetime) -> dict[str, Any
         **case,
         "clock": nearest,
         "overdue": overdue,
-        "due_local": deadline_text(due, console.tz)[5:] if due else "",  # 12-08 24:00
+        "due_local": _short_deadline(due, console.tz) if due else "",
         "left": left,
         "agencies": sorted({s["agency_code"] for s in case["signals"]}),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -28,15 +29,19 @@ from shouwang_proto.events import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
+# The case and household every event here is about (a case event's common fields).
+PLACE: dict[str, Any] = {
+    "case_id": uuid.UUID(int=1),
+    "case_number": "SW-20261123-000001",
+    "household_id": uuid.UUID(int=2),
+    "region_code": "532929101001",
+    "village_name": "诺邓村",
+    "township_name": "诺邓镇",
+    "masked_name": "李**",
+}
 OPENED = CaseOpenedV1(
-    case_id=uuid.UUID(int=1),
-    case_number="SW-20261123-000001",
-    household_id=uuid.UUID(int=2),
+    **PLACE,
     household_number="5329291010010001",
-    region_code="532929101001",
-    village_name="诺邓村",
-    township_name="诺邓镇",
-    masked_name="李**",
     opened_at=datetime(2026, 11, 23, 10, tzinfo=TZ),
     signals=[
         SignalV1(
@@ -122,13 +127,7 @@ async def test_robot_server_error_is_retried() -> None:
 
 def _decided(decision: str, clocks: list[ClockV1]) -> CaseDecidedV1:
     return CaseDecidedV1(
-        case_id=uuid.UUID(int=1),
-        case_number="SW-20261123-000001",
-        household_id=uuid.UUID(int=2),
-        region_code="532929101001",
-        village_name="诺邓村",
-        township_name="诺邓镇",
-        masked_name="李**",
+        **PLACE,
         decision=decision,
         monitor_type="突发严重困难户" if decision == "included" else None,
         decided_at=datetime(2026, 12, 7, 10, tzinfo=TZ),
@@ -174,13 +173,7 @@ def test_the_comparisons_results_tell_the_village_when_the_visit_is_due() -> Non
 
     def compared(clocks: list[ClockV1], *, visited: bool = False) -> CaseComparedV1:
         return CaseComparedV1(
-            case_id=uuid.UUID(int=1),
-            case_number="SW-20261123-000001",
-            household_id=uuid.UUID(int=2),
-            region_code="532929101001",
-            village_name="诺邓村",
-            township_name="诺邓镇",
-            masked_name="李**",
+            **PLACE,
             compared_at=datetime(2026, 11, 25, 10, tzinfo=TZ),
             visited=visited,
             clocks=clocks,
@@ -210,13 +203,7 @@ def test_the_comparisons_results_tell_the_village_when_the_visit_is_due() -> Non
 
 def test_a_step_handed_to_another_level_asks_it_to_act() -> None:
     event = CaseAwaitingV1(
-        case_id=uuid.UUID(int=1),
-        case_number="SW-20261123-000001",
-        household_id=uuid.UUID(int=2),
-        region_code="532929101001",
-        village_name="诺邓村",
-        township_name="诺邓镇",
-        masked_name="李**",
+        **PLACE,
         step="申报风险消除",
         status="risk_proposed",
         awaiting="township",
