@@ -4,7 +4,8 @@ its rows."""
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from agency_gateway.domain.monitored import HEADER, list_rows, month_span
+from agency_gateway.domain.monitored import HEADER, list_rows
+from shouwang_kit.deadlines import month_span
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -1,11 +1,10 @@
 """The agencies' monthly list of new monitored households (新增监测对象名单; seeds/004:
 乡村振兴部门每月向行业部门推送新增监测对象名单，用于行业部门落实帮扶政策), as pure functions: the
-month's span in the county's time, and the list's rows, one per household member."""
+list's rows, one per household member (the month's span: the kit's `month_span`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,18 +19,6 @@ HEADER = (
     "与户主关系",
     "身份证号码",
 )
-
-
-def month_span(period: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants (UTC) from the first of `period` (YYYY-MM) to the first of the next month,
-    at midnight in the county's time."""
-    year, month = int(period[:4]), int(period[5:7])
-    start = date(year, month, 1)
-    end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return (
-        datetime.combine(start, time.min, tz).astimezone(UTC),
-        datetime.combine(end, time.min, tz).astimezone(UTC),
-    )
 
 
 def list_rows(households: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> list[tuple[str, ...]]:

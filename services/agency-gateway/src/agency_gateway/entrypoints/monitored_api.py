@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from shouwang_kit.deadlines import month_span
 from shouwang_kit.export import XLSX_TYPE, xlsx_bytes
 from shouwang_kit.logs import get_logger
 from shouwang_kit.web import ApiError
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from agency_gateway.adapters.registry import RegistryUnavailable, household_members
 from agency_gateway.adapters.tables import monitored_households
 from agency_gateway.domain.feeds import previous_period
-from agency_gateway.domain.monitored import HEADER, list_rows, month_span
+from agency_gateway.domain.monitored import HEADER, list_rows
 from agency_gateway.entrypoints.deps import CurrentAgency, RuntimeDep
 
 log = get_logger(__name__)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from shouwang_kit.auth import CurrentOfficer
-from shouwang_kit.deadlines import deadline_text
+from shouwang_kit.deadlines import deadline_text, month_span
 from shouwang_kit.export import XLSX_TYPE, xlsx_bytes
 from shouwang_kit.runtime import ServiceRuntime
 from shouwang_proto.events import CLOCK_KIND_NAMES
@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, select
 from casework.adapters.calendar_source import CalendarCache
 from casework.adapters.report_cache import ReportCache
 from casework.adapters.tables import actions, cases, clocks, signals
-from casework.domain.clocks import add_months, working_days_late
+from casework.domain.clocks import working_days_late
 from casework.domain.workflow import MONITORED, STATE_NAMES
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -59,12 +59,6 @@ def _answer(fmt: str, title: str, header: list[str], rows: list[list[Any]], file
     return {"title": title, "columns": header, "rows": rows}
 
 
-def _month_range(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    first = date.fromisoformat(f"{month}-01")
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    return start, datetime.combine(add_months(first, 1), time.min, tzinfo=tz)
-
-
 @router.get("/on-time")
 async def on_time(
     request: Request,
@@ -74,7 +68,7 @@ async def on_time(
 ) -> Any:
     """Clocks due in the month, per township and clock: met in time, met late, overdue, rate."""
     tz = ZoneInfo(request.app.state.timezone)
-    start, end = _month_range(month, tz)
+    start, end = month_span(month, tz)
     rows = await cached_rows(
         request,
         ("on-time", officer.scope, month),
@@ -160,7 +154,7 @@ async def by_agency(
     """Signals attached in the month by source agency and risk type, with how their cases ended
     (included as monitored, dismissed, still open)."""
     tz = ZoneInfo(request.app.state.timezone)
-    start, end = _month_range(month, tz)
+    start, end = month_span(month, tz)
     async with _runtime(request).sessions() as session:
         rows = (
             await session.execute(
