@@ -7,6 +7,9 @@ pass-through in N processes at once (`bench/pass_through.py`). The machine's spe
 within an hour on these machines), so the consumer runs in `--rounds` (3): ceiling, round,
 ceiling, round, ..., ceiling, each round a new month's warnings with matching started afresh,
 and each round is set against the ceilings just before and after it (the median is printed).
+After the last round (unless `--no-floors`), two floors with no database at all
+(`bench/matching_floor.py`): consume, decode and produce; consume, decode, resolve, encode the
+outcome and produce — what any consumer doing matching's per-warning work in Python can pass.
 
     .tools/bin/uv run python -m bench.matching_consumer --persons 1000000 --warnings 200000
 
@@ -44,6 +47,7 @@ from shouwang_proto.events import PersonRef, WarningReceivedV1
 from shouwang_proto.topics import WARNINGS
 from shouwang_stack.stack import Stack, StackConfig
 
+from bench.matching_floor import STAGES, floor_process
 from bench.pass_through import pass_through, pass_through_processes
 from bench.procs import (
     BusySampler,
@@ -201,7 +205,7 @@ FROM pg_stat_wal
 """
 
 
-async def main(persons: int, warnings: int, instances: int, rounds: int) -> None:
+async def main(persons: int, warnings: int, instances: int, rounds: int, floors: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackConfig.ephemeral(Path(tmp) / "stack"))
         stack.config.env.update({"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")})
@@ -241,6 +245,10 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
                 rates.append(
                     await _consume_round(stack, probes, warnings, instances, round, ceilings[-1])
                 )
+            floor_rates = {}
+            if floors:  # after the last round, before the last ceiling
+                for stage in STAGES:
+                    floor_rates[stage] = await _floor(stack, warnings, stage)
             ceilings.append(await _ceiling(stack, warnings, "after the last round"))
             per_message.append(
                 await _ceiling(stack, warnings, "after the last round", batched=False)
@@ -263,6 +271,11 @@ async def main(persons: int, warnings: int, instances: int, rounds: int) -> None
                     f"the consumer against the ceilings{label} just before and after each of its "
                     f"{rounds} round(s): {shares[0]:.0%}–{shares[-1]:.0%}, "
                     f"median {statistics.median(shares):.0%}"
+                )
+            for stage, rate in floor_rates.items():
+                print(
+                    f"floor {stage}: {rate / ceilings[-1]:.0%} of the ceiling just after it; the "
+                    f"consumer's median round is {statistics.median(rates) / rate:.0%} of it"
                 )
             if os.environ.get("BENCH_KEEP_LOGS"):
                 shutil.copytree(Path(tmp) / "stack" / "logs", os.environ["BENCH_KEEP_LOGS"])
@@ -296,6 +309,22 @@ async def _ceiling(
         f"warnings/s (machine {busy:.0%} busy)"
     )
     return rate
+
+
+async def _floor(stack: Stack, warnings: int, stage: str) -> float:
+    """One floor (`bench/matching_floor.py`) over the topic's first `warnings` messages."""
+    rate = await floor_process(
+        stack.bootstrap_servers, stack.database_url, WARNINGS.name, warnings, stage
+    )
+    what = FLOOR_WORK[stage]
+    print(f"floor    {what}, then produce (acks=all), no database: {rate:,.0f} warnings/s")
+    return rate
+
+
+FLOOR_WORK = {
+    "decode": "consume → decode and validate each envelope",
+    "link": "consume → decode → resolve against the index → the outcome encoded",
+}
 
 
 async def _consume_round(
@@ -412,5 +441,20 @@ if __name__ == "__main__":
         metavar="1-9",
         help="consumer runs, each between two ceiling runs (the machine's speed drifts)",
     )
+    parser.add_argument(
+        "--floors",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after the last round, the floors of bench/matching_floor.py (decode; decode, "
+        "resolve and encode) with no database",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.persons, arguments.warnings, arguments.instances, arguments.rounds))
+    asyncio.run(
+        main(
+            arguments.persons,
+            arguments.warnings,
+            arguments.instances,
+            arguments.rounds,
+            arguments.floors,
+        )
+    )

@@ -1,0 +1,218 @@
+"""What a consumer does before any database: floors under the matching consumer, measured in
+the same run as it and its pass-through ceiling (`bench.matching_consumer --floors`).
+
+Two consumers that read the warnings topic and produce on to a sink as the pass-through does
+(polls of 5,000, `send_in_batches`, acks=all, offsets committed after each poll), each doing
+one more part of the matching consumer's work per warning:
+
+- `decode`: decode and validate every envelope and its warning (the kit's `decode`, as
+  matching's consumer does), then produce the message as it came;
+- `link`: that, then resolve the warning against the registry index (matching's linker, the
+  index loaded from matching's read model as the service loads it) and build and encode its
+  outcome (`warning.matched` / `needs_review` / `unmatched`, as matching writes them), and
+  produce the outcome instead.
+
+Neither stores anything: no decision, no household signal, no review row, so neither is a way
+to run matching (a redelivered warning would be decided again, a crash would lose the review
+queue). They bound what any consumer that does this work in Python on this machine can pass,
+whatever it does about its database: the matching consumer can go no faster than `link`.
+
+    python -m bench.matching_floor BOOTSTRAP DATABASE_URL SOURCE COUNT decode|link  # internal
+
+The process prints `ready` once its index is loaded (the clock has not started), then
+`rate <warnings/s>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer
+from matching.adapters.registry_index import RegistryIndex
+from matching.app.handlers import outcome_id
+from matching.bootstrap import build_resolver
+from matching.config import Settings
+from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
+from shouwang_kit.db import make_engine, make_sessionmaker
+from shouwang_kit.gc_tuning import collect_young_less_often
+from shouwang_kit.messaging import make_producer, send_in_batches
+from shouwang_kit.pii import mask_name
+from shouwang_proto import EventPayload
+from shouwang_proto.envelope import decode, encode_event_json, model_json, payload_json
+from shouwang_proto.events import (
+    ReviewCandidateV1,
+    WarningMatchedV1,
+    WarningNeedsReviewV1,
+    WarningReceivedV1,
+    WarningUnmatchedV1,
+)
+from shouwang_proto.outcomes import matched_json, unmatched_json
+from shouwang_proto.topics import Topic
+from shouwang_stack.kafka import create_topics
+
+STAGES = ("decode", "link")
+
+
+async def load_index(database_url: str) -> RegistryIndex:
+    """The registry index as the service loads it (its thresholds, the collector paused)."""
+    settings = Settings(database_url=database_url)
+    index = RegistryIndex(build_resolver(settings), FieldCipher(DEV_DATA_KEYS))
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            await index.refresh(session)
+    finally:
+        await engine.dispose()
+    return index
+
+
+def outcome(value: bytes, index: RegistryIndex | None, now: datetime) -> tuple[bytes | None, bytes]:
+    """The message to produce for one record: as it came (`index` None), else its outcome as
+    matching writes it (key, value). Without a database there is no household signal: the
+    outcome names none, and its reasons are the warning's own."""
+    envelope = decode(value)
+    if index is None:
+        return None, value
+    warning = envelope.parsed()
+    assert isinstance(warning, WarningReceivedV1)
+    resolution = index.resolver.resolve(warning.person)
+    sliced = payload_json(value, envelope) or model_json(warning)
+    event: type[EventPayload]
+    place = (
+        index.places.get(resolution.household_id.int)
+        if resolution.verdict == "auto" and resolution.household_id is not None
+        else None
+    )
+    if place is not None:
+        assert resolution.person_id is not None and resolution.person_name is not None
+        event, subject = WarningMatchedV1, place.household_id
+        body = matched_json(
+            warning_json=sliced,
+            household_id=place.household_id,
+            household_number=place.household_number,
+            person_id=resolution.person_id,
+            region_code=place.region_code,
+            village_name=place.village_name,
+            township_name=place.township_name,
+            masked_name=mask_name(resolution.person_name),
+            method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
+            score=resolution.score,
+            reasons=resolution.reasons,
+            household_signal_id=None,
+            signal_reasons=[f"{warning.agency_code}:{warning.signal_type}"],
+            eligibility_flags=[],
+        )
+    elif resolution.verdict == "review":
+        event, subject = WarningNeedsReviewV1, str(warning.warning_id)
+        body = model_json(
+            WarningNeedsReviewV1(
+                warning=warning,
+                candidates=[
+                    ReviewCandidateV1(
+                        person_id=c.person_id,
+                        household_id=c.household_id,
+                        score=c.score,
+                        reasons=list(c.reasons),
+                    )
+                    for c in resolution.candidates
+                ],
+                reason=resolution.reason_zh or "无法自动确定对应人员，请人工核对",
+            )
+        )
+    else:
+        event, subject = WarningUnmatchedV1, str(warning.warning_id)
+        body = unmatched_json(
+            warning_json=sliced,
+            reason_code=resolution.reason_code or "unmatched",
+            reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
+        )
+    encoded = encode_event_json(
+        event,
+        body,
+        id=outcome_id(warning.warning_id, event),
+        time=now,
+        source="matching",
+        subject=subject,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.id,
+    )
+    return subject.encode(), encoded
+
+
+async def floor(bootstrap: str, database_url: str, source: str, count: int, stage: str) -> float:
+    """Warnings/s through one floor consumer over the topic's first `count` messages."""
+    if stage not in STAGES:
+        raise ValueError(f"stage {stage!r}: one of {', '.join(STAGES)}")
+    index = await load_index(database_url) if stage == "link" else None
+    # The service's young collections (MATCHING_GC_GEN0_THRESHOLD): with Python's default, a
+    # poll's envelopes alone set off collections that walk the whole heap.
+    collect_young_less_often(Settings.model_fields["gc_gen0_threshold"].default)
+    sink = Topic(
+        name=f"bench.floor-{uuid.uuid4().hex[:6]}", description="", key="", events=(), partitions=6
+    )
+    await create_topics(bootstrap, (sink,))
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-floor-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = make_producer(bootstrap)
+    await consumer.start()
+    await producer.start()
+    print("ready", flush=True)
+    started = 0.0
+    try:
+        seen = 0
+        while seen < count:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            if not batches:
+                continue
+            if not seen:
+                started = time.perf_counter()
+            now = datetime.now(UTC)
+            messages = []
+            for records in batches.values():
+                for record in records:
+                    key, value = outcome(record.value, index, now)
+                    messages.append((sink.name, key if key is not None else record.key, value))
+            await send_in_batches(producer, messages)
+            await consumer.commit()
+            seen += len(messages)
+        return count / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def floor_process(
+    bootstrap: str, database_url: str, source: str, count: int, stage: str
+) -> float:
+    """`floor` in a process of its own, as the service runs (its own heap and collector)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.matching_floor",
+        bootstrap,
+        database_url,
+        source,
+        str(count),
+        stage,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"the {stage} floor ended with {child.returncode} (its error is above)")
+    lines = [line.split() for line in out.decode().splitlines()]
+    return next(float(words[1]) for words in lines if words and words[0] == "rate")
+
+
+if __name__ == "__main__":
+    bootstrap, database_url, source, count, stage = sys.argv[1:6]
+    rate = asyncio.run(floor(bootstrap, database_url, source, int(count), stage))
+    print(f"rate {rate}", flush=True)
