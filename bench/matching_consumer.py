@@ -273,9 +273,11 @@ async def main(persons: int, warnings: int, instances: int, rounds: int, floors:
                     f"median {statistics.median(shares):.0%}"
                 )
             for stage, rate in floor_rates.items():
+                low, high = sorted(rate / ceiling for ceiling in ceilings[-2:])
                 print(
-                    f"floor {stage}: {rate / ceilings[-1]:.0%} of the ceiling just after it; the "
-                    f"consumer's median round is {statistics.median(rates) / rate:.0%} of it"
+                    f"floor {stage}: {low:.0%}–{high:.0%} of the ceilings before the last round "
+                    f"and after it; the consumer's median round is "
+                    f"{statistics.median(rates) / rate:.0%} of it"
                 )
             if os.environ.get("BENCH_KEEP_LOGS"):
                 shutil.copytree(Path(tmp) / "stack" / "logs", os.environ["BENCH_KEEP_LOGS"])

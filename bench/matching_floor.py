@@ -9,8 +9,8 @@ one more part of the matching consumer's work per warning:
   matching's consumer does), then produce the message as it came;
 - `link`: that, then resolve the warning against the registry index (matching's linker, the
   index loaded from matching's read model as the service loads it) and build and encode its
-  outcome (`warning.matched` / `needs_review` / `unmatched`, as matching writes them), and
-  produce the outcome instead.
+  outcome (`warning.matched` / `needs_review` / `unmatched`, with the consumer's own
+  functions), and produce the outcome instead.
 
 Neither stores anything: no decision, no household signal, no review row, so neither is a way
 to run matching (a redelivered warning would be decided again, a crash would lose the review
@@ -33,24 +33,26 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer
 from matching.adapters.registry_index import RegistryIndex
-from matching.app.handlers import outcome_id
+from matching.app.handlers import (
+    encode_outcome,
+    matched_outcome,
+    review_outcome,
+    unmatched_outcome,
+)
 from matching.bootstrap import build_resolver
 from matching.config import Settings
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.gc_tuning import collect_young_less_often
 from shouwang_kit.messaging import make_producer, send_in_batches
-from shouwang_kit.pii import mask_name
 from shouwang_proto import EventPayload
-from shouwang_proto.envelope import decode, encode_event_json, model_json, payload_json
+from shouwang_proto.envelope import decode
 from shouwang_proto.events import (
-    ReviewCandidateV1,
     WarningMatchedV1,
     WarningNeedsReviewV1,
     WarningReceivedV1,
     WarningUnmatchedV1,
 )
-from shouwang_proto.outcomes import matched_json, unmatched_json
 from shouwang_proto.topics import Topic
 from shouwang_stack.kafka import create_topics
 
@@ -72,15 +74,14 @@ async def load_index(database_url: str) -> RegistryIndex:
 
 def outcome(value: bytes, index: RegistryIndex | None, now: datetime) -> tuple[bytes | None, bytes]:
     """The message to produce for one record: as it came (`index` None), else its outcome as
-    matching writes it (key, value). Without a database there is no household signal: the
-    outcome names none, and its reasons are the warning's own."""
+    matching's consumer builds it (key, value). Without a database there is no household
+    signal: the outcome names none, and its reasons are the warning's own."""
     envelope = decode(value)
     if index is None:
         return None, value
     warning = envelope.parsed()
     assert isinstance(warning, WarningReceivedV1)
     resolution = index.resolver.resolve(warning.person)
-    sliced = payload_json(value, envelope) or model_json(warning)
     event: type[EventPayload]
     place = (
         index.places.get(resolution.household_id.int)
@@ -88,59 +89,24 @@ def outcome(value: bytes, index: RegistryIndex | None, now: datetime) -> tuple[b
         else None
     )
     if place is not None:
-        assert resolution.person_id is not None and resolution.person_name is not None
         event, subject = WarningMatchedV1, place.household_id
-        body = matched_json(
-            warning_json=sliced,
-            household_id=place.household_id,
-            household_number=place.household_number,
-            person_id=resolution.person_id,
-            region_code=place.region_code,
-            village_name=place.village_name,
-            township_name=place.township_name,
-            masked_name=mask_name(resolution.person_name),
-            method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
-            score=resolution.score,
-            reasons=resolution.reasons,
-            household_signal_id=None,
+        body = matched_outcome(
+            envelope,
+            warning,
+            resolution,
+            place,
+            value,
+            signal_id=None,
             signal_reasons=[f"{warning.agency_code}:{warning.signal_type}"],
-            eligibility_flags=[],
+            flags=[],
         )
     elif resolution.verdict == "review":
         event, subject = WarningNeedsReviewV1, str(warning.warning_id)
-        body = model_json(
-            WarningNeedsReviewV1(
-                warning=warning,
-                candidates=[
-                    ReviewCandidateV1(
-                        person_id=c.person_id,
-                        household_id=c.household_id,
-                        score=c.score,
-                        reasons=list(c.reasons),
-                    )
-                    for c in resolution.candidates
-                ],
-                reason=resolution.reason_zh or "无法自动确定对应人员，请人工核对",
-            )
-        )
+        _reason, body = review_outcome(warning, resolution)
     else:
         event, subject = WarningUnmatchedV1, str(warning.warning_id)
-        body = unmatched_json(
-            warning_json=sliced,
-            reason_code=resolution.reason_code or "unmatched",
-            reason=resolution.reason_zh or "未在农户信息库中找到对应人员",
-        )
-    encoded = encode_event_json(
-        event,
-        body,
-        id=outcome_id(warning.warning_id, event),
-        time=now,
-        source="matching",
-        subject=subject,
-        correlation_id=envelope.correlation_id,
-        causation_id=envelope.id,
-    )
-    return subject.encode(), encoded
+        body = unmatched_outcome(envelope, warning, resolution, value)[3]
+    return subject.encode(), encode_outcome(envelope, warning, event, subject, body, now)[1]
 
 
 async def floor(bootstrap: str, database_url: str, source: str, count: int, stage: str) -> float:

@@ -297,17 +297,7 @@ async def resolve_batch(
         subject: str,
         body: bytes,
     ) -> None:
-        message_id = outcome_id(warning.warning_id, event)
-        value = encode_event_json(
-            event,
-            body,
-            id=message_id,
-            time=now,
-            source="matching",
-            subject=subject,
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.id,
-        )
+        message_id, value = encode_outcome(envelope, warning, event, subject, body, now)
         out_rows.append((message_id, subject, value))
 
     # Outcomes written straight to JSON (`shouwang_proto.outcomes`): building and serialising
@@ -323,27 +313,19 @@ async def resolve_batch(
                 if not row[2]:  # a repeat of a source record already in the signal
                     continue
                 signal_id, signal_reasons, flags = row[1], sorted(row[3] or ()), row[4] or []
-            household = place.household_id
-            assert resolution.person_id is not None and resolution.person_name is not None
-            body = matched_json(
-                warning_json=_warning_json(envelope, warning, value),
-                household_id=household,
-                household_number=place.household_number,
-                person_id=resolution.person_id,
-                region_code=place.region_code,
-                village_name=place.village_name,
-                township_name=place.township_name,
-                masked_name=mask_name(resolution.person_name),
-                method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
-                score=resolution.score,
-                reasons=resolution.reasons,
-                household_signal_id=signal_id,
+            body = matched_outcome(
+                envelope,
+                warning,
+                resolution,
+                place,
+                value,
+                signal_id=signal_id,
                 signal_reasons=signal_reasons,
-                eligibility_flags=flags,
+                flags=flags,
             )
-            publish(envelope, warning, WarningMatchedV1, household, body)
+            publish(envelope, warning, WarningMatchedV1, place.household_id, body)
         elif resolution.verdict == "review":
-            reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
+            reason, body = review_outcome(warning, resolution)
             review_rows.append(
                 {
                     "warning_id": warning.warning_id,
@@ -355,31 +337,11 @@ async def resolve_batch(
                     "queued_at": now,
                 }
             )
-            payload = WarningNeedsReviewV1(
-                warning=warning,
-                candidates=[
-                    ReviewCandidateV1(
-                        person_id=c.person_id,
-                        household_id=c.household_id,
-                        score=c.score,
-                        reasons=list(c.reasons),
-                    )
-                    for c in resolution.candidates
-                ],
-                reason=reason,
-            )
-            publish(
-                envelope,
-                warning,
-                WarningNeedsReviewV1,
-                str(warning.warning_id),
-                model_json(payload),
-            )
+            publish(envelope, warning, WarningNeedsReviewV1, str(warning.warning_id), body)
         else:
-            warning_json = _warning_json(envelope, warning, value)
-            reason_code = resolution.reason_code or "unmatched"
-            reason = resolution.reason_zh or "未在农户信息库中找到对应人员"
-            body = unmatched_json(warning_json=warning_json, reason_code=reason_code, reason=reason)
+            warning_json, reason_code, reason, body = unmatched_outcome(
+                envelope, warning, resolution, value
+            )
             publish(envelope, warning, WarningUnmatchedV1, str(warning.warning_id), body)
             unmatched_rows.append(
                 unmatched_record(warning, reason_code, reason, warning_json.decode(), now)
@@ -395,6 +357,92 @@ async def resolve_batch(
     log.info(
         "warnings.decided", count=len(todo), published=len(out_rows) - again, published_again=again
     )
+
+
+def encode_outcome(
+    envelope: Envelope,
+    warning: WarningReceivedV1,
+    event: type[EventPayload],
+    subject: str,
+    body: bytes,
+    now: datetime,
+) -> tuple[str, bytes]:
+    """An outcome's envelope around its body: its fixed id and the bytes to publish."""
+    message_id = outcome_id(warning.warning_id, event)
+    value = encode_event_json(
+        event,
+        body,
+        id=message_id,
+        time=now,
+        source="matching",
+        subject=subject,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.id,
+    )
+    return message_id, value
+
+
+def matched_outcome(
+    envelope: Envelope,
+    warning: WarningReceivedV1,
+    resolution: Resolution,
+    place: HouseholdPlace,
+    value: bytes | None,
+    *,
+    signal_id: UUID | str | None,
+    signal_reasons: list[str],
+    flags: list[str],
+) -> bytes:
+    """The `warning.matched` body of a warning resolved to a person of `place`'s household
+    (the warning's JSON sliced from `value`, the bytes it came in, when it can be)."""
+    assert resolution.person_id is not None and resolution.person_name is not None
+    return matched_json(
+        warning_json=_warning_json(envelope, warning, value),
+        household_id=place.household_id,
+        household_number=place.household_number,
+        person_id=resolution.person_id,
+        region_code=place.region_code,
+        village_name=place.village_name,
+        township_name=place.township_name,
+        masked_name=mask_name(resolution.person_name),
+        method="exact_id" if "id_number:exact" in resolution.reasons else "fuzzy",
+        score=resolution.score,
+        reasons=resolution.reasons,
+        household_signal_id=signal_id,
+        signal_reasons=signal_reasons,
+        eligibility_flags=flags,
+    )
+
+
+def review_outcome(warning: WarningReceivedV1, resolution: Resolution) -> tuple[str, bytes]:
+    """Why a warning goes to review (in Chinese) and its `warning.needs_review` body."""
+    reason = resolution.reason_zh or "无法自动确定对应人员，请人工核对"
+    payload = WarningNeedsReviewV1(
+        warning=warning,
+        candidates=[
+            ReviewCandidateV1(
+                person_id=c.person_id,
+                household_id=c.household_id,
+                score=c.score,
+                reasons=list(c.reasons),
+            )
+            for c in resolution.candidates
+        ],
+        reason=reason,
+    )
+    return reason, model_json(payload)
+
+
+def unmatched_outcome(
+    envelope: Envelope, warning: WarningReceivedV1, resolution: Resolution, value: bytes | None
+) -> tuple[bytes, str, str, bytes]:
+    """A warning not found in the registry: its JSON, reason code, reason (in Chinese) and its
+    `warning.unmatched` body."""
+    warning_json = _warning_json(envelope, warning, value)
+    reason_code = resolution.reason_code or "unmatched"
+    reason = resolution.reason_zh or "未在农户信息库中找到对应人员"
+    body = unmatched_json(warning_json=warning_json, reason_code=reason_code, reason=reason)
+    return warning_json, reason_code, reason, body
 
 
 _UNMATCHED_COLUMNS = (
