@@ -1,9 +1,9 @@
 """What a consumer does before any database: floors under the matching consumer, measured in
 the same run as it and its pass-through ceiling (`bench.matching_consumer --floors`).
 
-Two consumers that read the warnings topic and produce on to a sink as the pass-through does
-(polls of 5,000, `send_in_batches`, acks=all, offsets committed after each poll), each doing
-one more part of the matching consumer's work per warning:
+Two consumers that are the pass-through (`bench/pass_through.py`: polls of 5,000,
+`send_in_batches`, acks=all, offsets committed after each poll) with one more part of the
+matching consumer's work per warning on the way:
 
 - `decode`: decode and validate every envelope and its warning (the kit's `decode`, as
   matching's consumer does), then produce the message as it came;
@@ -19,19 +19,17 @@ whatever it does about its database: the matching consumer can go no faster than
 
     python -m bench.matching_floor BOOTSTRAP DATABASE_URL SOURCE COUNT decode|link  # internal
 
-The process prints `ready` once its index is loaded (the clock has not started), then
-`rate <warnings/s>`.
+The process loads its index before the clock starts (at the first poll that brings warnings)
+and prints `rate <warnings/s>`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-import time
-import uuid
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import ConsumerRecord
 from matching.adapters.registry_index import RegistryIndex
 from matching.app.handlers import (
     encode_outcome,
@@ -44,7 +42,6 @@ from matching.config import Settings
 from shouwang_kit.crypto import DEV_DATA_KEYS, FieldCipher
 from shouwang_kit.db import make_engine, make_sessionmaker
 from shouwang_kit.gc_tuning import collect_young_less_often
-from shouwang_kit.messaging import make_producer, send_in_batches
 from shouwang_proto import EventPayload
 from shouwang_proto.envelope import decode
 from shouwang_proto.events import (
@@ -53,8 +50,8 @@ from shouwang_proto.events import (
     WarningReceivedV1,
     WarningUnmatchedV1,
 )
-from shouwang_proto.topics import Topic
-from shouwang_stack.kafka import create_topics
+
+from bench.pass_through import pass_through
 
 STAGES = ("decode", "link")
 
@@ -72,13 +69,15 @@ async def load_index(database_url: str) -> RegistryIndex:
     return index
 
 
-def outcome(value: bytes, index: RegistryIndex | None, now: datetime) -> tuple[bytes | None, bytes]:
-    """The message to produce for one record: as it came (`index` None), else its outcome as
-    matching's consumer builds it (key, value). Without a database there is no household
-    signal: the outcome names none, and its reasons are the warning's own."""
+def outcome(
+    value: bytes, key: bytes, index: RegistryIndex | None, now: datetime
+) -> tuple[bytes, bytes]:
+    """The message to produce for one record (key, value): as it came, decoded first (`index`
+    None), else its outcome as matching's consumer builds it. Without a database there is no
+    household signal: the outcome names none, and its reasons are the warning's own."""
     envelope = decode(value)
     if index is None:
-        return None, value
+        return key, value
     warning = envelope.parsed()
     assert isinstance(warning, WarningReceivedV1)
     resolution = index.resolver.resolve(warning.person)
@@ -117,43 +116,12 @@ async def floor(bootstrap: str, database_url: str, source: str, count: int, stag
     # The service's young collections (MATCHING_GC_GEN0_THRESHOLD): with Python's default, a
     # poll's envelopes alone set off collections that walk the whole heap.
     collect_young_less_often(Settings.model_fields["gc_gen0_threshold"].default)
-    sink = Topic(
-        name=f"bench.floor-{uuid.uuid4().hex[:6]}", description="", key="", events=(), partitions=6
-    )
-    await create_topics(bootstrap, (sink,))
-    consumer = AIOKafkaConsumer(
-        source,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-floor-{uuid.uuid4().hex[:6]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    producer = make_producer(bootstrap)
-    await consumer.start()
-    await producer.start()
-    print("ready", flush=True)
-    started = 0.0
-    try:
-        seen = 0
-        while seen < count:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            if not batches:
-                continue
-            if not seen:
-                started = time.perf_counter()
-            now = datetime.now(UTC)
-            messages = []
-            for records in batches.values():
-                for record in records:
-                    key, value = outcome(record.value, index, now)
-                    messages.append((sink.name, key if key is not None else record.key, value))
-            await send_in_batches(producer, messages)
-            await consumer.commit()
-            seen += len(messages)
-        return count / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-        await producer.stop()
+
+    def outcomes(records: list[ConsumerRecord[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        now = datetime.now(UTC)
+        return [outcome(record.value, record.key, index, now) for record in records]
+
+    return await pass_through(bootstrap, source, count, transform=outcomes)
 
 
 async def floor_process(

@@ -24,10 +24,18 @@ import time
 import uuid
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from shouwang_kit.messaging import make_producer, send_in_batches
 from shouwang_proto.topics import Topic
 from shouwang_stack.kafka import create_topics
+
+# What a poll's records become before they are produced (key, value each), for consumers
+# that do some work on the way (`bench/matching_floor.py`); by default each record as it came.
+Transform = Callable[[list[ConsumerRecord[bytes, bytes]]], list[tuple[bytes, bytes]]]
+
+
+def _as_they_came(records: list[ConsumerRecord[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(record.key, record.value) for record in records]
 
 
 async def _move(
@@ -37,10 +45,12 @@ async def _move(
     first: Callable[[], None],
     count: int | None = None,
     batched: bool = True,
+    transform: Transform = _as_they_came,
 ) -> None:
     """Poll, produce each record on to `sink`, wait for Kafka's acknowledgements, commit; until
     `count` records have come (None: until cancelled). `first` is called at the first poll
-    that brought records. `batched`: produce as the services do (see the module's text)."""
+    that brought records. `batched`: produce as the services do (see the module's text), each
+    poll's records through `transform` first."""
     seen = 0
     while count is None or seen < count:
         batches = await consumer.getmany(timeout_ms=1000, max_records=5000 if batched else 2000)
@@ -48,9 +58,10 @@ async def _move(
             first()
         if batched:
             messages = [
-                (sink, record.key, record.value)
-                for records in batches.values()
-                for record in records
+                (sink, key, value)
+                for key, value in transform(
+                    [record for records in batches.values() for record in records]
+                )
             ]
             await send_in_batches(producer, messages)
             moved = len(messages)
@@ -67,8 +78,15 @@ async def _move(
         seen += moved
 
 
-async def pass_through(bootstrap: str, source: str, count: int, batched: bool = True) -> float:
-    """Messages/s to consume `count` messages and produce each on (acks=all), committing."""
+async def pass_through(
+    bootstrap: str,
+    source: str,
+    count: int,
+    batched: bool = True,
+    transform: Transform = _as_they_came,
+) -> float:
+    """Messages/s to consume `count` messages and produce each on (acks=all), committing;
+    batched, each poll's records through `transform` on the way."""
     sink = Topic(name="bench.pass-through", description="", key="", events=(), partitions=6)
     await create_topics(bootstrap, (sink,))
     consumer = AIOKafkaConsumer(
@@ -90,6 +108,7 @@ async def pass_through(bootstrap: str, source: str, count: int, batched: bool = 
             lambda: starts.append(time.perf_counter()),
             count,
             batched,
+            transform,
         )
         return count / (time.perf_counter() - starts[0])
     finally:
