@@ -155,6 +155,12 @@ def main() -> None:
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
     seed = sub.add_parser("seed-demo", help="load the demo county into a running intake")
     seed.add_argument("--intake-url", default="http://127.0.0.1:8102")
+    seed.add_argument(
+        "--gateway-url",
+        help="with --casework-url: also take the demo's monitored household through the "
+        "workflow (as `run` does)",
+    )
+    seed.add_argument("--casework-url")
     token = sub.add_parser("token", help="print a bearer token for an officer (ops, curl)")
     token.add_argument("--officer-id", default="county-demo")
     token.add_argument("--name", default="县乡村振兴局（演示）")
@@ -174,7 +180,12 @@ def main() -> None:
         _say(f"topics created: {', '.join(created) or 'none (all existed)'}")
         return
     if args.command == "seed-demo":
+        if (args.gateway_url is None) != (args.casework_url is None):
+            parser.error("seed-demo: --gateway-url and --casework-url go together")
         _say(f"demo households loaded: {asyncio.run(seed_registry(args.intake_url))}")
+        if args.gateway_url:
+            monitored = asyncio.run(seed_monitored_case(args.gateway_url, args.casework_url))
+            _say(f"demo monitored household: {monitored or 'already monitored'}")
         return
     if args.command == "revision":
         asyncio.run(new_revision(args.service, args.message))
