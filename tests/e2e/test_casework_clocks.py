@@ -205,6 +205,39 @@ async def test_queues_filter_by_clock_and_agency_and_reports_export(system: Syst
     assert next(book.iter_rows(values_only=True))[0] == "案件编号"
 
 
+async def test_the_on_time_trend_counts_this_month_as_the_months_report_does(
+    system: System,
+) -> None:
+    """The 6-month trend's row for this month is the month's on-time report summed over its
+    clocks: an accepted case's 受理 clock, met today and due tonight at 24:00, counts in both
+    (the trend counted only clocks already past their due time)."""
+    case = await _open_case(system, 5)  # 功果桥镇 金和村
+    casework = system.url("casework")
+    accepted = await system.http.post(
+        f"{casework}/v1/cases/{case['case_id']}/actions/accept", json={"reason": "已电话核实"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    detail = (await system.http.get(f"{casework}/v1/cases/{case['case_id']}")).json()
+    accept = next(c for c in detail["clocks"] if c["kind"] == "accept")
+    assert accept["state"] == "met"
+    # Its month: the day it is due (24:00 is stored as the next day's 00:00).
+    due = datetime.fromisoformat(accept["due_at"]).astimezone(COUNTY) - timedelta(microseconds=1)
+    month = due.strftime("%Y-%m")
+    if month != datetime.now(COUNTY).strftime("%Y-%m"):
+        pytest.skip("accepted on the month's last rest days: its 受理 is next month's")
+    report = (
+        await system.http.get(f"{casework}/v1/reports/on-time", params={"month": month})
+    ).json()
+    summed = [0, 0, 0]
+    for township, _clock, met, late, overdue, _running, _rate in report["rows"]:
+        if township == "功果桥镇":
+            summed = [summed[0] + met, summed[1] + late, summed[2] + overdue]
+    assert summed[0] >= 1  # the 受理 above at least
+    trend = (await system.http.get(f"{casework}/v1/reports/on-time-trend")).json()
+    rows = [r[2:5] for r in trend["rows"] if r[:2] == [month, "功果桥镇"]]
+    assert rows == [summed], f"the trend's {month} row: {rows}, the month's report: {summed}"
+
+
 async def test_the_county_pauses_resumes_and_overrides_a_clock(system: System) -> None:
     case = await _open_case(system, 4)  # 功果桥镇 金和村, untouched by the tests before
     base = f"{system.url('casework')}/v1/cases/{case['case_id']}/clocks/accept"

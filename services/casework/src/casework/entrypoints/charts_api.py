@@ -5,7 +5,7 @@ by agency and month, and the on-time rate per township by month."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -135,9 +135,15 @@ async def on_time_trend(
     months: Annotated[int, MONTHS] = 6,
     format: Annotated[str, FORMAT] = "json",
 ) -> Any:
-    """Per month (of the due date) and township: clocks met in time, late, overdue, rate."""
+    """Per month (of the due date) and township: clocks met in time, late, overdue, rate —
+    for this month as the month's on-time report counts them (a clock met before it is due
+    counts in its month, as in `/on-time`), up to this month's end."""
     tz = ZoneInfo(request.app.state.timezone)
-    month = func.to_char(func.timezone(tz.key, clocks.c.due_at), "YYYY-MM")
+    # A deadline is the end of its day, stored as the next day's 00:00: one due on the 30th
+    # of November is November's (as in `/on-time`), not December's.
+    month = func.to_char(
+        func.timezone(tz.key, clocks.c.due_at - timedelta(microseconds=1)), "YYYY-MM"
+    )
     rows = await cached_rows(
         request,
         ("on-time-trend", officer.scope, months),
@@ -145,8 +151,9 @@ async def on_time_trend(
         .join(cases, cases.c.case_id == clocks.c.case_id)
         .where(
             cases.c.region_code.startswith(officer.scope, autoescape=True),
-            clocks.c.due_at >= _since(months, tz),
-            clocks.c.due_at <= datetime.now(UTC),
+            clocks.c.due_at > _since(months, tz),
+            # Not only those due by now: a clock met today but due on the 20th is this month's.
+            clocks.c.due_at <= _since(0, tz),
             clocks.c.state.in_(("met", "met_late", "breached")),
         )
         .group_by(month, cases.c.township_name, clocks.c.state),
