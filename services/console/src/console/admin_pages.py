@@ -211,10 +211,19 @@ def register(app: FastAPI, console: Console) -> None:
         for item in pending["items"]:
             due = datetime.fromisoformat(item["due_at"]).astimezone(console.tz)
             item["due_local"] = due.strftime("%Y-%m-%d")
+        known = years.json()
+        # The year to load next: next year until it is loaded (the State Council publishes it
+        # late in the year before), then the one after the last loaded.
+        next_year = datetime.now(console.tz).year + 1
+        loaded = known["known_years"]
+        to_load = next_year if next_year not in loaded else max(loaded) + 1
         return console.page(
             "calendar.html",
             officer=who[0],
-            years=years.json(),
+            years=known,
+            next_year_missing=next_year not in loaded,
+            next_year=next_year,
+            to_load=to_load,
             provisional=pending,
             error=error,
             done=done,
