@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 from shouwang_kit.auth import Officer
 from shouwang_stack.demo import demo_registry
@@ -236,6 +237,50 @@ async def test_the_on_time_trend_counts_this_month_as_the_months_report_does(
     trend = (await system.http.get(f"{casework}/v1/reports/on-time-trend")).json()
     rows = [r[2:5] for r in trend["rows"] if r[:2] == [month, "功果桥镇"]]
     assert rows == [summed], f"the trend's {month} row: {rows}, the month's report: {summed}"
+
+
+async def test_a_cases_home_visit_counts_as_the_households_visit_of_the_month(
+    system: System,
+) -> None:
+    """入户核查 recorded on a case is the household's 一月一排查 visit in intake: the village's
+    coverage shows it visited, by the cadre who went, without a second entry."""
+    case = await _open_case(system, 2)  # 诺邓镇 天池村
+    base = f"{system.url('casework')}/v1/cases/{case['case_id']}/actions"
+    cadre = Officer("cadre-tianchi", "李正华", "village_cadre", "532929101002")
+    month = datetime.now(COUNTY).strftime("%Y-%m")
+    coverage = f"{system.url('intake')}/v1/visits/coverage"
+    params = {"region": "532929101000", "month": month}  # 诺邓镇
+
+    async def not_visited() -> list[str]:
+        answer = await system.http.get(coverage, params=params, headers=_auth(TOWNSHIP))
+        assert answer.status_code == 200, answer.text
+        village = next(v for v in answer.json()["villages"] if v["region_code"] == "532929101002")
+        return list(village["not_visited"])
+
+    assert case["household_number"] in await not_visited()
+    for action, who, details in [
+        ("accept", cadre, {}),
+        ("record_comparison", TOWNSHIP, {"findings": "民政、公安比对无异常"}),
+        ("record_visit", cadre, {"findings": "户主因病住院，家中无其他劳动力"}),
+    ]:
+        done = await system.http.post(
+            f"{base}/{action}", json={"reason": action, "details": details}, headers=_auth(who)
+        )
+        assert done.status_code == 200, done.text
+    async with asyncio.timeout(20):
+        while case["household_number"] in await not_visited():
+            await asyncio.sleep(0.2)
+    connection = await asyncpg.connect(system.infra.stack.database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT visitor, findings, recorded_by FROM intake.visits v"
+            " JOIN intake.households h USING (household_id) WHERE h.household_number = $1",
+            case["household_number"],
+        )
+    finally:
+        await connection.close()
+    assert [(r["visitor"], r["recorded_by"]) for r in rows] == [("李正华", "casework")]
+    assert case["case_number"] in rows[0]["findings"] and "住院" in rows[0]["findings"]
 
 
 async def test_the_county_pauses_resumes_and_overrides_a_clock(system: System) -> None:

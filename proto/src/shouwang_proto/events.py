@@ -303,6 +303,27 @@ class CaseAwaitingV1(EventPayload):
     at: AwareDatetime
 
 
+class CaseVisitedV1(EventPayload):
+    """A case's home visit recorded (入户核查, seeds/000 三): the household was visited that
+    day, which counts as its visit of the month in intake's 一月一排查 (seeds/000 一, 003 一) —
+    the cadre does not record it twice."""
+
+    EVENT_TYPE: ClassVar[str] = "case.visited"
+    VERSION: ClassVar[int] = 1
+
+    case_id: UUID
+    case_number: str
+    household_id: UUID
+    region_code: RegionCode
+    village_name: str
+    township_name: str
+    masked_name: str
+    visited_on: date = Field(description="The county's day the visit was recorded.")
+    visitor: str = Field(description="Who recorded it (the officer's name, else their id).")
+    findings: str = Field(description="What the visit found, as the officer wrote it.")
+    at: AwareDatetime
+
+
 class ClockAlertV1(EventPayload):
     """A response clock coming due, run out (超时) or escalated (督办) — for the notifier."""
 

@@ -41,7 +41,8 @@ MATCHING_OUTCOMES = Topic(
 CASES = Topic(
     name="shouwang.cases",
     description="Case lifecycle events from casework (opened, signal attached, comparison "
-    "results recorded, the county's decision, a step handed to another level, clock alerts).",
+    "results recorded, the county's decision, a step handed to another level, a home visit, clock "
+    "alerts).",
     key="household_id",
     events=(
         ("case.opened", 1),
@@ -49,6 +50,7 @@ CASES = Topic(
         ("case.compared", 1),
         ("case.decided", 1),
         ("case.awaiting", 1),
+        ("case.visited", 1),
         ("clock.alert", 1),
     ),
 )

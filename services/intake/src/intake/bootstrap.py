@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from shouwang_kit.runtime import ServiceRuntime, create_app
+from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
+from shouwang_proto.topics import CASES
 
 from intake.adapters.tables import SCHEMA, inbox, outbox
 from intake.config import get_settings
 from intake.entrypoints.api import router
+from intake.entrypoints.consumer import case_events_handler
 from intake.entrypoints.declarations_api import router as declarations_router
 from intake.entrypoints.form import router as form_router
 from intake.entrypoints.imports_api import router as imports_router
@@ -21,7 +23,7 @@ __all__ = ["MIGRATIONS", "SCHEMA", "build_app"]
 
 
 def build_app() -> FastAPI:
-    """The intake app: registry API and outbox relay."""
+    """The intake app: registry API, outbox relay, casework's visits."""
     runtime = ServiceRuntime(
         service="intake",
         settings=get_settings(),
@@ -29,6 +31,8 @@ def build_app() -> FastAPI:
         migrations=MIGRATIONS,
         outbox=outbox,
         inbox=inbox,
+        # Casework's home visits (入户核查) count as the month's visits (一月一排查).
+        consumers=[ConsumerSpec("intake.case-visits", [CASES.name], case_events_handler)],
     )
     return create_app(
         runtime,

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.auth import Officer
 from shouwang_kit.messaging import Outbox
-from shouwang_proto.events import CaseAwaitingV1, CaseComparedV1, CaseDecidedV1, ClockV1
+from shouwang_proto.events import (
+    CaseAwaitingV1,
+    CaseComparedV1,
+    CaseDecidedV1,
+    CaseVisitedV1,
+    ClockV1,
+)
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -243,6 +249,17 @@ async def apply_action(
         )
         await add_case_event(
             outbox, compared, household_id=case.household_id, now=now, message_id=new_id()
+        )
+    if action == "record_visit":  # intake counts it as the household's visit of the month
+        visited = CaseVisitedV1(
+            **case_place(case),
+            visited_on=now.astimezone(tz).date(),
+            visitor=officer.name or officer.officer_id,
+            findings=str(details.get("findings", "")),
+            at=now,
+        )
+        await add_case_event(
+            outbox, visited, household_id=case.household_id, now=now, message_id=new_id()
         )
     await append_audit(
         session,

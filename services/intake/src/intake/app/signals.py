@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from shouwang_kit.messaging import Outbox
 from shouwang_proto import Envelope
-from shouwang_proto.events import PersonRef, WarningReceivedV1
+from shouwang_proto.events import CaseVisitedV1, PersonRef, WarningReceivedV1
 from shouwang_proto.topics import WARNINGS
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -149,6 +149,39 @@ async def submit_declaration(
     )
     await _queue_warning(outbox, warning, keys=keys, now=now, message_id=new_id())
     return receipt
+
+
+async def record_case_visit(
+    event: CaseVisitedV1, *, session: AsyncSession, visit_id: UUID, now: datetime
+) -> bool:
+    """A case's home visit (入户核查, recorded in casework) kept as the household's visit of
+    that month (一月一排查): the cadre records it once. `visit_id` is the event's id, so a
+    redelivered event adds nothing. False when the registry does not hold the household."""
+    region = (
+        await session.execute(
+            select(households.c.region_code).where(households.c.household_id == event.household_id)
+        )
+    ).scalar_one_or_none()
+    if region is None:
+        return False
+    await session.execute(
+        insert(visits)
+        .values(
+            visit_id=visit_id,
+            household_id=event.household_id,
+            region_code=region,
+            month=month_of(event.visited_on),
+            visit_date=event.visited_on,
+            visitor=event.visitor,
+            findings=f"入户核查（案件 {event.case_number}）：{event.findings}".strip(),
+            risk_flag=False,
+            warning_id=None,
+            recorded_at=now,
+            recorded_by="casework",
+        )
+        .on_conflict_do_nothing(index_elements=["visit_id"])
+    )
+    return True
 
 
 async def record_visit(
