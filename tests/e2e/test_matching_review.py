@@ -415,3 +415,20 @@ async def test_an_empty_household_signal_is_not_shown(system: System) -> None:
         )
     ).json()
     assert "2001-01" not in {s["period"] for s in view["signals"]}
+
+
+async def test_the_demos_homophone_warning_waits_for_review(
+    system: System,
+) -> None:
+    """`make run`'s review item: 张玮 of 天池村 with no ID, where the registry holds 张伟 and
+    章玮 — offered for the county to decide, not matched; posted again (a second `make run`),
+    nothing new."""
+    from shouwang_stack.demo import seed_review_item
+
+    gateway = system.url("agency-gateway")
+    warning_id = await seed_review_item(gateway)
+    assert await seed_review_item(gateway) == warning_id
+    assert (await _decision(system, warning_id))["outcome"] == "needs_review"
+    item = (await system.http.get(f"{system.url('matching')}/v1/reviews/{warning_id}")).json()
+    assert item["state"] == "open" and item["candidates"]
+    assert {c["household_number"] for c in item["candidates"]} == {"5329291010020003"}

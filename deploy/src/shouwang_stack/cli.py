@@ -23,6 +23,7 @@ from shouwang_stack.demo import (
     demo_registry,
     seed_monitored_case,
     seed_registry,
+    seed_review_item,
 )
 from shouwang_stack.kafka import create_topics, ensure_jars, wait_for_broker
 from shouwang_stack.migrations import new_revision
@@ -80,6 +81,15 @@ async def _run(with_services: bool) -> None:
                         f"demo monitored household: case {monitored} (金和村) taken through the "
                         "workflow to 落实帮扶"
                     )
+            try:
+                await seed_review_item(stack.url("agency-gateway"))
+            except httpx.HTTPError as exc:  # the demo runs without it
+                _say(f"demo review item: not posted ({type(exc).__name__}: {exc})")
+            else:
+                _say(
+                    "demo review item: a 医保 warning about 张玮 of 天池村 (the registry has 张伟 "
+                    "and 章玮) waits in 人工核对"
+                )
             _say(f"logs: {config.data_dir / 'logs'}")
             example = {
                 "signal_type": "new_dibao",
@@ -186,6 +196,7 @@ def main() -> None:
         if args.gateway_url:
             monitored = asyncio.run(seed_monitored_case(args.gateway_url, args.casework_url))
             _say(f"demo monitored household: {monitored or 'already monitored'}")
+            _say(f"demo review item: warning {asyncio.run(seed_review_item(args.gateway_url))}")
         return
     if args.command == "revision":
         asyncio.run(new_revision(args.service, args.message))

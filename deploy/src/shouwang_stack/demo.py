@@ -91,6 +91,34 @@ def _officer_token(officer_id: str, name: str, role: str, region: str) -> str:
     )
 
 
+# A health-insurance warning with no ID about "张玮" of 天池村, where the registry holds 张伟
+# (born 1982-05-12) and 章玮 (1984-02-18), homophones of one household; its birth date has
+# 张伟's year and 章玮's day. Matching cannot tell which, so the county office finds it in
+# 人工核对 (the review queue) to confirm one, choose another or reject it.
+DEMO_REVIEW_KEY = "demo-medical-insurance-key"
+DEMO_REVIEW_WARNING = {
+    "signal_type": "high_out_of_pocket",
+    "occurred_on": "2026-11-18",
+    "person": {"name": "张玮", "birth_date": "1982-02-18", "region_code": "532929101002"},
+    "source_record_id": "DEMO-YB-2026-11-0001",
+    "details": {"amount": 18600},
+}
+
+
+async def seed_review_item(gateway_url: str) -> str:
+    """Post the demo's warning for the review queue (`DEMO_REVIEW_WARNING`), once: the same
+    Idempotency-Key and body on a later run get the first answer back. Its warning id."""
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as gateway:
+        posted = await gateway.post(
+            "/v1/warnings",
+            headers={"X-Api-Key": DEMO_REVIEW_KEY, "Idempotency-Key": "demo-review-zhang-wei"},
+            json=DEMO_REVIEW_WARNING,
+        )
+        posted.raise_for_status()
+        warning_id: str = posted.json()["warning_id"]
+        return warning_id
+
+
 async def seed_monitored_case(
     gateway_url: str, casework_url: str, household: dict[str, Any] | None = None
 ) -> str | None:
