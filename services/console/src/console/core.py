@@ -19,7 +19,7 @@ from shouwang_proto.catalogue import load_catalogue
 
 from console import names
 from console.config import Settings
-from console.views import percent
+from console.views import local_minute, percent
 
 COOKIE = "shouwang_session"
 
@@ -44,6 +44,8 @@ class Console:
         )
         self.logins = load_logins(settings.directory_file)
         self.tz = ZoneInfo(settings.timezone)
+        # Services answer in UTC; pages show the county's time.
+        self.templates.filters["local"] = lambda text: local_minute(text, self.tz)
         self.casework = httpx.AsyncClient(base_url=settings.casework_url, timeout=10)
         self.matching = httpx.AsyncClient(base_url=settings.matching_url, timeout=10)
         self.gateway = httpx.AsyncClient(base_url=settings.gateway_url, timeout=10)

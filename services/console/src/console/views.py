@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 QUEUE_FILTERS = ("township", "village", "agency", "signal_type", "assignee", "clock")
@@ -214,6 +214,20 @@ def trend_chart(
             Series(names.get(agency, agency), COLORS[index % len(COLORS)], points, values)
         )
     return months, series, top
+
+
+def local_minute(text: str | None, tz: tzinfo) -> str:
+    """A service's ISO timestamp (UTC) as the county reads it: `2026-12-08 10:39`; empty for
+    none, and a text that is not a timestamp as it is."""
+    if not text:
+        return ""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def percent(rate: float | None) -> str:

@@ -229,3 +229,15 @@ def test_the_comparison_form_starts_from_the_agencies_answers() -> None:
         == "县公安局：家庭成员名下车辆 无\ntax：不动产 有（商铺一间）"
     )
     assert comparison_findings(trail[:2], names) == ""
+
+
+def test_service_timestamps_show_in_the_countys_time() -> None:
+    from zoneinfo import ZoneInfo
+
+    from console.views import local_minute
+
+    county = ZoneInfo("Asia/Shanghai")
+    assert local_minute("2026-12-08T02:39:41.123456+00:00", county) == "2026-12-08 10:39"
+    assert local_minute("2026-12-31T16:30:00Z", county) == "2027-01-01 00:30"  # the next day
+    assert local_minute("2026-12-08T02:39:00", county) == "2026-12-08 10:39"  # naive: UTC
+    assert local_minute(None, county) == "" and local_minute("未知", county) == "未知"
