@@ -254,13 +254,9 @@ class CaseDecidedV1(EventPayload):
     )
 
 
-class CaseComparedV1(EventPayload):
-    """The comparison's results recorded for a case (信息比对结果): what the township passes to
-    the village (seeds/000 二: within 2 working days), whose home visit is then due (三: within
-    3 working days) — told to the village cadre. The findings stay in the case."""
-
-    EVENT_TYPE: ClassVar[str] = "case.compared"
-    VERSION: ClassVar[int] = 1
+class CaseStepV1(EventPayload):
+    """The case and household a step's event names (no event of its own: the base of
+    `case.compared`, `case.awaiting` and `case.visited`, whose payloads start with these)."""
 
     case_id: UUID
     case_number: str
@@ -269,6 +265,16 @@ class CaseComparedV1(EventPayload):
     village_name: str
     township_name: str
     masked_name: str
+
+
+class CaseComparedV1(CaseStepV1):
+    """The comparison's results recorded for a case (信息比对结果): what the township passes to
+    the village (seeds/000 二: within 2 working days), whose home visit is then due (三: within
+    3 working days) — told to the village cadre. The findings stay in the case."""
+
+    EVENT_TYPE: ClassVar[str] = "case.compared"
+    VERSION: ClassVar[int] = 1
+
     compared_at: AwareDatetime
     visited: bool = Field(
         default=False,
@@ -279,7 +285,7 @@ class CaseComparedV1(EventPayload):
     )
 
 
-class CaseAwaitingV1(EventPayload):
+class CaseAwaitingV1(CaseStepV1):
     """A step taken that hands the case to another level with no clock to remind it (乡镇审定
     → 县级审批; 风险消除: 村申报 → 乡镇验收 → 县级复核; 退回 → the village's help): who must act
     next is told (seeds/003 四(三), seeds/000 (九))."""
@@ -287,13 +293,6 @@ class CaseAwaitingV1(EventPayload):
     EVENT_TYPE: ClassVar[str] = "case.awaiting"
     VERSION: ClassVar[int] = 1
 
-    case_id: UUID
-    case_number: str
-    household_id: UUID
-    region_code: RegionCode
-    village_name: str
-    township_name: str
-    masked_name: str
     step: str = Field(description="The step just taken, in Chinese (申报风险消除).")
     status: str = Field(description="The case's state now (risk_proposed).")
     awaiting: Literal["village", "township", "county"] = Field(
@@ -303,7 +302,7 @@ class CaseAwaitingV1(EventPayload):
     at: AwareDatetime
 
 
-class CaseVisitedV1(EventPayload):
+class CaseVisitedV1(CaseStepV1):
     """A case's home visit recorded (入户核查, seeds/000 三): the household was visited that
     day, which counts as its visit of the month in intake's 一月一排查 (seeds/000 一, 003 一) —
     the cadre does not record it twice."""
@@ -311,13 +310,6 @@ class CaseVisitedV1(EventPayload):
     EVENT_TYPE: ClassVar[str] = "case.visited"
     VERSION: ClassVar[int] = 1
 
-    case_id: UUID
-    case_number: str
-    household_id: UUID
-    region_code: RegionCode
-    village_name: str
-    township_name: str
-    masked_name: str
     visited_on: date = Field(description="The county's day the visit was recorded.")
     visitor: str = Field(description="Who recorded it (the officer's name, else their id).")
     findings: str = Field(description="What the visit found, as the officer wrote it.")
