@@ -8,16 +8,7 @@ import random
 import socket
 
 import pytest
-from shouwang_stack.paths import _HANDED_OUT, _ephemeral_range, free_port
-
-
-def _free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+from shouwang_stack.paths import _HANDED_OUT, _ephemeral_range, bindable, free_port
 
 
 def test_ports_are_free_distinct_and_outside_the_ephemeral_range() -> None:
@@ -38,7 +29,7 @@ def test_a_port_someone_listens_on_is_not_handed_out(monkeypatch: pytest.MonkeyP
         taken = sock.getsockname()[1]
         # The listened-on port comes up first, then one that is free (and not handed out
         # already in this process: other tests launch stacks too).
-        other = next(p for p in range(taken - 1, 10000, -1) if p not in _HANDED_OUT and _free(p))
+        other = next(p for p in range(taken - 1, 10000, -1) if p not in _HANDED_OUT and bindable(p))
         tries = iter([taken, other])
         monkeypatch.setattr(random, "randint", lambda _a, _b: next(tries))
         assert free_port() == other

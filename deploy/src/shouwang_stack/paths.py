@@ -40,16 +40,21 @@ def free_port() -> int:
     first, last = (10000, low - 1) if low > 12000 else (high + 1, 65535)
     for _ in range(200):
         port = random.randint(first, last)
-        if port in _HANDED_OUT:
+        if port in _HANDED_OUT or not bindable(port):
             continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
         _HANDED_OUT.add(port)
         return port
     raise RuntimeError(f"no free port found between {first} and {last}")
+
+
+def bindable(port: int) -> bool:
+    """Whether a listener could bind 127.0.0.1:port right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def port_in_use(port: int) -> bool:
