@@ -7,6 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Infra
+
+PROTO_SAMPLES = Path(__file__).resolve().parents[2] / "proto" / "samples"
 
 pytestmark = pytest.mark.integration
 
@@ -123,6 +126,7 @@ class Harness:
         *,
         batch: bool = False,
         concurrency: int | None = None,
+        event_types: frozenset[str] | None = None,
     ) -> InboxConsumer:
         """With `concurrency`, a batch-handler consumer with that many transactions a poll."""
         return InboxConsumer(
@@ -138,6 +142,7 @@ class Harness:
             batch=batch,
             batch_handler=self.batch_handler if concurrency else None,
             batch_concurrency=concurrency or 1,
+            event_types=event_types,
         )
 
     def relay(self, producer: AIOKafkaProducer, **options: Any) -> OutboxRelay:
@@ -360,6 +365,34 @@ async def test_a_redelivered_message_is_a_no_op_and_offsets_are_committed(
         async with running(harness.consumer(producer)):
             await asyncio.sleep(3)
         assert harness.calls == 0
+    finally:
+        await producer.stop()
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
+async def test_event_types_not_asked_for_pass_by_without_a_transaction(
+    harness: Harness, batch: bool
+) -> None:
+    """A consumer given `event_types` hands only those to its handler; another event on its
+    topic leaves no inbox row and its offset is committed like the rest."""
+    other = (PROTO_SAMPLES / "feed.list_overdue.v1.json").read_bytes()
+    producer = make_producer(harness.infra.bootstrap_servers)
+    await producer.start()
+    try:
+        for value in (encode(_envelope("k", 1)), other, encode(_envelope("k", 2))):
+            await producer.send_and_wait(harness.topic.name, value, key=b"k")
+        wanted = frozenset({WarningReceivedV1.EVENT_TYPE})
+        async with running(harness.consumer(producer, batch=batch, event_types=wanted)):
+            rows = await harness.wait_for(2)
+            await asyncio.sleep(0.5)
+        assert rows == [("k", 1), ("k", 2)] and harness.calls == 2
+        async with harness.sessions() as session:
+            inbox_rows = (await session.execute(select(harness.inbox))).all()
+        assert len(inbox_rows) == 2
+        harness.calls = 0
+        async with running(harness.consumer(producer, event_types=wanted)):
+            await asyncio.sleep(3)
+        assert harness.calls == 0  # nothing left to read, the passed-over event included
     finally:
         await producer.stop()
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -395,9 +395,13 @@ class InboxConsumer:
         max_partition_fetch_bytes: int = 1048576,
         batch_concurrency: int = 1,
         handler_deduplicates: bool = False,
+        event_types: Collection[str] | None = None,
     ) -> None:
         self.name = name
         self._handler_deduplicates = handler_deduplicates
+        # Only these event types reach the handler; the others on its topics are passed over
+        # before any transaction (no inbox row). None: every event.
+        self._event_types = frozenset(event_types) if event_types is not None else None
         self._concurrency = max(1, batch_concurrency)
         self._batch = batch
         self._batch_handler = batch_handler
@@ -564,6 +568,10 @@ class InboxConsumer:
             envelopes = [(tp, record, decode(record.value)) for tp, record in records]
         except ValueError:
             return False
+        if self._event_types is not None:  # (the warnings' hot path has no filter)
+            envelopes = [e for e in envelopes if not self._passed_over(e[2])]
+            if not envelopes:
+                return True
         try:
             async with self._sessions() as session, session.begin():
                 outbox = Outbox(self._outbox, session)
@@ -640,6 +648,8 @@ class InboxConsumer:
                     queued = len(outbox.after_commit)
                     try:
                         envelope = decode(record.value)
+                        if self._passed_over(envelope):
+                            continue
                         async with session.begin_nested():
                             await self._apply(session, outbox, tp, record, envelope)
                     except Exception as exc:
@@ -678,11 +688,16 @@ class InboxConsumer:
                 topics=sorted({tp.topic for tp in offsets}),
             )
 
+    def _passed_over(self, envelope: Envelope) -> bool:
+        return self._event_types is not None and envelope.type not in self._event_types
+
     async def _process(self, tp: TopicPartition, record: Any) -> None:
         try:
             envelope = decode(record.value)
         except ValueError as exc:
             await self._dead_letter(record, f"undecodable: {exc}")
+            return
+        if self._passed_over(envelope):
             return
         for attempt in range(1, self._max_attempts + 1):
             try:

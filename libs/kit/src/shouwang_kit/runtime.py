@@ -47,6 +47,8 @@ class ConsumerSpec:
     batch_handler: BatchHandler | None = None  # set-based handling of a whole poll
     # The handler makes repeats no-ops on its own unique keys: no inbox row (InboxConsumer).
     handler_deduplicates: bool = False
+    # Only these event types reach the handler (the others pass by without a transaction).
+    event_types: frozenset[str] | None = None
 
 
 Loop = Callable[[], Awaitable[None]]
@@ -120,6 +122,7 @@ class ServiceRuntime:
                 max_partition_fetch_bytes=settings.consumer_partition_fetch_bytes,
                 batch_concurrency=settings.consumer_batch_concurrency,
                 handler_deduplicates=spec.handler_deduplicates,
+                event_types=spec.event_types,
             )
             for spec in self._consumer_specs
         ]

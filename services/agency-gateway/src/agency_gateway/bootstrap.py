@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
 from shouwang_kit.web import RequestGuard
 from shouwang_proto.catalogue import load_catalogue
+from shouwang_proto.events import ComparisonRequestedV1
 from shouwang_proto.topics import CASES, COMPARISONS, MATCHING_OUTCOMES
 
 from agency_gateway.adapters.api_keys import ApiKeyStore
@@ -51,7 +52,12 @@ def build_app() -> FastAPI:
             ConsumerSpec(
                 "agency-gateway.feedback", [MATCHING_OUTCOMES.name, CASES.name], outcomes_handler
             ),
-            ConsumerSpec("agency-gateway.comparisons", [COMPARISONS.name], comparisons_handler),
+            ConsumerSpec(
+                "agency-gateway.comparisons",
+                [COMPARISONS.name],
+                comparisons_handler,
+                event_types=frozenset({ComparisonRequestedV1.EVENT_TYPE}),
+            ),
         ],
     )
     runtime.loops.append(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
+from shouwang_proto.events import ComparisonAnsweredV1
 from shouwang_proto.topics import COMPARISONS, MATCHING_OUTCOMES
 
 from casework.adapters.calendar_source import CalendarCache
@@ -55,7 +56,12 @@ def build_app() -> FastAPI:
                 handler_deduplicates=True,
             ),
             # Agencies' answers (信息比对) into the trail, once each (the inbox).
-            ConsumerSpec("casework.comparisons", [COMPARISONS.name], comparisons_handler()),
+            ConsumerSpec(
+                "casework.comparisons",
+                [COMPARISONS.name],
+                comparisons_handler(),
+                event_types=frozenset({ComparisonAnsweredV1.EVENT_TYPE}),
+            ),
         ],
     )
     runtime.loops.append(

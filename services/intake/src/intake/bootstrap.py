@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
+from shouwang_proto.events import CaseVisitedV1
 from shouwang_proto.topics import CASES
 
 from intake.adapters.tables import SCHEMA, inbox, outbox
@@ -32,7 +33,14 @@ def build_app() -> FastAPI:
         outbox=outbox,
         inbox=inbox,
         # Casework's home visits (入户核查) count as the month's visits (一月一排查).
-        consumers=[ConsumerSpec("intake.case-visits", [CASES.name], case_events_handler)],
+        consumers=[
+            ConsumerSpec(
+                "intake.case-visits",
+                [CASES.name],
+                case_events_handler,
+                event_types=frozenset({CaseVisitedV1.EVENT_TYPE}),
+            )
+        ],
     )
     return create_app(
         runtime,

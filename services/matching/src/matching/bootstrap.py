@@ -9,6 +9,7 @@ from shouwang_kit.crypto import FieldCipher
 from shouwang_kit.logs import get_logger
 from shouwang_kit.messaging import single
 from shouwang_kit.runtime import ConsumerSpec, ServiceRuntime, create_app
+from shouwang_proto.events import ComparisonAnsweredV1
 from shouwang_proto.topics import COMPARISONS, HOUSEHOLDS, WARNINGS
 
 from matching import native
@@ -66,7 +67,12 @@ def build_app() -> FastAPI:
                 # One decision per warning id (its primary key): a repeat decides nothing.
                 handler_deduplicates=True,
             ),
-            ConsumerSpec("matching.comparisons", [COMPARISONS.name], comparisons_handler()),
+            ConsumerSpec(
+                "matching.comparisons",
+                [COMPARISONS.name],
+                comparisons_handler(),
+                event_types=frozenset({ComparisonAnsweredV1.EVENT_TYPE}),
+            ),
         ],
     )
     runtime.loops.append(("registry-index", lambda: index.keep_fresh(runtime.sessions)))

@@ -19,7 +19,8 @@ async def outcomes_handler(session: AsyncSession, envelope: Envelope, _outbox: O
 
 
 async def comparisons_handler(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
-    """Comparison requests addressed to agencies are kept for them to pull."""
+    """Comparison requests addressed to agencies are kept for them to pull (the consumer is
+    given only `comparison.requested`)."""
     event = envelope.parsed()
-    if isinstance(event, ComparisonRequestedV1):
-        await store_request(event, session=session)
+    assert isinstance(event, ComparisonRequestedV1)
+    await store_request(event, session=session)

@@ -18,13 +18,13 @@ from casework.app.intake_signal import handle_matched_batch, handle_matched_warn
 
 
 def comparisons_handler() -> Handler:
-    """Agencies' answers to casework's comparison requests go into their cases' trails."""
+    """Agencies' answers to casework's comparison requests go into their cases' trails (the
+    consumer is given only `comparison.answered`)."""
 
     async def handle(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
-        if envelope.type == ComparisonAnsweredV1.EVENT_TYPE:
-            answer = envelope.parsed()
-            assert isinstance(answer, ComparisonAnsweredV1)
-            await record_answer(answer, session=session)
+        answer = envelope.parsed()
+        assert isinstance(answer, ComparisonAnsweredV1)
+        await record_answer(answer, session=session)
 
     return handle
 

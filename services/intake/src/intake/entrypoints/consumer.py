@@ -16,10 +16,8 @@ log = get_logger(__name__)
 
 
 async def case_events_handler(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
-    """A case's 入户核查 becomes the household's visit of the month; other case events are
-    skipped."""
-    if envelope.type != CaseVisitedV1.EVENT_TYPE:
-        return
+    """A case's 入户核查 becomes the household's visit of the month (the consumer is given
+    only `case.visited`)."""
     event = envelope.parsed()
     assert isinstance(event, CaseVisitedV1)
     if not await record_case_visit(

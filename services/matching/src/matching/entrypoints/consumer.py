@@ -47,12 +47,12 @@ def warnings_handler(index: RegistryIndex) -> BatchHandler:
 
 
 def comparisons_handler() -> Handler:
-    """Keeps eligibility flags from agencies' comparison answers (other events are skipped)."""
+    """Keeps eligibility flags from agencies' comparison answers (the consumer is given only
+    `comparison.answered`)."""
 
     async def handle(session: AsyncSession, envelope: Envelope, _outbox: Outbox) -> None:
-        if envelope.type == ComparisonAnsweredV1.EVENT_TYPE:
-            answer = envelope.parsed()
-            assert isinstance(answer, ComparisonAnsweredV1)
-            await record_comparison(answer, session=session)
+        answer = envelope.parsed()
+        assert isinstance(answer, ComparisonAnsweredV1)
+        await record_comparison(answer, session=session)
 
     return handle
